@@ -1,0 +1,46 @@
+# Learning Portal. Quick start: `make run` (serve the demo), `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHON
+
+# `make run`: plain HTTP on loopback, so cookies cannot be Secure-only here; never use these in production.
+RUN_ENV := PORTAL_DEMO=true PORTAL_COOKIE_SECURE=false
+
+.PHONY: run test lint lock setup serve clean
+
+run: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi db upgrade
+	$(RUN_ENV) $(BIN)/flask --app wsgi demo load
+	@echo "Serving on http://127.0.0.1:5000 (demo accounts: officer, dispatcher, instructor, manager, admin / demo-password)"
+	$(RUN_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev
+	scripts/system-packages.sh test
+	$(MAKE) lint
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check learning_portal tests migrations app.py wsgi.py
+	$(BIN)/lint-imports
+
+setup: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	scripts/system-packages.sh run
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# Re-pin after editing requirements*.in (hashed, no registry URLs; needs `uv`).
+lock:
+	UV_PYTHON_DOWNLOADS=never uv pip compile -q --python-version 3.11 --generate-hashes requirements.in -o requirements.txt
+	UV_PYTHON_DOWNLOADS=never uv pip compile -q --python-version 3.11 --generate-hashes requirements-dev.in -o requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

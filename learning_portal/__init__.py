@@ -1,0 +1,46 @@
+"""Learning Portal: distance learning and automatic CPT credit for law-enforcement training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from learning_portal import db, errors, extensions
+from learning_portal.accounts import api as accounts_api
+from learning_portal.accounts import views as accounts_views
+from learning_portal.cli import register_cli
+from learning_portal.config import ROOT, Config
+from learning_portal.home import navigation
+from learning_portal.home import views as home_views
+from learning_portal.web import openapi, security
+
+BLUEPRINTS = (
+    home_views.bp,
+    accounts_views.bp,
+    accounts_views.admin_bp,
+    accounts_api.bp,
+    openapi.bp,
+)
+API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI)
+
+
+def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
+    """Build the app from ``config``, ``PORTAL_*`` environment variables, then ``overrides``. No DB I/O."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.from_object(config)
+    app.config.from_prefixed_env("PORTAL")
+    app.config.update(overrides)
+    config.finalize(app.config)
+
+    db.init_app(app)
+    extensions.init_app(app)
+    security.init_app(app)
+    navigation.init_app(app)
+    app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    openapi.register_parts(app, *API_PARTS)
+    errors.register_handlers(app)
+    register_cli(app)
+    return app

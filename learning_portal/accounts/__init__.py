@@ -1,0 +1,1 @@
+"""Agencies, people, sign-in, roles, agency scoping and API tokens."""

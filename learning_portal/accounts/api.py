@@ -1,0 +1,135 @@
+"""API: tokens and the caller's own account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, jsonify
+
+from learning_portal.accounts import services
+from learning_portal.accounts.models import Person
+from learning_portal.accounts.views import login_policy
+from learning_portal.clock import utcnow
+from learning_portal.db import get_session
+from learning_portal.errors import AuthenticationError
+from learning_portal.web.api import api_blueprint, json_body, require_fields
+from learning_portal.web.auth import current_actor, login_required
+from learning_portal.web.openapi import error_responses
+
+bp = api_blueprint("accounts_api")
+
+
+def authenticate_bearer(raw: str) -> Person:
+    """The person behind an API token; installed as the app's ``api_token_authenticator``."""
+    session = get_session()
+    person = services.authenticate_token(session, raw=raw, now=utcnow())
+    session.commit()  # last-used stamp
+    return person
+
+
+@bp.post("/auth/token")
+def issue_token():
+    data = json_body()
+    require_fields(data, username=str, password=str)
+    session = get_session()
+    now = utcnow()
+    try:
+        person = services.authenticate(session, username=data["username"], password=data["password"], now=now,
+                                       policy=login_policy())
+    except AuthenticationError:
+        session.commit()  # keep the failure count
+        raise
+    ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
+    raw, token = services.issue_api_token(session, person=person, now=now, ttl=ttl)
+    session.commit()
+    return jsonify(token=raw, token_type="Bearer",  # noqa: S106 - the scheme name
+                   expires_at=token.expires_at.isoformat()), 201
+
+
+@bp.get("/me")
+@login_required
+def me():
+    return jsonify(person_json(current_actor()))
+
+
+def person_json(person: Person) -> dict:
+    agency = person.agency
+    return {
+        "id": person.id,
+        "post_id": person.post_id,
+        "username": person.username,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "role": person.role.value,
+        "rank_tier": person.rank_tier.value,
+        "assignment": person.assignment.value,
+        "is_reserve": person.is_reserve,
+        "is_clerical": person.is_clerical,
+        "hire_date": person.hire_date.isoformat() if person.hire_date else None,
+        "promotion_date": person.promotion_date.isoformat() if person.promotion_date else None,
+        "agency": None if agency is None else {
+            "id": agency.id, "jurisdiction": agency.jurisdiction, "number": agency.number, "name": agency.name},
+    }
+
+
+OPENAPI = {
+    "paths": {
+        "/auth/token": {
+            "post": {
+                "summary": "Exchange a username and password for a bearer token",
+                "security": [],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/TokenRequest"}}}},
+                "responses": {
+                    "201": {"description": "A token valid for a limited time",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
+                    **error_responses(400, 401, 415, 422, 429),
+                },
+            }
+        },
+        "/me": {
+            "get": {
+                "summary": "The signed-in person",
+                "responses": {
+                    "200": {"description": "The caller's account",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Person"}}}},
+                    **error_responses(401),
+                },
+            }
+        },
+    },
+    "schemas": {
+        "TokenRequest": {
+            "type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string", "maxLength": 64},
+                           "password": {"type": "string", "maxLength": 256}},
+        },
+        "Token": {
+            "type": "object", "required": ["token", "token_type", "expires_at"],
+            "properties": {"token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
+                           "expires_at": {"type": "string", "format": "date-time"}},
+        },
+        "Agency": {
+            "type": "object", "required": ["id", "jurisdiction", "number", "name"],
+            "properties": {"id": {"type": "integer"}, "jurisdiction": {"type": "string", "example": "CA-POST"},
+                           "number": {"type": "string"}, "name": {"type": "string"}},
+        },
+        "Person": {
+            "type": "object",
+            "required": ["id", "post_id", "username", "first_name", "last_name", "role", "agency"],
+            "properties": {
+                "id": {"type": "integer"}, "post_id": {"type": "string"}, "username": {"type": "string"},
+                "first_name": {"type": "string"}, "last_name": {"type": "string"},
+                "email": {"type": "string", "nullable": True},
+                "role": {"type": "string",
+                         "enum": ["officer", "dispatcher", "instructor", "training_manager", "administrator"]},
+                "rank_tier": {"type": "string"}, "assignment": {"type": "string"},
+                "is_reserve": {"type": "boolean"}, "is_clerical": {"type": "boolean"},
+                "hire_date": {"type": "string", "format": "date", "nullable": True},
+                "promotion_date": {"type": "string", "format": "date", "nullable": True},
+                "agency": {"allOf": [{"$ref": "#/components/schemas/Agency"}], "nullable": True},
+            },
+        },
+    },
+}

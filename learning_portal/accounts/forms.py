@@ -1,0 +1,70 @@
+"""Input shapes for sign-in and account administration. Rules that need the database live in services."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from learning_portal.accounts.models import Assignment, RankTier, Role
+
+
+def _choices(enum_cls):
+    return [SelectChoice(m.value, m.label) for m in enum_cls]
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=256)],
+                                 description="At least 12 characters. A short sentence works well.",
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class PasswordSetForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=12, max=256)],
+                             description="At least 12 characters. Give it to the person in private.",
+                             render_kw={"autocomplete": "new-password"})
+
+
+class AgencyCreateForm(FlaskForm):
+    jurisdiction = StringField("Jurisdiction", validators=[DataRequired(), Length(max=16)],
+                               description="The regulator's code, for example CA-POST or CO-POST.")
+    number = StringField("Agency number", validators=[DataRequired(), Length(max=16)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+
+
+class PersonCreateForm(FlaskForm):
+    post_id = StringField("POST ID", validators=[DataRequired(), Length(max=20)],
+                          description="The person's POST ID. Never a Social Security number.")
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
+    email = EmailField("Email", validators=[Optional(), Length(max=254)])
+    username = StringField("Username", validators=[Optional(), Length(max=64)],
+                           description="Used to sign in. Leave empty to use the POST ID.")
+    role = SelectField("Role", choices=_choices(Role), default=Role.OFFICER.value)
+    agency_id = SelectField("Agency", coerce=int, validate_choice=False,
+                            description="Everyone except administrators belongs to an agency.")
+    rank_tier = SelectField("Rank tier", choices=_choices(RankTier), default=RankTier.LINE.value)
+    assignment = SelectField("Assignment", choices=_choices(Assignment), default=Assignment.PATROL.value)
+    is_reserve = BooleanField("Reserve officer")
+    is_clerical = BooleanField("Primarily clerical or administrative duties")
+    hire_date = DateField("Hire date", validators=[Optional()])
+    promotion_date = DateField("Date of last promotion", validators=[Optional()])
+    password = PasswordField("Initial password", validators=[Optional(), Length(min=12, max=256)],
+                             description="Optional. Without one, the person cannot sign in until you set it.",
+                             render_kw={"autocomplete": "new-password"})
+
+
+class PeopleImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])

@@ -1,0 +1,143 @@
+"""Agencies, people and API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learning_portal.db import Base, enum_column
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    DISPATCHER = "dispatcher"
+    INSTRUCTOR = "instructor"
+    TRAINING_MANAGER = "training_manager"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class RankTier(enum.StrEnum):
+    """Where a person sits in the chain of command; requirements key on it (e.g. PSP below middle management)."""
+
+    LINE = "line"
+    SUPERVISOR = "supervisor"
+    MIDDLE_MANAGEMENT = "middle_management"
+    EXECUTIVE = "executive"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Assignment(enum.StrEnum):
+    PATROL = "patrol"
+    TRAFFIC = "traffic"
+    INVESTIGATIONS = "investigations"
+    CUSTODY = "custody"
+    DISPATCH = "dispatch"
+    FIELD_TRAINING = "field_training"
+    ADMINISTRATION = "administration"
+    TRAINING = "training"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("jurisdiction", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(16))  # regulator, e.g. "CA-POST", "CO-POST"
+    number: Mapped[str] = mapped_column(String(16))  # agency number within the jurisdiction
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    people: Mapped[list[Person]] = relationship(back_populates="agency", lazy="raise_on_sql")
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.jurisdiction} {self.number})"
+
+
+class Person(Base):
+    """Anyone with a training record or an account. Implements the Flask-Login user interface."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint("role = 'administrator' OR agency_id IS NOT NULL", name="agency_required"),
+        Index("ix_people_agency_id_last_name", "agency_id", "last_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(20), unique=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    rank_tier: Mapped[RankTier] = mapped_column(enum_column(RankTier), default=RankTier.LINE)
+    assignment: Mapped[Assignment] = mapped_column(enum_column(Assignment), default=Assignment.OTHER)
+    is_reserve: Mapped[bool] = mapped_column(default=False)
+    is_clerical: Mapped[bool] = mapped_column(default=False)
+    hire_date: Mapped[date | None]
+    promotion_date: Mapped[date | None]
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    # Part of the session id: rotating it signs the person out everywhere (password change, disable).
+    login_nonce: Mapped[str] = mapped_column(String(32))
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    agency: Mapped[Agency | None] = relationship(back_populates="people", lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def sort_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+    # Flask-Login interface (duck-typed so models stay free of Flask).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.login_nonce}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API. Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(lazy="joined")

@@ -1,0 +1,32 @@
+"""Who may see whom. Every list, report and detail page that shows people goes through here."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, true
+
+from learning_portal.accounts.models import Person, Role
+
+
+def visible_people_clause(actor: Person) -> ColumnElement[bool]:
+    """A WHERE clause limiting ``Person`` rows to those ``actor`` may see."""
+    if actor.role is Role.ADMINISTRATOR:
+        return true()
+    if actor.role is Role.TRAINING_MANAGER:
+        if actor.agency_id is None:
+            return false()
+        return Person.agency_id == actor.agency_id
+    return Person.id == actor.id
+
+
+def can_view_person(actor: Person, person: Person) -> bool:
+    if actor.id == person.id or actor.role is Role.ADMINISTRATOR:
+        return True
+    return actor.role is Role.TRAINING_MANAGER and actor.agency_id is not None and (
+        actor.agency_id == person.agency_id
+    )
+
+
+def can_manage_agency(actor: Person, agency_id: int | None) -> bool:
+    if actor.role is Role.ADMINISTRATOR:
+        return True
+    return actor.role is Role.TRAINING_MANAGER and agency_id is not None and actor.agency_id == agency_id

@@ -1,0 +1,482 @@
+"""Account rules: agencies, people, sign-in with lock-out, API tokens, CSV import of people."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts import passwords
+from learning_portal.accounts.models import Agency, ApiToken, Assignment, Person, RankTier, Role
+from learning_portal.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+
+POST_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+JURISDICTION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,12}$")
+AGENCY_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{1,16}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "lp_"  # noqa: S105 - a prefix, not a secret
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class InvalidCredentialsError(AuthenticationError):
+    code = "invalid_credentials"
+
+
+class AccountLockedError(AuthenticationError):
+    code = "account_locked"
+    status = 429
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            "Too many failed sign-in attempts. This account is locked until "
+            f"{until:%H:%M} UTC; try again then or ask your administrator."
+        )
+        self.until = until
+
+
+class InvalidTokenError(AuthenticationError):
+    code = "invalid_token"
+
+
+class ExpiredTokenError(AuthenticationError):
+    code = "token_expired"
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+# --- agencies -------------------------------------------------------------------------------------
+
+
+def create_agency(session: Session, *, actor: Person, jurisdiction: str, number: str, name: str,
+                  now: datetime) -> Agency:
+    _require_admin(actor)
+    jurisdiction, number, name = jurisdiction.strip().upper(), number.strip(), " ".join(name.split())
+    errors: dict[str, str] = {}
+    if not JURISDICTION_RE.match(jurisdiction):
+        errors["jurisdiction"] = "Use the regulator's code, for example CA-POST or CO-POST."
+    if not AGENCY_NUMBER_RE.match(number):
+        errors["number"] = "Use letters, digits and dashes (at most 16)."
+    if not name or len(name) > 200:
+        errors["name"] = "Give the agency's name (at most 200 characters)."
+    if errors:
+        raise ValidationError("The agency could not be created.", details=errors)
+    if get_agency_by_number(session, jurisdiction, number) is not None:
+        raise ConflictError(f"Agency {jurisdiction} {number} already exists.",
+                            details={"number": "This agency number is already in use."})
+    agency = Agency(jurisdiction=jurisdiction, number=number, name=name, created_at=now)
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def get_agency_by_number(session: Session, jurisdiction: str, number: str) -> Agency | None:
+    return session.scalar(select(Agency).where(Agency.jurisdiction == jurisdiction, Agency.number == number))
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonInput:
+    """The fields of a person as entered (form, CSV row or API); ``clean()`` checks and normalises."""
+
+    post_id: str
+    first_name: str
+    last_name: str
+    role: str
+    email: str = ""
+    username: str = ""
+    rank_tier: str = RankTier.LINE.value
+    assignment: str = Assignment.OTHER.value
+    is_reserve: bool | str = False
+    is_clerical: bool | str = False
+    hire_date: date | str | None = None
+    promotion_date: date | str | None = None
+    agency_id: int | None = None
+
+    def clean(self) -> tuple[dict[str, object], dict[str, str]]:
+        """Return (values, errors): normalised values for Person and one message per bad field."""
+        errors: dict[str, str] = {}
+        values: dict[str, object] = {}
+
+        post_id = (self.post_id or "").strip().upper()
+        if not POST_ID_RE.match(post_id):
+            errors["post_id"] = "POST ID must be 3-20 letters, digits or dashes."
+        values["post_id"] = post_id
+
+        for name in ("first_name", "last_name"):
+            value = " ".join((getattr(self, name) or "").split())
+            if not value or len(value) > 100:
+                errors[name] = "Required, at most 100 characters."
+            values[name] = value
+
+        email = (self.email or "").strip()
+        if email and (len(email) > 254 or not EMAIL_RE.match(email)):
+            errors["email"] = "Not a valid email address."
+        values["email"] = email or None
+
+        given_username = (self.username or "").strip().lower()
+        username = given_username or post_id.lower()
+        if (given_username or "post_id" not in errors) and not USERNAME_RE.match(username):
+            errors["username"] = "Username: 2-64 lower-case letters, digits, dots, dashes or underscores."
+        values["username"] = username
+
+        for name, enum_cls in (("role", Role), ("rank_tier", RankTier), ("assignment", Assignment)):
+            raw = (getattr(self, name) or "").strip().lower().replace(" ", "_")
+            try:
+                values[name] = enum_cls(raw)
+            except ValueError:
+                errors[name] = f"Must be one of: {', '.join(m.value for m in enum_cls)}."
+
+        for name in ("is_reserve", "is_clerical"):
+            try:
+                values[name] = parse_bool(getattr(self, name))
+            except ValueError:
+                errors[name] = "Use yes or no."
+
+        for name in ("hire_date", "promotion_date"):
+            try:
+                values[name] = parse_date(getattr(self, name))
+            except ValueError:
+                errors[name] = "Use a date such as 2024-03-31 (or 03/31/2024)."
+
+        values["agency_id"] = self.agency_id
+        if values.get("role") is not Role.ADMINISTRATOR and self.agency_id is None:
+            errors["agency_id"] = "Everyone except administrators belongs to an agency."
+        return values, errors
+
+
+def create_person(session: Session, *, actor: Person, data: PersonInput, now: datetime,
+                  password: str | None = None) -> Person:
+    _require_admin(actor)
+    return _create_person(session, data=data, now=now, password=password)
+
+
+def create_administrator(session: Session, *, data: PersonInput, now: datetime, password: str) -> Person:
+    """Bootstrap a portal's first administrator (CLI); there is no acting administrator yet."""
+    data.role, data.agency_id = Role.ADMINISTRATOR.value, None
+    return _create_person(session, data=data, now=now, password=password)
+
+
+def _create_person(session: Session, *, data: PersonInput, now: datetime, password: str | None) -> Person:
+    values, errors = data.clean()
+    if password is not None and (problem := passwords.password_problem(password)):
+        errors["password"] = problem
+    if values["agency_id"] is not None and session.get(Agency, values["agency_id"]) is None:
+        errors["agency_id"] = "No such agency."
+    if errors:
+        raise ValidationError("The person could not be saved.", details=errors)
+    taken = _existing_identities(session, [str(values["post_id"])], [str(values["username"])])
+    if taken:
+        raise ConflictError("Someone with this POST ID or username already exists.",
+                            details={key: "Already in use." for key in taken})
+    person = Person(**values, created_at=now, login_nonce=secrets.token_hex(8),
+                    password_hash=passwords.hash_password(password) if password else None)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def set_password(session: Session, *, actor: Person, person: Person, password: str) -> None:
+    """Set a password (administrators for anyone, people for themselves); signs out other sessions."""
+    if actor.id != person.id:
+        _require_admin(actor)
+    if problem := passwords.password_problem(password):
+        raise ValidationError(problem, details={"password": problem})
+    person.password_hash = passwords.hash_password(password)
+    person.login_nonce = secrets.token_hex(8)
+    person.failed_logins = 0
+    person.locked_until = None
+    session.flush()
+
+
+def change_own_password(session: Session, *, person: Person, current: str, new: str) -> None:
+    if not passwords.verify_password(person.password_hash, current):
+        raise ValidationError("Your current password is not correct.",
+                              details={"current_password": "Not correct."})
+    set_password(session, actor=person, person=person, password=new)
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime,
+                 policy: LoginPolicy = LoginPolicy()) -> Person:
+    """Check a username and password. Failures are counted (the caller commits them)."""
+    person = session.scalar(select(Person).where(Person.username == username.strip().lower()))
+    if person is None:
+        passwords.verify_password(None, password)  # same cost as a real check
+        raise InvalidCredentialsError("Wrong username or password.")
+    if person.locked_until is not None and person.locked_until > now:
+        raise AccountLockedError(person.locked_until)
+    if not passwords.verify_password(person.password_hash, password):
+        person.failed_logins += 1
+        if person.failed_logins >= policy.max_failures:
+            person.failed_logins = 0
+            person.locked_until = now + policy.lockout
+            session.flush()
+            raise AccountLockedError(person.locked_until)
+        session.flush()
+        left = policy.max_failures - person.failed_logins
+        raise InvalidCredentialsError(
+            f"Wrong username or password. {left} more failed attempt{'s' if left != 1 else ''} "
+            "will lock the account for a while."
+        )
+    if not person.is_enabled:
+        raise InvalidCredentialsError("This account is disabled. Ask your administrator.")
+    if person.password_hash and passwords.needs_rehash(person.password_hash):
+        person.password_hash = passwords.hash_password(password)
+    person.failed_logins = 0
+    person.locked_until = None
+    person.last_login_at = now
+    session.flush()
+    return person
+
+
+def load_session_user(session: Session, session_id: str) -> Person | None:
+    """Resolve Flask-Login's stored id ``"<id>:<nonce>"``; None when it no longer matches."""
+    person_id, _, nonce = session_id.partition(":")
+    if not person_id.isdigit() or not nonce:
+        return None
+    person = session.get(Person, int(person_id))
+    if person is None or not secrets.compare_digest(person.login_nonce, nonce) or not person.is_enabled:
+        return None
+    return person
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_api_token(session: Session, *, person: Person, now: datetime, ttl: timedelta) -> tuple[str, ApiToken]:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(person_id=person.id, token_hash=_token_digest(raw), created_at=now, expires_at=now + ttl)
+    session.add(token)
+    session.flush()
+    return raw, token
+
+
+def authenticate_token(session: Session, *, raw: str, now: datetime) -> Person:
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
+        raise InvalidTokenError("The API token is not valid.")
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is None or token.revoked_at is not None or not token.person.is_enabled:
+        raise InvalidTokenError("The API token is not valid.")
+    if token.expires_at <= now:
+        raise ExpiredTokenError("The API token has expired; request a new one.")
+    # Coarse last-use stamp: one write per token per minute at most.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        session.flush()
+    return token.person
+
+
+# --- CSV import -----------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "post_id", "first_name", "last_name", "email", "role", "rank_tier", "assignment",
+    "is_reserve", "is_clerical", "hire_date", "promotion_date", "jurisdiction", "agency_number", "username",
+)
+CSV_REQUIRED = ("post_id", "first_name", "last_name", "role", "jurisdiction", "agency_number")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class CsvImportError(ValidationError):
+    def __init__(self, errors: list[RowError]) -> None:
+        n = len(errors)
+        super().__init__(
+            f"The file has {n} problem{'s' if n != 1 else ''}; nothing was imported.",
+            details=[{"line": e.line, "column": e.column, "message": e.message} for e in errors],
+        )
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: list[Person] = field(default_factory=list)
+
+
+def import_people_csv(session: Session, *, actor: Person, data: bytes, now: datetime) -> ImportResult:
+    """Create everyone in the file, or nobody: every bad row is reported with its line number."""
+    _require_admin(actor)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvImportError([RowError(1, "", f"The file is not UTF-8 text (byte {exc.start}). "
+                                                "Save it as 'CSV UTF-8' and try again.")]) from exc
+    rows = list(_csv_rows(text))
+    if not rows:
+        raise CsvImportError([RowError(1, "", "The file is empty; the first line must name the columns.")])
+    (_, header), body = rows[0], rows[1:]
+    columns = [h.strip().lower() for h in header]
+    errors: list[RowError] = []
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    missing = [c for c in CSV_REQUIRED if c not in columns]
+    if unknown:
+        errors.append(RowError(1, "", f"Unknown column(s): {', '.join(unknown)}. "
+                                      f"Allowed: {', '.join(CSV_COLUMNS)}."))
+    if missing:
+        errors.append(RowError(1, "", f"Missing required column(s): {', '.join(missing)}."))
+    if len(set(columns)) != len(columns):
+        errors.append(RowError(1, "", "A column name appears twice."))
+    if errors:
+        raise CsvImportError(errors)
+    if not body:
+        raise CsvImportError([RowError(2, "", "The file has a header but no people.")])
+
+    agencies = {(a.jurisdiction, a.number): a.id for a in session.scalars(select(Agency))}
+    cleaned: list[tuple[int, dict[str, object]]] = []
+    first_seen: dict[tuple[str, str], int] = {}
+    for line, cells in body:
+        if len(cells) != len(columns):
+            errors.append(RowError(line, "", f"Expected {len(columns)} values, found {len(cells)}."))
+            continue
+        row = dict(zip(columns, (c.strip() for c in cells), strict=True))
+        agency_key = (row.get("jurisdiction", "").upper(), row.get("agency_number", ""))
+        agency_id = agencies.get(agency_key)
+        if agency_id is None:
+            errors.append(RowError(line, "agency_number",
+                                   f"No agency {agency_key[0]} {agency_key[1]}; create it first."))
+        values, row_errors = _person_input_from_row(row, agency_id).clean()
+        if agency_id is None:
+            row_errors.pop("agency_id", None)
+        errors.extend(RowError(line, col, msg) for col, msg in row_errors.items())
+        for key in _identity_keys(values):
+            seen = first_seen.setdefault((key, str(values[key])), line)
+            if seen != line:
+                errors.append(RowError(line, key, f"{values[key]} also appears on line {seen}."))
+        cleaned.append((line, values))
+
+    existing = _existing_identities(session, [str(v["post_id"]) for _, v in cleaned],
+                                    [str(v["username"]) for _, v in cleaned])
+    if existing:
+        for line, values in cleaned:
+            for key in _identity_keys(values):
+                if str(values[key]) in existing.get(key, set()):
+                    errors.append(RowError(line, key, f"{values[key]} already exists in the portal."))
+    if errors:
+        raise CsvImportError(sorted(errors, key=lambda e: (e.line, e.column)))
+
+    result = ImportResult()
+    for _, values in cleaned:
+        person = Person(**values, created_at=now, login_nonce=secrets.token_hex(8))
+        session.add(person)
+        result.created.append(person)
+    session.flush()
+    return result
+
+
+def _identity_keys(values: Mapping[str, object]) -> tuple[str, ...]:
+    """Unique columns to check; a username derived from the POST ID adds nothing to report."""
+    derived = values["username"] == str(values["post_id"]).lower()
+    return ("post_id",) if derived else ("post_id", "username")
+
+
+def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
+    """(starting line number, cells) for each non-blank record; quoted fields may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            yield start, cells
+        start = reader.line_num + 1
+
+
+def _person_input_from_row(row: Mapping[str, str], agency_id: int | None) -> PersonInput:
+    return PersonInput(
+        post_id=row.get("post_id", ""), first_name=row.get("first_name", ""),
+        last_name=row.get("last_name", ""), role=row.get("role", ""), email=row.get("email", ""),
+        username=row.get("username", ""), rank_tier=row.get("rank_tier") or RankTier.LINE.value,
+        assignment=row.get("assignment") or Assignment.OTHER.value,
+        is_reserve=row.get("is_reserve", ""), is_clerical=row.get("is_clerical", ""),
+        hire_date=row.get("hire_date") or None, promotion_date=row.get("promotion_date") or None,
+        agency_id=agency_id,
+    )
+
+
+def _existing_identities(session: Session, post_ids: list[str], usernames: list[str]) -> dict[str, set[str]]:
+    """Which of these POST IDs and usernames are already taken: {"post_id": {...}, "username": {...}}."""
+    found: dict[str, set[str]] = {}
+    for key, column, values in (("post_id", Person.post_id, post_ids), ("username", Person.username, usernames)):
+        taken: set[str] = set()
+        for start in range(0, len(values), 500):
+            taken.update(session.scalars(select(column).where(column.in_(values[start:start + 500]))))
+        if taken:
+            found[key] = taken
+    return found
+
+
+# --- small parsers --------------------------------------------------------------------------------
+
+_TRUE = {"1", "y", "yes", "true", "t"}
+_FALSE = {"", "0", "n", "no", "false", "f"}
+
+
+def parse_bool(value: bool | str | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(value)
+
+
+def parse_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+        month, day, year = (int(p) for p in text.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+def count_people(session: Session, agency_id: int) -> int:
+    return session.scalar(select(func.count(Person.id)).where(Person.agency_id == agency_id)) or 0
+
+
+def get_person_or_error(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFoundError("No such person.")
+    return person
+
+
+def _require_admin(actor: Person) -> None:
+    if actor.role is not Role.ADMINISTRATOR:
+        raise PermissionDeniedError("Only administrators can do this.")

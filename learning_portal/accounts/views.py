@@ -1,0 +1,246 @@
+"""Sign-in, the person's own account, people lists for managers, and account administration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from wtforms.fields.choices import SelectChoice
+
+from learning_portal.accounts import queries, services
+from learning_portal.accounts.forms import (
+    AgencyCreateForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordSetForm,
+    PeopleImportForm,
+    PersonCreateForm,
+)
+from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.permissions import can_view_person
+from learning_portal.clock import utcnow
+from learning_portal.db import get_session
+from learning_portal.errors import AuthenticationError, NotFoundError, ValidationError
+from learning_portal.extensions import login_manager
+from learning_portal.web.auth import current_actor, login_required, require_role
+from learning_portal.web.pagination import page_args, paginate
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> Person | None:
+    return services.load_session_user(get_session(), session_id)
+
+
+def login_policy() -> services.LoginPolicy:
+    return services.LoginPolicy(max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                lockout=timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+
+
+# --- sign in / out --------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            person = services.authenticate(session, username=form.username.data, password=form.password.data,
+                                           now=utcnow(), policy=login_policy())
+        except AuthenticationError as exc:
+            session.commit()  # keep the failure count
+            form.password.errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), exc.status
+        session.commit()
+        login_user(person)
+        flash(f"Signed in as {person.full_name}.", "success")
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes home."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("home.index")
+
+
+# --- my account -----------------------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    person = current_actor()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            services.change_own_password(session, person=person, current=form.current_password.data,
+                                         new=form.new_password.data)
+        except ValidationError as exc:
+            form.current_password.errors.append(exc.message)
+        else:
+            session.commit()
+            login_user(person)  # the nonce changed: keep this browser signed in, sign out the others
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", person=person, form=form), 422 if form.errors else 200
+
+
+# --- people (training managers: own agency; administrators: everyone) ---------------------------
+
+
+@bp.get("/people")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def people():
+    actor = current_actor()
+    session = get_session()
+    search = request.args.get("q", "")[:100]
+    agency_id = request.args.get("agency", type=int) if actor.role is Role.ADMINISTRATOR else None
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    result = paginate(session, queries.people_query(actor, search=search, agency_id=agency_id),
+                      page=page, per_page=per_page)
+    agencies = queries.list_agencies(session) if actor.role is Role.ADMINISTRATOR else []
+    return render_template("accounts/people.html", page=result, search=search, agency_id=agency_id,
+                           agencies=agencies)
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person_detail(person_id: int):
+    actor = current_actor()
+    person = get_session().get(Person, person_id)
+    if person is None or not can_view_person(actor, person):
+        raise NotFoundError("No such person in the records you can see.")
+    return render_template("accounts/person.html", person=person, password_form=PasswordSetForm())
+
+
+# --- administration -------------------------------------------------------------------------------
+
+
+@admin_bp.route("/agencies", methods=["GET", "POST"])
+@require_role(Role.ADMINISTRATOR)
+def agencies():
+    session = get_session()
+    form = AgencyCreateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            agency = services.create_agency(session, actor=current_actor(), jurisdiction=form.jurisdiction.data,
+                                            number=form.number.data, name=form.name.data, now=utcnow())
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+            status = 422
+        except services.ConflictError as exc:
+            _attach_errors(form, exc)
+            status = 409
+        else:
+            session.commit()
+            flash(f"Agency {agency.label} created.", "success")
+            return redirect(url_for("accounts_admin.agencies"))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/admin_agencies.html", form=form,
+                           agencies=queries.list_agencies(session)), status
+
+
+@admin_bp.route("/people/new", methods=["GET", "POST"])
+@require_role(Role.ADMINISTRATOR)
+def person_new():
+    session = get_session()
+    form = PersonCreateForm()
+    form.agency_id.choices = [SelectChoice("0", "No agency (commission staff)")] + [
+        SelectChoice(str(a.id), a.label) for a, _ in queries.list_agencies(session)]
+    status = 200
+    if form.validate_on_submit():
+        data = services.PersonInput(
+            post_id=form.post_id.data, first_name=form.first_name.data, last_name=form.last_name.data,
+            email=form.email.data or "", username=form.username.data or "", role=form.role.data,
+            rank_tier=form.rank_tier.data, assignment=form.assignment.data, is_reserve=form.is_reserve.data,
+            is_clerical=form.is_clerical.data, hire_date=form.hire_date.data,
+            promotion_date=form.promotion_date.data, agency_id=form.agency_id.data or None)
+        try:
+            person = services.create_person(session, actor=current_actor(), data=data, now=utcnow(),
+                                            password=form.password.data or None)
+        except (ValidationError, services.ConflictError) as exc:
+            _attach_errors(form, exc)
+            status = exc.status
+        else:
+            session.commit()
+            flash(f"{person.full_name} ({person.post_id}) added.", "success")
+            return redirect(url_for("accounts.person_detail", person_id=person.id))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/admin_person_new.html", form=form), status
+
+
+@admin_bp.post("/people/<int:person_id>/password")
+@require_role(Role.ADMINISTRATOR)
+def person_set_password(person_id: int):
+    session = get_session()
+    person = services.get_person_or_error(session, person_id)
+    form = PasswordSetForm()
+    if not form.validate_on_submit():
+        for message in form.password.errors:
+            flash(f"Password not set: {message}", "error")
+        return redirect(url_for("accounts.person_detail", person_id=person_id))
+    services.set_password(session, actor=current_actor(), person=person, password=form.password.data)
+    session.commit()
+    flash(f"Password set for {person.full_name}; their other sessions are signed out.", "success")
+    return redirect(url_for("accounts.person_detail", person_id=person_id))
+
+
+@admin_bp.route("/people/import", methods=["GET", "POST"])
+@require_role(Role.ADMINISTRATOR)
+def people_import():
+    form = PeopleImportForm()
+    errors: list[services.RowError] = []
+    status = 200
+    if form.validate_on_submit():
+        limit = current_app.config["CSV_IMPORT_MAX_BYTES"]
+        data = form.file.data.read(limit + 1)
+        session = get_session()
+        if len(data) > limit:
+            errors = [services.RowError(0, "", f"The file is larger than {limit // 1024**2} MB; split it.")]
+            status = 413
+        else:
+            try:
+                result = services.import_people_csv(session, actor=current_actor(), data=data, now=utcnow())
+            except services.CsvImportError as exc:
+                session.rollback()
+                errors, status = exc.errors, 422
+            else:
+                session.commit()
+                flash(f"Imported {len(result.created)} people.", "success")
+                return redirect(url_for("accounts.people"))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/admin_people_import.html", form=form, errors=errors,
+                           columns=services.CSV_COLUMNS, required=services.CSV_REQUIRED), status
+
+
+def _attach_errors(form, exc) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    placed = False
+    for name, message in details.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors.append(message)
+            placed = True
+    if not placed:
+        flash(exc.message, "error")

@@ -1,0 +1,12 @@
+"""Registers every domain's command group on the app's ``flask`` CLI."""
+
+from flask import Flask
+
+from learning_portal import migrate
+from learning_portal.accounts import cli as accounts_cli
+from learning_portal.demo import cli as demo_cli
+
+
+def register_cli(app: Flask) -> None:
+    for group in (migrate.cli, accounts_cli.cli, demo_cli.cli):
+        app.cli.add_command(group)

@@ -1,0 +1,101 @@
+"""Configuration: typed defaults, overridden by ``PORTAL_*`` environment variables.
+
+``create_app`` loads a Config class, then ``app.config.from_prefixed_env("PORTAL")`` so that
+``PORTAL_DATABASE_URL=...`` becomes ``app.config["DATABASE_URL"]``. Values from the environment are
+parsed as JSON when they look like JSON (``PORTAL_DEMO=true`` is a bool, ``PORTAL_LOGIN_MAX_FAILURES=5``
+an int), otherwise kept as strings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; raised at start-up with a message for the operator."""
+
+
+class Config:
+    INSTANCE_PATH = str(ROOT / "instance")
+    DATABASE_URL: str | None = None  # default: SQLite file under INSTANCE_PATH
+    SECRET_KEY: str | None = None  # default: generated into INSTANCE_PATH/secret_key once
+    DEMO = False
+    TESTING = False
+
+    MEDIA_STORAGE: str | None = None  # "local:PATH" or "s3://BUCKET"; default local under instance/
+    S3_ENDPOINT_URL: str | None = None
+    CREDIT_POSTER = "inprocess"  # or "external" (portal-credits-worker processes)
+    RECORDS_FORWARD_URL: str | None = None
+    RECORDS_HMAC_KEY: str | None = None
+
+    # Cookies: secure by default; `make run` on plain-HTTP loopback turns COOKIE_SECURE off.
+    COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = 3600 * 12
+
+    # Sign-in protection
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+    API_TOKEN_TTL_HOURS = 12
+
+    MAX_CONTENT_LENGTH = 2 * 1024**3  # uploads (video) are bounded; forms are far smaller
+    CSV_IMPORT_MAX_BYTES = 5 * 1024**2
+    PAGE_SIZE = 50
+
+    @classmethod
+    def finalize(cls, config: dict[str, Any]) -> None:
+        """Fill derived defaults and fail fast on settings that cannot work."""
+        instance = Path(config["INSTANCE_PATH"])
+        if not config.get("DATABASE_URL"):
+            config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.db'}"
+        if not config.get("MEDIA_STORAGE"):
+            config["MEDIA_STORAGE"] = f"local:{instance / 'media'}"
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = _instance_secret_key(instance)
+        if len(str(config["SECRET_KEY"])) < 32:
+            raise ConfigError("PORTAL_SECRET_KEY must be at least 32 characters long.")
+        if config["CREDIT_POSTER"] not in ("inprocess", "external"):
+            raise ConfigError("PORTAL_CREDIT_POSTER must be 'inprocess' or 'external'.")
+        if config.get("RECORDS_FORWARD_URL") and not config.get("RECORDS_HMAC_KEY"):
+            raise ConfigError("PORTAL_RECORDS_FORWARD_URL needs PORTAL_RECORDS_HMAC_KEY.")
+        secure = bool(config["COOKIE_SECURE"])
+        config["SESSION_COOKIE_SECURE"] = secure
+        config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-" + "x" * 32
+    WTF_CSRF_ENABLED = False
+    COOKIE_SECURE = False
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read instance/secret_key, creating it once (race-safe across workers) when absent.
+
+    This is the single file the factory may touch (DESIGN section 5); production sets
+    PORTAL_SECRET_KEY so that every instance behind a load balancer shares it.
+    """
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

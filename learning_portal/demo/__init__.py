@@ -1,0 +1,1 @@
+"""Demo agencies and accounts (``PORTAL_DEMO`` only). Every name and number here is fictitious."""

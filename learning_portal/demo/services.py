@@ -1,0 +1,116 @@
+"""Load the demo agencies and accounts of DESIGN.md section 5, idempotently."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts import passwords
+from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential, demo mode only
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    key: str
+    jurisdiction: str
+    number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    post_id: str
+    first_name: str
+    last_name: str
+    role: Role
+    agency: str | None
+    rank_tier: RankTier = RankTier.LINE
+    assignment: Assignment = Assignment.PATROL
+    hire_date: date | None = None
+    is_reserve: bool = False
+    is_clerical: bool = False
+
+
+AGENCIES = (
+    DemoAgency("ca", "CA-POST", "99001", "Demo Valley Police Department"),
+    DemoAgency("co", "CO-POST", "99002", "Demo Springs Sheriff's Office"),
+)
+
+# The five contract accounts come first; the rest fill the agencies so lists and reports have people.
+PEOPLE = (
+    DemoPerson("officer", "D10001", "Alex", "Rivera", Role.OFFICER, "ca", hire_date=date(2019, 6, 3)),
+    DemoPerson("dispatcher", "D10002", "Jordan", "Kim", Role.DISPATCHER, "ca",
+               assignment=Assignment.DISPATCH, hire_date=date(2021, 2, 15)),
+    DemoPerson("instructor", "D10003", "Sam", "Okafor", Role.INSTRUCTOR, "ca", rank_tier=RankTier.SUPERVISOR,
+               assignment=Assignment.TRAINING, hire_date=date(2012, 9, 10)),
+    DemoPerson("manager", "D10004", "Morgan", "Delgado", Role.TRAINING_MANAGER, "ca",
+               rank_tier=RankTier.SUPERVISOR, assignment=Assignment.ADMINISTRATION, hire_date=date(2010, 1, 4)),
+    DemoPerson("admin", "D10005", "Casey", "Nguyen", Role.ADMINISTRATOR, None,
+               assignment=Assignment.ADMINISTRATION, hire_date=date(2015, 5, 18)),
+    DemoPerson("ca-patrol-2", "D10006", "Taylor", "Brooks", Role.OFFICER, "ca", hire_date=date(2023, 8, 21)),
+    DemoPerson("ca-traffic", "D10007", "Riley", "Chen", Role.OFFICER, "ca", assignment=Assignment.TRAFFIC,
+               hire_date=date(2016, 3, 7)),
+    DemoPerson("ca-detective", "D10008", "Jamie", "Patel", Role.OFFICER, "ca",
+               assignment=Assignment.INVESTIGATIONS, hire_date=date(2011, 11, 14)),
+    DemoPerson("ca-sergeant", "D10009", "Avery", "Johnson", Role.OFFICER, "ca", rank_tier=RankTier.SUPERVISOR,
+               hire_date=date(2009, 7, 1)),
+    DemoPerson("ca-lieutenant", "D10010", "Quinn", "Martinez", Role.OFFICER, "ca",
+               rank_tier=RankTier.MIDDLE_MANAGEMENT, assignment=Assignment.ADMINISTRATION,
+               hire_date=date(2005, 4, 25)),
+    DemoPerson("ca-reserve", "D10011", "Drew", "Walker", Role.OFFICER, "ca", is_reserve=True,
+               hire_date=date(2020, 10, 5)),
+    DemoPerson("ca-custody", "D10012", "Parker", "Lopez", Role.OFFICER, "ca", assignment=Assignment.CUSTODY,
+               hire_date=date(2018, 1, 22)),
+    DemoPerson("ca-records", "D10013", "Emerson", "Hall", Role.OFFICER, "ca", is_clerical=True,
+               assignment=Assignment.ADMINISTRATION, hire_date=date(2014, 6, 30)),
+    DemoPerson("ca-dispatch-2", "D10014", "Rowan", "Young", Role.DISPATCHER, "ca",
+               assignment=Assignment.DISPATCH, hire_date=date(2024, 4, 1)),
+    DemoPerson("co-officer", "D20001", "Hayden", "Baker", Role.OFFICER, "co", hire_date=date(2017, 8, 14)),
+    DemoPerson("co-manager", "D20002", "Reese", "Foster", Role.TRAINING_MANAGER, "co",
+               rank_tier=RankTier.SUPERVISOR, assignment=Assignment.ADMINISTRATION, hire_date=date(2008, 2, 11)),
+    DemoPerson("co-deputy", "D20003", "Skyler", "Ward", Role.OFFICER, "co", hire_date=date(2022, 5, 9)),
+    DemoPerson("co-corporal", "D20004", "Finley", "Price", Role.OFFICER, "co", rank_tier=RankTier.SUPERVISOR,
+               assignment=Assignment.CUSTODY, hire_date=date(2013, 9, 3)),
+    DemoPerson("co-reserve", "D20005", "Sage", "Coleman", Role.OFFICER, "co", is_reserve=True,
+               hire_date=date(2021, 12, 6)),
+)
+
+
+def load_demo(session: Session, *, now: datetime) -> tuple[int, int]:
+    """Create whatever demo agencies and people are missing; returns (agencies, people) created."""
+    agencies: dict[str, Agency] = {}
+    created_agencies = 0
+    for spec in AGENCIES:
+        agency = session.scalar(select(Agency).where(Agency.jurisdiction == spec.jurisdiction,
+                                                     Agency.number == spec.number))
+        if agency is None:
+            agency = Agency(jurisdiction=spec.jurisdiction, number=spec.number, name=spec.name, created_at=now)
+            session.add(agency)
+            created_agencies += 1
+        agencies[spec.key] = agency
+    session.flush()
+
+    existing = set(session.scalars(select(Person.username).where(
+        Person.username.in_([p.username for p in PEOPLE]))))
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    created_people = 0
+    for spec in PEOPLE:
+        if spec.username in existing:
+            continue
+        session.add(Person(
+            username=spec.username, post_id=spec.post_id, first_name=spec.first_name, last_name=spec.last_name,
+            email=f"{spec.username}@example.org", role=spec.role, rank_tier=spec.rank_tier,
+            assignment=spec.assignment, is_reserve=spec.is_reserve, is_clerical=spec.is_clerical,
+            hire_date=spec.hire_date, agency_id=agencies[spec.agency].id if spec.agency else None,
+            password_hash=password_hash, login_nonce=secrets.token_hex(8), created_at=now,
+        ))
+        created_people += 1
+    session.flush()
+    return created_agencies, created_people

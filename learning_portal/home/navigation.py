@@ -1,0 +1,38 @@
+"""The main navigation each role sees. It lives on top of the domains because it links into all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+from learning_portal.accounts.models import Role
+from learning_portal.web.auth import current_actor_or_none
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+
+
+# Each entry names an endpoint the role is allowed to open (the authorisation tests check this).
+NAV: dict[Role, tuple[NavItem, ...]] = {
+    Role.OFFICER: (NavItem("Home", "home.index"),),
+    Role.DISPATCHER: (NavItem("Home", "home.index"),),
+    Role.INSTRUCTOR: (NavItem("Home", "home.index"),),
+    Role.TRAINING_MANAGER: (NavItem("Home", "home.index"), NavItem("My agency's people", "accounts.people")),
+    Role.ADMINISTRATOR: (
+        NavItem("Home", "home.index"),
+        NavItem("People", "accounts.people"),
+        NavItem("Agencies", "accounts_admin.agencies"),
+        NavItem("Import people", "accounts_admin.people_import"),
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _navigation() -> dict:
+        actor = current_actor_or_none()
+        return {"actor": actor, "nav_items": NAV.get(actor.role, ()) if actor else ()}

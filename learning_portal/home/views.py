@@ -1,0 +1,32 @@
+"""``/``: a start page made for the signed-in person's role."""
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from learning_portal.accounts import queries
+from learning_portal.accounts.models import Role
+from learning_portal.accounts.services import count_people
+from learning_portal.db import get_session
+from learning_portal.web.auth import current_actor_or_none
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    actor = current_actor_or_none()
+    if actor is None:
+        return redirect(url_for("accounts.login"))
+    session = get_session()
+    context: dict = {"person": actor}
+    if actor.role is Role.TRAINING_MANAGER and actor.agency_id is not None:
+        context["agency_headcount"] = count_people(session, actor.agency_id)
+    if actor.role is Role.ADMINISTRATOR:
+        agencies = queries.list_agencies(session)
+        context["agencies"] = agencies
+        context["people_total"] = sum(n for _, n in agencies)
+    return render_template(f"home/{actor.role.value}.html", **context)
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}

@@ -1,0 +1,1 @@
+"""Web plumbing shared by every domain's views: the acting person, role gates, API helpers."""

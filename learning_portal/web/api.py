@@ -1,0 +1,77 @@
+"""JSON API v1 plumbing: blueprints under /api/v1, bearer-token auth, CSRF for cookie sessions, input.
+
+Every domain's ``api.py`` builds its blueprint with ``api_blueprint(name)`` and describes its
+operations in an ``OPENAPI`` dict that ``web.openapi`` assembles into ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, request
+from flask_login import current_user
+
+from learning_portal.errors import AuthenticationError, DomainError, ValidationError
+from learning_portal.extensions import csrf
+
+API_PREFIX = "/api/v1"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def api_blueprint(name: str) -> Blueprint:
+    bp = Blueprint(name, __name__, url_prefix=API_PREFIX)
+    csrf.exempt(bp)  # checked below, only for cookie-authenticated requests
+    bp.before_request(_authenticate_api_request)
+    return bp
+
+
+def _authenticate_api_request() -> None:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise AuthenticationError("Use 'Authorization: Bearer <token>'.")
+        # accounts.api installs the authenticator (web sits below accounts and cannot import it).
+        g.api_actor = current_app.extensions["api_token_authenticator"](raw.strip())
+        return
+    # A browser session is ambient authority: require the CSRF token on state changes.
+    if (request.method not in _SAFE_METHODS and current_user.is_authenticated
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):
+        csrf.protect()
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400/415 with a clear message."""
+    if not request.is_json:
+        raise UnsupportedMediaTypeError("Send a JSON body with 'Content-Type: application/json'.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise DomainError("The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise DomainError("The request body must be a JSON object.")
+    return data
+
+
+def require_fields(data: dict[str, Any], **types: type | tuple[type, ...]) -> None:
+    """422 naming every missing or mistyped field."""
+    problems: dict[str, str] = {}
+    for name, expected in types.items():
+        if name not in data or data[name] is None:
+            problems[name] = "This field is required."
+        elif not isinstance(data[name], expected) or isinstance(data[name], bool) and expected is not bool:
+            problems[name] = f"Expected {_type_name(expected)}."
+    if problems:
+        raise ValidationError("Some fields are missing or invalid.", details=problems)
+
+
+class UnsupportedMediaTypeError(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "an object",
+             float: "a number"}
+    if isinstance(expected, tuple):
+        return " or ".join(names.get(t, t.__name__) for t in expected)
+    return names.get(expected, expected.__name__)

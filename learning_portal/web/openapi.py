@@ -1,0 +1,88 @@
+"""``/api/v1/openapi.json``: the OpenAPI 3 document, assembled from each domain's ``OPENAPI`` part."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from flask import Flask, current_app, jsonify
+
+from learning_portal.web.api import API_PREFIX, api_blueprint
+
+bp = api_blueprint("openapi")
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "example": "validation_failed"},
+                "message": {"type": "string"},
+                "details": {"description": "Per-field messages or per-line errors, when there are any."},
+            },
+        }
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[str, Any]:
+    """Response objects for the listed error statuses, all with the common error body."""
+    text = {400: "Malformed request", 401: "Not signed in, or the token is invalid or expired",
+            403: "Not allowed for this account", 404: "Not found", 409: "Conflicts with existing data",
+            415: "Body is not JSON", 422: "Fields missing or invalid", 429: "Too many attempts"}
+    return {
+        str(s): {"description": text[s],
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for s in statuses
+    }
+
+
+def register_parts(app: Flask, *parts: dict[str, Any]) -> None:
+    app.extensions.setdefault("openapi_parts", []).extend(parts)
+
+
+def build_document(app: Flask) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Learning Portal API",
+            "version": "1",
+            "description": "Training records, courses and compliance for law-enforcement training. "
+                           "Authenticate with POST /auth/token and send 'Authorization: Bearer <token>'.",
+        },
+        "servers": [{"url": API_PREFIX}],
+        "paths": {},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "Browser session; state-changing calls need X-CSRFToken."},
+            },
+        },
+        "security": [{"bearer": []}, {"session": []}],
+    }
+    for part in app.extensions.get("openapi_parts", []):
+        for path, operations in part.get("paths", {}).items():
+            doc["paths"].setdefault(path, {}).update(deepcopy(operations))
+        doc["components"]["schemas"].update(deepcopy(part.get("schemas", {})))
+    return doc
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(build_document(current_app))
+
+
+OPENAPI = {
+    "paths": {
+        "/openapi.json": {
+            "get": {"summary": "This document", "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3 document",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}}}
+        }
+    }
+}

@@ -1,0 +1,212 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from learning_portal.accounts import services
+from learning_portal.accounts.models import Person, Role
+from learning_portal.errors import ConflictError, PermissionDeniedError, ValidationError
+from tests.factories import NOW, PASSWORD, make_agency, make_person
+
+POLICY = services.LoginPolicy(max_failures=3, lockout=timedelta(minutes=15))
+
+
+def count_people(session) -> int:
+    return session.scalar(select(func.count(Person.id)))
+
+
+# --- sign-in --------------------------------------------------------------------------------------
+
+
+def test_authenticate_accepts_the_right_password_case_insensitive_username(db_session):
+    person = make_person(db_session, username="rivera")
+    assert services.authenticate(db_session, username="  Rivera ", password=PASSWORD, now=NOW) is person
+    assert person.last_login_at == NOW
+
+
+def test_wrong_password_says_so_and_counts_down(db_session):
+    person = make_person(db_session)
+    with pytest.raises(services.InvalidCredentialsError, match="Wrong username or password. 2 more"):
+        services.authenticate(db_session, username=person.username, password="nope", now=NOW, policy=POLICY)
+    assert person.failed_logins == 1
+
+
+def test_unknown_user_gets_the_same_message(db_session):
+    with pytest.raises(services.InvalidCredentialsError, match="^Wrong username or password.$"):
+        services.authenticate(db_session, username="nobody", password="whatever", now=NOW, policy=POLICY)
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(db_session):
+    person = make_person(db_session)
+    for _ in range(2):
+        with pytest.raises(services.InvalidCredentialsError):
+            services.authenticate(db_session, username=person.username, password="bad", now=NOW, policy=POLICY)
+    with pytest.raises(services.AccountLockedError) as locked:
+        services.authenticate(db_session, username=person.username, password="bad", now=NOW, policy=POLICY)
+    assert locked.value.until == NOW + timedelta(minutes=15)
+    later = NOW + timedelta(minutes=14)
+    with pytest.raises(services.AccountLockedError, match="locked until"):
+        services.authenticate(db_session, username=person.username, password=PASSWORD, now=later, policy=POLICY)
+    # After the lock-out the right password works again and the counter starts afresh.
+    after = NOW + timedelta(minutes=16)
+    assert services.authenticate(db_session, username=person.username, password=PASSWORD, now=after,
+                                 policy=POLICY) is person
+    assert person.failed_logins == 0 and person.locked_until is None
+
+
+def test_disabled_account_cannot_sign_in(db_session):
+    person = make_person(db_session, is_enabled=False)
+    with pytest.raises(services.InvalidCredentialsError, match="disabled"):
+        services.authenticate(db_session, username=person.username, password=PASSWORD, now=NOW)
+
+
+def test_account_without_password_cannot_sign_in(db_session):
+    person = make_person(db_session, password=None)
+    with pytest.raises(services.InvalidCredentialsError):
+        services.authenticate(db_session, username=person.username, password="", now=NOW)
+
+
+def test_session_id_stops_working_after_password_change(db_session):
+    person = make_person(db_session)
+    old_id = person.get_id()
+    assert services.load_session_user(db_session, old_id) is person
+    services.change_own_password(db_session, person=person, current=PASSWORD, new="a brand new passphrase")
+    assert services.load_session_user(db_session, old_id) is None
+    assert services.load_session_user(db_session, person.get_id()) is person
+    assert services.load_session_user(db_session, "garbage") is None
+
+
+def test_change_password_checks_the_current_one_and_the_length(db_session):
+    person = make_person(db_session)
+    with pytest.raises(ValidationError, match="current password"):
+        services.change_own_password(db_session, person=person, current="wrong", new="a brand new passphrase")
+    with pytest.raises(ValidationError, match="12 characters"):
+        services.change_own_password(db_session, person=person, current=PASSWORD, new="short")
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+
+def test_token_round_trip_expiry_and_forgery(db_session):
+    person = make_person(db_session)
+    raw, token = services.issue_api_token(db_session, person=person, now=NOW, ttl=timedelta(hours=1))
+    assert raw.startswith("lp_") and token.token_hash != raw  # only a digest is stored
+    assert services.authenticate_token(db_session, raw=raw, now=NOW + timedelta(minutes=59)) is person
+    with pytest.raises(services.ExpiredTokenError):
+        services.authenticate_token(db_session, raw=raw, now=NOW + timedelta(hours=1))
+    with pytest.raises(services.InvalidTokenError):
+        services.authenticate_token(db_session, raw=raw[:-2] + "xx", now=NOW)
+    with pytest.raises(services.InvalidTokenError):
+        services.authenticate_token(db_session, raw="not-a-token", now=NOW)
+    token.revoked_at = NOW
+    with pytest.raises(services.InvalidTokenError):
+        services.authenticate_token(db_session, raw=raw, now=NOW)
+
+
+# --- agencies and people --------------------------------------------------------------------------
+
+
+def test_admin_creates_agency_and_duplicate_is_a_conflict(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    agency = services.create_agency(db_session, actor=admin, jurisdiction="co-post", number="123",
+                                    name="  Mesa   County SO ", now=NOW)
+    assert (agency.jurisdiction, agency.name) == ("CO-POST", "Mesa County SO")
+    with pytest.raises(ConflictError):
+        services.create_agency(db_session, actor=admin, jurisdiction="CO-POST", number="123", name="x", now=NOW)
+
+
+def test_agency_validation_names_each_bad_field(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    with pytest.raises(ValidationError) as err:
+        services.create_agency(db_session, actor=admin, jurisdiction="California", number="a b", name="",
+                               now=NOW)
+    assert set(err.value.details) == {"jurisdiction", "number", "name"}
+
+
+def test_only_administrators_create_agencies_and_people(db_session):
+    manager = make_person(db_session, role=Role.TRAINING_MANAGER)
+    with pytest.raises(PermissionDeniedError):
+        services.create_agency(db_session, actor=manager, jurisdiction="CA-POST", number="1", name="X", now=NOW)
+    data = services.PersonInput(post_id="A1234", first_name="A", last_name="B", role="officer",
+                                agency_id=manager.agency_id)
+    with pytest.raises(PermissionDeniedError):
+        services.create_person(db_session, actor=manager, data=data, now=NOW)
+
+
+def test_create_person_normalises_and_rejects_duplicate_post_id(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    agency = make_agency(db_session)
+    data = services.PersonInput(post_id=" a1234 ", first_name=" Ana ", last_name="Lee", role="Officer",
+                                agency_id=agency.id, assignment="Field Training", hire_date="03/31/2024")
+    person = services.create_person(db_session, actor=admin, data=data, now=NOW, password="long enough pass")
+    assert (person.post_id, person.username, person.first_name) == ("A1234", "a1234", "Ana")
+    assert person.assignment.value == "field_training" and str(person.hire_date) == "2024-03-31"
+    with pytest.raises(ConflictError):
+        services.create_person(db_session, actor=admin, data=data, now=NOW)
+
+
+def test_create_person_reports_every_bad_field(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    data = services.PersonInput(post_id="1", first_name="", last_name="B", role="sheriff", email="x@",
+                                hire_date="31/31/2024", is_reserve="maybe")
+    with pytest.raises(ValidationError) as err:
+        services.create_person(db_session, actor=admin, data=data, now=NOW, password="short")
+    assert set(err.value.details) == {"post_id", "first_name", "role", "email", "hire_date", "is_reserve",
+                                      "agency_id", "password"}
+
+
+# --- CSV import -----------------------------------------------------------------------------------
+
+HEADER = "post_id,first_name,last_name,email,role,assignment,is_reserve,hire_date,jurisdiction,agency_number\n"
+
+
+def test_csv_import_creates_everyone(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    agency = make_agency(db_session, number="42")
+    text = HEADER + (
+        "B100,Ana,Lee,ana@example.org,officer,patrol,no,2020-01-02,CA-POST,42\n"
+        "\n"
+        '"B101","Bo","O\'Neil, Jr.",,dispatcher,dispatch,,01/15/2021,CA-POST,42\n'
+    )
+    before = count_people(db_session)
+    result = services.import_people_csv(db_session, actor=admin, data=("\ufeff" + text).encode(), now=NOW)
+    assert [p.post_id for p in result.created] == ["B100", "B101"]
+    assert count_people(db_session) == before + 2
+    assert result.created[1].last_name == "O'Neil, Jr." and result.created[1].agency_id == agency.id
+
+
+def test_csv_import_reports_every_bad_line_and_writes_nothing(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    make_agency(db_session, number="42")
+    existing = make_person(db_session)
+    text = HEADER + (
+        "B200,Ana,Lee,,officer,patrol,no,2020-01-02,CA-POST,42\n"      # line 2: fine
+        "B201,,Lee,,captain,patrol,no,2020-13-02,CA-POST,42\n"         # line 3: name, role, date
+        "B200,Cy,Dee,,officer,patrol,no,,CA-POST,42\n"                 # line 4: duplicate of line 2
+        f"{existing.post_id},Di,Ek,,officer,patrol,no,,CA-POST,42\n"   # line 5: already exists
+        "B203,Ed,Fo,,officer,patrol,no,,CA-POST,999\n"                 # line 6: unknown agency
+        "B204,Fay,Go,,officer\n"                                       # line 7: too few values
+    )
+    before = count_people(db_session)
+    with pytest.raises(services.CsvImportError) as err:
+        services.import_people_csv(db_session, actor=admin, data=text.encode(), now=NOW)
+    found = {(e.line, e.column) for e in err.value.errors}
+    assert found == {(3, "first_name"), (3, "role"), (3, "hire_date"), (4, "post_id"),
+                     (5, "post_id"), (6, "agency_number"), (7, "")}
+    assert "also appears on line 2" in str(next(e for e in err.value.errors if e.line == 4))
+    assert count_people(db_session) == before
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty"),
+    (b"post_id,first_name\n", "Missing required column"),
+    (b"post_id,first_name,last_name,role,jurisdiction,agency_number,ssn\nA,B,C,officer,CA-POST,1,123\n",
+     "Unknown column"),
+    (HEADER.encode(), "no people"),
+    ("post_id\n\xe9".encode("latin-1"), "not UTF-8"),
+])
+def test_csv_import_rejects_malformed_files(db_session, data, message):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    with pytest.raises(services.CsvImportError) as err:
+        services.import_people_csv(db_session, actor=admin, data=data, now=NOW)
+    assert any(message in str(e) for e in err.value.errors), err.value.errors

@@ -1,0 +1,99 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, schema built by the migrations.
+
+Each test runs inside a transaction that is rolled back at the end (SQLAlchemy's savepoint recipe):
+app code may commit, which only releases a savepoint.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from learning_portal import create_app, migrate
+from learning_portal.accounts.models import Person
+from learning_portal.config import TestConfig
+from learning_portal.db import make_engine
+from tests import pg
+
+BACKENDS = [b for b in os.environ.get("PORTAL_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with pg.postgres_server() as url:
+        yield url
+
+
+def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_dir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir / 'portal.db'}"
+    return pg.create_database(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return fresh_database_url(request, backend, tmp_path_factory.mktemp(f"db-{backend}"))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)  # the schema comes only from the migrations
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(TestConfig, DATABASE_URL=engine.url.render_as_string(hide_password=False),
+                     INSTANCE_PATH=str(instance))
+    app.extensions["db_engine"].dispose()
+    app.extensions["db_engine"] = engine
+    return app
+
+
+@pytest.fixture
+def db_session(app: Flask, engine: Engine) -> Iterator[Session]:
+    factory = app.extensions["db_sessionmaker"]
+    connection = engine.connect()
+    outer = connection.begin()
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+        factory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client: FlaskClient):
+    """Sign the test client in as ``person`` without going through the form."""
+
+    def _login(person: Person) -> FlaskClient:
+        with client.session_transaction() as sess:
+            sess["_user_id"] = person.get_id()
+            sess["_fresh"] = True
+        return client
+
+    return _login

@@ -1,0 +1,50 @@
+"""Builders: create rows, flush, never commit."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from datetime import UTC, date, datetime
+from functools import cache
+
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts import passwords
+from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+
+NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+@cache
+def _hash(password: str) -> str:
+    return passwords.hash_password(password)
+
+
+def make_agency(session: Session, *, jurisdiction: str = "CA-POST", name: str | None = None,
+                number: str | None = None) -> Agency:
+    n = next(_seq)
+    agency = Agency(jurisdiction=jurisdiction, number=number or f"T{n:05d}", name=name or f"Test Agency {n}",
+                    created_at=NOW)
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def make_person(session: Session, *, role: Role = Role.OFFICER, agency: Agency | None = None,
+                password: str | None = PASSWORD, **kwargs) -> Person:
+    n = next(_seq)
+    if agency is None and role is not Role.ADMINISTRATOR:
+        agency = make_agency(session)
+    values = dict(
+        post_id=f"T{n:06d}", username=f"user{n}", first_name="Pat", last_name=f"Tester{n}",
+        email=f"user{n}@example.org", role=role, rank_tier=RankTier.LINE, assignment=Assignment.PATROL,
+        hire_date=date(2020, 1, 6), agency_id=agency.id if agency else None,
+        password_hash=_hash(password) if password else None, login_nonce=secrets.token_hex(8), created_at=NOW,
+    )
+    values.update(kwargs)
+    person = Person(**values)
+    session.add(person)
+    session.flush()
+    return person

@@ -1,0 +1,54 @@
+"""Demo accounts exactly as in DESIGN.md section 5, only with PORTAL_DEMO on."""
+
+from sqlalchemy import func, select
+
+from learning_portal import create_app
+from learning_portal.accounts.models import Agency, Person, Role
+from learning_portal.config import TestConfig
+from learning_portal.demo import services
+from tests.factories import NOW
+
+CONTRACT = {"officer": Role.OFFICER, "dispatcher": Role.DISPATCHER, "instructor": Role.INSTRUCTOR,
+            "manager": Role.TRAINING_MANAGER, "admin": Role.ADMINISTRATOR}
+
+
+def test_demo_load_is_refused_unless_demo_is_on(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0 and "PORTAL_DEMO" in result.output
+
+
+def test_demo_accounts_sign_in_and_see_their_role_page(client, db_session):
+    services.load_demo(db_session, now=NOW)
+    agencies = {a.jurisdiction: a for a in db_session.scalars(select(Agency).where(Agency.number.like("99%")))}
+    assert {"CA-POST", "CO-POST"} <= set(agencies)
+    markers = {"officer": b"Your training", "dispatcher": b"Dispatcher training",
+               "instructor": b"Facilitating training", "manager": b"people on your agency",
+               "admin": b"Agencies by jurisdiction"}
+    for username, role in CONTRACT.items():
+        person = db_session.scalar(select(Person).where(Person.username == username))
+        assert person.role is role
+        response = client.post("/login", data={"username": username, "password": "demo-password"})
+        assert response.status_code == 302, username
+        assert markers[username] in client.get("/").data, username
+        token = client.post("/api/v1/auth/token", json={"username": username, "password": "demo-password"})
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json['token']}"})
+        assert me.json["username"] == username
+        client.post("/logout")
+    manager = db_session.scalar(select(Person).where(Person.username == "manager"))
+    assert manager.agency_id == agencies["CA-POST"].id
+
+
+def test_demo_load_is_idempotent(db_session):
+    services.load_demo(db_session, now=NOW)
+    count = db_session.scalar(select(func.count(Person.id)))
+    assert services.load_demo(db_session, now=NOW) == (0, 0)
+    assert db_session.scalar(select(func.count(Person.id))) == count
+
+
+def test_demo_cli_loads_when_demo_is_on(app, engine, db_session, monkeypatch):
+    demo_app = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], DEMO=True,
+                          INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    demo_app.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
+    result = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert db_session.scalar(select(Person).where(Person.username == "officer")) is not None

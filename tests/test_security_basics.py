@@ -1,0 +1,65 @@
+"""CSRF on forms and on cookie-authenticated API calls, headers, cookie flags."""
+
+import pytest
+from flask import Flask
+
+from learning_portal import create_app
+from learning_portal.config import TestConfig
+from tests.factories import PASSWORD, make_person
+
+
+@pytest.fixture
+def csrf_client(app: Flask, db_session):
+    strict = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True,
+                        INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    strict.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
+    return strict.test_client()
+
+
+def csrf_token_from(html: bytes) -> str:
+    marker = b'name="csrf-token" content="'
+    start = html.index(marker) + len(marker)
+    return html[start:html.index(b'"', start)].decode()
+
+
+def test_forms_without_a_csrf_token_are_refused(csrf_client, db_session):
+    person = make_person(db_session)
+    refused = csrf_client.post("/login", data={"username": person.username, "password": PASSWORD})
+    assert refused.status_code == 400 and b"form expired" in refused.data
+    token = csrf_token_from(csrf_client.get("/login").data)
+    accepted = csrf_client.post("/login", data={"username": person.username, "password": PASSWORD,
+                                                "csrf_token": token})
+    assert accepted.status_code == 302
+
+
+def test_api_with_a_session_cookie_needs_csrf_but_bearer_does_not(csrf_client, db_session):
+    person = make_person(db_session)
+    # Bearer clients (and anonymous token requests) need no CSRF token.
+    token = csrf_client.post("/api/v1/auth/token", json={"username": person.username, "password": PASSWORD})
+    assert token.status_code == 201
+    # Signed in through the browser, a state-changing API call without the token is refused.
+    page_token = csrf_token_from(csrf_client.get("/login").data)
+    csrf_client.post("/login", data={"username": person.username, "password": PASSWORD, "csrf_token": page_token})
+    refused = csrf_client.post("/api/v1/auth/token", json={"username": person.username, "password": PASSWORD})
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf_failed"
+    allowed = csrf_client.post("/api/v1/auth/token", json={"username": person.username, "password": PASSWORD},
+                               headers={"X-CSRFToken": csrf_token_from(csrf_client.get("/").data)})
+    assert allowed.status_code == 201
+
+
+def test_security_headers_and_cookie_flags(app, db_session):
+    client = app.test_client()
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    secure = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], COOKIE_SECURE=True,
+                        INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    secure.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
+    person = make_person(db_session)
+    signed_in = secure.test_client().post("/login", base_url="https://portal.test",
+                                          data={"username": person.username, "password": PASSWORD})
+    cookie = signed_in.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" in signed_in.headers
