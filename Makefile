@@ -12,6 +12,7 @@ RUN_ENV := PORTAL_DEMO=true PORTAL_COOKIE_SECURE=false
 
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi content import
 	$(RUN_ENV) $(BIN)/flask --app wsgi demo load
 	@echo "Serving on http://127.0.0.1:5000 (demo accounts: officer, dispatcher, instructor, manager, admin / demo-password)"
 	$(RUN_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000

@@ -9,20 +9,32 @@ from flask import Flask
 from learning_portal import db, errors, extensions
 from learning_portal.accounts import api as accounts_api
 from learning_portal.accounts import views as accounts_views
+from learning_portal.catalog import api as catalog_api
+from learning_portal.catalog import views as catalog_views
 from learning_portal.cli import register_cli
 from learning_portal.config import ROOT, Config
 from learning_portal.home import navigation
 from learning_portal.home import views as home_views
-from learning_portal.web import openapi, security
+from learning_portal.learning import api as learning_api
+from learning_portal.learning import views as learning_views
+from learning_portal.quizzes import api as quizzes_api
+from learning_portal.quizzes import views as quizzes_views
+from learning_portal.web import filters, openapi, security
 
 BLUEPRINTS = (
     home_views.bp,
     accounts_views.bp,
     accounts_views.admin_bp,
     accounts_api.bp,
+    catalog_views.bp,
+    catalog_api.bp,
+    learning_views.bp,
+    learning_api.bp,
+    quizzes_views.bp,
+    quizzes_api.bp,
     openapi.bp,
 )
-API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI)
+API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
@@ -36,6 +48,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     db.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
+    filters.init_app(app)
     navigation.init_app(app)
     app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer
     for blueprint in BLUEPRINTS:

@@ -6,6 +6,7 @@ import itertools
 import secrets
 from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -48,3 +49,19 @@ def make_person(session: Session, *, role: Role = Role.OFFICER, agency: Agency |
     session.add(person)
     session.flush()
     return person
+
+
+# --- content -------------------------------------------------------------------------------------
+
+TEST_CONTENT = Path(__file__).parent / "data" / "content"
+REAL_CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+def load_content(session: Session, root: Path = TEST_CONTENT, slugs: tuple[str, ...] | None = None):
+    """Parse and import content packages into the test transaction; returns the import report."""
+    from learning_portal.content_import.importer import import_tree
+    from learning_portal.content_import.parser import load_tree
+
+    tree = load_tree(root, only=[root / s for s in slugs] if slugs is not None else None)
+    assert tree.ok, [str(p) for p in tree.problems]
+    return import_tree(session, tree, now=NOW)

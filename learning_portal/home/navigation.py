@@ -17,13 +17,17 @@ class NavItem:
 
 
 # Each entry names an endpoint the role is allowed to open (the authorisation tests check this).
+_LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses"),
+            NavItem("My learning", "learning.my_learning"))
+
 NAV: dict[Role, tuple[NavItem, ...]] = {
-    Role.OFFICER: (NavItem("Home", "home.index"),),
-    Role.DISPATCHER: (NavItem("Home", "home.index"),),
-    Role.INSTRUCTOR: (NavItem("Home", "home.index"),),
-    Role.TRAINING_MANAGER: (NavItem("Home", "home.index"), NavItem("My agency's people", "accounts.people")),
+    Role.OFFICER: _LEARNER,
+    Role.DISPATCHER: _LEARNER,
+    Role.INSTRUCTOR: _LEARNER,
+    Role.TRAINING_MANAGER: (*_LEARNER, NavItem("My agency's people", "accounts.people")),
     Role.ADMINISTRATOR: (
         NavItem("Home", "home.index"),
+        NavItem("Courses", "catalog.courses"),
         NavItem("People", "accounts.people"),
         NavItem("Agencies", "accounts_admin.agencies"),
         NavItem("Import people", "accounts_admin.people_import"),

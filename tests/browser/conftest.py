@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from learning_portal import create_app, migrate
 from learning_portal.clock import utcnow
-from learning_portal.config import TestConfig
+from learning_portal.config import ROOT, TestConfig
+from learning_portal.content_import.importer import import_tree
+from learning_portal.content_import.parser import load_tree
 from learning_portal.db import make_engine, session_factory
 from learning_portal.demo.services import load_demo
 
@@ -26,17 +29,26 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The portal as `make run` sets it up: migrated, all content imported, demo data loaded."""
     tmp = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{tmp / 'portal.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
     app = create_app(TestConfig, DATABASE_URL=url, DEMO=True, INSTANCE_PATH=str(tmp), WTF_CSRF_ENABLED=True)
+    tree = load_tree(ROOT / "content")
+    assert tree.ok, [str(p) for p in tree.problems]
     with session_factory(app)() as session:
+        import_tree(session, tree, now=utcnow())
         load_demo(session, now=utcnow())
         session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -1,0 +1,1 @@
+"""Courses, their versions and items, requirement definitions and credit-hour categories."""

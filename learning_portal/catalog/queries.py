@@ -1,0 +1,74 @@
+"""Read-only catalogue queries: current versions of courses, search and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session
+
+from learning_portal.catalog.models import (
+    Course,
+    CourseVersion,
+    CourseVersionRequirement,
+    CreditMode,
+    Delivery,
+    HourCategory,
+    Requirement,
+)
+from learning_portal.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class CourseFilters:
+    search: str = ""
+    delivery: str = ""
+    audience: str = ""
+    requirement: str = ""
+    credit: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any((self.search, self.delivery, self.audience, self.requirement, self.credit))
+
+
+def current_versions() -> Select[tuple[CourseVersion]]:
+    return select(CourseVersion).join(Course, and_(Course.id == CourseVersion.course_id,
+                                                   CourseVersion.version == Course.current_version_number))
+
+
+def search_courses(session: Session, filters: CourseFilters) -> list[CourseVersion]:
+    query = current_versions()
+    if words := filters.search.lower().split():
+        for word in words[:8]:
+            query = query.where(CourseVersion.search_text.contains(word, autoescape=True))
+    if filters.delivery in Delivery.__members__.values():
+        query = query.where(CourseVersion.delivery == Delivery(filters.delivery))
+    if filters.credit in CreditMode.__members__.values():
+        query = query.where(CourseVersion.credit_mode == CreditMode(filters.credit))
+    if filters.requirement:
+        query = query.where(CourseVersion.id.in_(
+            select(CourseVersionRequirement.course_version_id)
+            .where(CourseVersionRequirement.requirement_id == filters.requirement)))
+    versions = list(session.scalars(query.order_by(Course.presenter, Course.number)))
+    if filters.audience:  # a JSON list: filtered here (the catalogue has at most a few hundred courses)
+        versions = [v for v in versions if filters.audience in v.audience]
+    return versions
+
+
+def get_course(session: Session, slug: str) -> tuple[Course, CourseVersion]:
+    row = session.execute(
+        select(Course, CourseVersion).join(CourseVersion, and_(
+            CourseVersion.course_id == Course.id, CourseVersion.version == Course.current_version_number))
+        .where(Course.slug == slug)).first()
+    if row is None:
+        raise NotFoundError("No such course in the catalogue.")
+    return row[0], row[1]
+
+
+def list_requirements(session: Session) -> list[Requirement]:
+    return list(session.scalars(select(Requirement).order_by(Requirement.jurisdiction, Requirement.id)))
+
+
+def category_titles(session: Session) -> dict[str, str]:
+    return {cid: title for cid, title in session.execute(select(HourCategory.id, HourCategory.title))}

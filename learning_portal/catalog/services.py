@@ -1,0 +1,148 @@
+"""Catalogue changes: requirement definitions, categories, and new course versions (never edits)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning_portal.catalog.models import (
+    Course,
+    CourseItem,
+    CourseVersion,
+    CourseVersionRequirement,
+    CreditMode,
+    Delivery,
+    HourCategory,
+    ItemKind,
+    Requirement,
+)
+from learning_portal.catalog.rendering import render_markdown
+from learning_portal.errors import ConflictError
+
+
+def upsert_requirement(session: Session, *, id: str, jurisdiction: str, title: str, citation: str, summary: str,
+                       now: datetime) -> bool:
+    """Create or update a requirement definition; True when something changed."""
+    requirement = session.get(Requirement, id)
+    if requirement is None:
+        session.add(Requirement(id=id, jurisdiction=jurisdiction, title=title, citation=citation, summary=summary,
+                                updated_at=now))
+        return True
+    values = {"jurisdiction": jurisdiction, "title": title, "citation": citation, "summary": summary}
+    if all(getattr(requirement, k) == v for k, v in values.items()):
+        return False
+    for key, value in values.items():
+        setattr(requirement, key, value)
+    requirement.updated_at = now
+    return True
+
+
+def upsert_category(session: Session, *, id: str, title: str) -> bool:
+    category = session.get(HourCategory, id)
+    if category is None:
+        session.add(HourCategory(id=id, title=title))
+        return True
+    if category.title == title:
+        return False
+    category.title = title
+    return True
+
+
+@dataclass(frozen=True)
+class CourseFields:
+    """Everything a course version says about itself, as the importer hands it over."""
+
+    slug: str
+    presenter: str
+    number: str
+    title: str
+    summary: str
+    description: str
+    delivery: str
+    audience: Sequence[str]
+    audience_note: str
+    topics: Sequence[str]
+    cpt_hours: Decimal
+    hours: dict[str, Decimal]
+    credit_mode: str
+    satisfies: Sequence[str]
+    certification_level: str
+    is_sample: bool
+    facilitation_allowed: bool
+    facilitator_qualification: str | None
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    course: Course
+    version: CourseVersion
+    status: str  # "created" | "new_version" | "unchanged"
+
+
+def publish_course_version(session: Session, *, fields: CourseFields, now: datetime) -> PublishResult:
+    """Make ``fields`` the course's current version, adding a version only when the content changed."""
+    course = session.scalar(select(Course).where(Course.slug == fields.slug))
+    if course is None:
+        clash = session.scalar(select(Course).where(Course.presenter == fields.presenter,
+                                                    Course.number == fields.number))
+        if clash is not None:
+            raise ConflictError(f"Course number {fields.presenter}-{fields.number} already belongs to "
+                                f"'{clash.slug}'.")
+        course = Course(slug=fields.slug, presenter=fields.presenter, number=fields.number,
+                        current_version_number=1, created_at=now)
+        session.add(course)
+        session.flush()
+        status, number = "created", 1
+    else:
+        if (course.presenter, course.number) != (fields.presenter, fields.number):
+            raise ConflictError(f"'{fields.slug}' is course {course.course_number}; a different course number "
+                                "needs a new slug.")
+        current = get_current_version(session, course)
+        if current is not None and current.content_hash == fields.content_hash:
+            return PublishResult(course, current, "unchanged")
+        status = "new_version"
+        number = (session.scalar(select(CourseVersion.version).where(CourseVersion.course_id == course.id)
+                                 .order_by(CourseVersion.version.desc()).limit(1)) or 0) + 1
+    version = CourseVersion(
+        course_id=course.id, version=number, content_hash=fields.content_hash, title=fields.title,
+        summary=fields.summary, description=fields.description, delivery=Delivery(fields.delivery),
+        audience=list(fields.audience), audience_note=fields.audience_note, topics=list(fields.topics),
+        cpt_hours=fields.cpt_hours, hours={k: str(v) for k, v in fields.hours.items()},
+        credit_mode=CreditMode(fields.credit_mode), certification_level=fields.certification_level,
+        is_sample=fields.is_sample, facilitation_allowed=fields.facilitation_allowed,
+        facilitator_qualification=fields.facilitator_qualification,
+        search_text=_search_text(fields), created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    session.add_all(CourseVersionRequirement(course_version_id=version.id, requirement_id=rid)
+                    for rid in fields.satisfies)
+    course.current_version_number = number
+    session.flush()
+    return PublishResult(course, version, status)
+
+
+def add_item(session: Session, *, version: CourseVersion, position: int, kind: str, title: str,
+             required: bool, markdown: str | None = None) -> CourseItem:
+    item = CourseItem(course_version_id=version.id, position=position, kind=ItemKind(kind), title=title,
+                      is_required=required, body_html=render_markdown(markdown) if markdown else None)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def get_current_version(session: Session, course: Course) -> CourseVersion | None:
+    return session.scalar(select(CourseVersion).where(CourseVersion.course_id == course.id,
+                                                      CourseVersion.version == course.current_version_number))
+
+
+def _search_text(fields: CourseFields) -> str:
+    parts: Iterable[str] = (fields.title, f"{fields.presenter}-{fields.number}", fields.number, fields.summary,
+                            *fields.topics, *fields.satisfies)
+    return " ".join(parts).lower()

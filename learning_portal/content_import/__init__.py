@@ -1,0 +1,1 @@
+"""Reads ``content/`` (data only) into the catalogue: parse and validate first, then import atomically."""

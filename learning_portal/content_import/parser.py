@@ -1,0 +1,544 @@
+"""Parse and validate content packages into frozen specs. Pure: no database, no Flask.
+
+Every problem is collected (not just the first) with its file and line, so an author fixes a
+package in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from learning_portal.content_import.toml_lines import LineIndex
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+DELIVERIES = ("self_paced", "instructor_led", "video_facilitated", "blended")
+CREDIT_MODES = ("automatic", "roster", "none")
+AUDIENCES = ("officer", "dispatcher")
+ITEM_KINDS = ("lesson", "quiz")
+QUESTION_KINDS = ("single", "multiple", "true_false")
+MAX_FILE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RequirementSpec:
+    id: str
+    jurisdiction: str
+    title: str
+    citation: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    kind: str
+    prompt: str
+    explanation: str
+    choices: tuple[ChoiceSpec, ...]
+
+
+@dataclass(frozen=True)
+class QuizSpec:
+    pass_mark: int
+    max_attempts: int | None
+    questions: tuple[QuestionSpec, ...]
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    kind: str
+    title: str
+    required: bool
+    markdown: str | None = None
+    quiz: QuizSpec | None = None
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    slug: str
+    presenter: str
+    number: str
+    title: str
+    summary: str
+    description: str
+    delivery: str
+    audience: tuple[str, ...]
+    audience_note: str
+    topics: tuple[str, ...]
+    cpt_hours: Decimal
+    hours: tuple[tuple[str, Decimal], ...]
+    credit: str
+    satisfies: tuple[str, ...]
+    certification_level: str
+    sample: bool
+    facilitation_allowed: bool
+    facilitator_qualification: str | None
+    items: tuple[ItemSpec, ...]
+
+    @property
+    def course_number(self) -> str:
+        return f"{self.presenter}-{self.number}"
+
+    def content_hash(self) -> str:
+        """Identical for identical content: the importer's test for 'unchanged'."""
+        payload = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class ContentTree:
+    requirements: dict[str, RequirementSpec] = field(default_factory=dict)
+    categories: dict[str, CategorySpec] = field(default_factory=dict)
+    courses: list[CourseSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_tree(root: Path, only: list[Path] | None = None) -> ContentTree:
+    """Parse ``root/requirements`` and every course package (or only those in ``only``)."""
+    tree = ContentTree()
+    req_dir = root / "requirements"
+    if not req_dir.is_dir():
+        tree.problems.append(Problem(_rel(req_dir, root), None, "missing requirements folder"))
+    else:
+        for path in sorted(req_dir.glob("*.toml")):
+            _parse_requirements_file(path, root, tree)
+    packages = only if only is not None else sorted(p for p in root.iterdir()
+                                                    if p.is_dir() and p.name != "requirements")
+    seen_numbers: dict[str, str] = {}
+    for package in packages:
+        spec = parse_course(package, root, tree)
+        if spec is None:
+            continue
+        other = seen_numbers.setdefault(spec.course_number, spec.slug)
+        if other != spec.slug:
+            tree.problems.append(Problem(_rel(package / "course.toml", root), None,
+                                         f"course number {spec.course_number} is also used by '{other}'"))
+        tree.courses.append(spec)
+    tree.problems.sort()
+    return tree
+
+
+# --- requirements -------------------------------------------------------------------------------
+
+
+def _parse_requirements_file(path: Path, root: Path, tree: ContentTree) -> None:
+    rel = _rel(path, root)
+    data, lines = _load_toml(path, rel, tree.problems)
+    if data is None:
+        return
+    report = _Reporter(rel, lines, tree.problems)
+    if "categories" in data:
+        for i, raw in enumerate(_table_list(data, "categories", report)):
+            cid, title = raw.get("id"), raw.get("title")
+            if not isinstance(cid, str) or not CATEGORY_RE.match(cid):
+                report("categories", i, "id", msg="category id must be lower_snake_case")
+                continue
+            if not _nonempty(title):
+                report("categories", i, "title", msg="category needs a title")
+            if cid in tree.categories:
+                report("categories", i, "id", msg=f"category '{cid}' is defined twice")
+            tree.categories[cid] = CategorySpec(cid, str(title or ""))
+    if "requirements" not in data:
+        return
+    jurisdiction = data.get("jurisdiction")
+    if not isinstance(jurisdiction, str) or not re.match(r"^[A-Z]{2}-[A-Z0-9]{2,12}$", jurisdiction):
+        report("jurisdiction", msg="jurisdiction must be a code such as CA-POST")
+        return
+    for i, raw in enumerate(_table_list(data, "requirements", report)):
+        rid = raw.get("id")
+        if not isinstance(rid, str) or not ID_RE.match(rid):
+            report("requirements", i, "id", msg="requirement id must look like CA-CPT-24")
+            continue
+        if not rid.startswith(jurisdiction.split("-")[0] + "-"):
+            report("requirements", i, "id", msg=f"'{rid}' does not belong to {jurisdiction}")
+        for key in ("title", "citation", "summary"):
+            if not _nonempty(raw.get(key)):
+                report("requirements", i, key, msg=f"requirement {rid} needs a {key}")
+        if rid in tree.requirements:
+            report("requirements", i, "id", msg=f"requirement '{rid}' is defined twice")
+        tree.requirements[rid] = RequirementSpec(rid, jurisdiction, str(raw.get("title", "")),
+                                                 str(raw.get("citation", "")), str(raw.get("summary", "")))
+
+
+# --- courses --------------------------------------------------------------------------------------
+
+COURSE_KEYS = {"slug", "presenter", "number", "title", "summary", "description", "delivery", "audience",
+               "audience_note", "topics", "cpt_hours", "credit", "satisfies", "certification_level", "sample",
+               "hours", "facilitation", "items"}
+ITEM_KEYS = {"kind", "title", "file", "required"}
+
+
+def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | None:
+    manifest = package / "course.toml"
+    rel = _rel(manifest, root)
+    if not manifest.is_file():
+        tree.problems.append(Problem(rel, None, "course.toml is missing"))
+        return None
+    data, lines = _load_toml(manifest, rel, tree.problems)
+    if data is None:
+        return None
+    before = len(tree.problems)
+    report = _Reporter(rel, lines, tree.problems)
+
+    for key in sorted(set(data) - COURSE_KEYS):
+        report(key, msg=f"unknown key '{key}'")
+    slug = _string(data, "slug", report, pattern=SLUG_RE, hint="lower-case letters, digits and dashes")
+    if slug and slug != package.name:
+        report("slug", msg=f"slug '{slug}' must match the folder name '{package.name}'")
+    presenter = _string(data, "presenter", report, pattern=re.compile(r"^\d{4}$"), hint="4 digits")
+    number = _string(data, "number", report, pattern=re.compile(r"^\d{5}$"), hint="5 digits")
+    title = _string(data, "title", report, max_len=200)
+    summary = _string(data, "summary", report, max_len=400)
+    description = _string(data, "description", report, max_len=4000)
+    delivery = _choice(data, "delivery", DELIVERIES, report)
+    credit = _choice(data, "credit", CREDIT_MODES, report)
+    audience = _string_list(data, "audience", report, allowed=AUDIENCES, required=True)
+    audience_note = data.get("audience_note", "")
+    if not isinstance(audience_note, str) or len(audience_note) > 400:
+        report("audience_note", msg="audience_note must be text of at most 400 characters")
+    topics = _string_list(data, "topics", report, required=True)
+    satisfies = _string_list(data, "satisfies", report, required=False)
+    for rid in satisfies:
+        if rid not in tree.requirements:
+            report("satisfies", msg=f"unknown requirement id '{rid}' (not in content/requirements)")
+    level = data.get("certification_level", "II")
+    if level not in ("I", "II"):
+        report("certification_level", msg="certification_level must be 'I' or 'II'")
+    sample = data.get("sample", False)
+    if not isinstance(sample, bool):
+        report("sample", msg="sample must be true or false")
+
+    cpt_hours = _hours_value(data.get("cpt_hours"), report, ("cpt_hours",))
+    hours: dict[str, Decimal] = {}
+    raw_hours = data.get("hours", {})
+    if not isinstance(raw_hours, dict):
+        report("hours", msg="[hours] must be a table of category = hours")
+        raw_hours = {}
+    for category, value in raw_hours.items():
+        if category not in tree.categories:
+            report("hours", category, msg=f"unknown hour category '{category}'")
+        amount = _hours_value(value, report, ("hours", category))
+        if amount is not None:
+            hours[category] = amount
+    if cpt_hours is not None:
+        total = sum(hours.values(), Decimal(0))
+        if total != cpt_hours:
+            report("hours", msg=f"[hours] add up to {total}, but cpt_hours is {cpt_hours}")
+        if credit == "none" and cpt_hours:
+            report("credit", msg="credit = 'none' but the course has CPT hours")
+        if credit in ("automatic", "roster") and not cpt_hours:
+            report("credit", msg="a course with 0 CPT hours posts no credit: use credit = 'none'")
+
+    facilitation = data.get("facilitation", {})
+    if not isinstance(facilitation, dict) or set(facilitation) - {"allowed", "qualification"}:
+        report("facilitation", msg="[facilitation] takes only 'allowed' and 'qualification'")
+        facilitation = {}
+    allowed = facilitation.get("allowed", False)
+    qualification = facilitation.get("qualification")
+    if not isinstance(allowed, bool):
+        report("facilitation", "allowed", msg="allowed must be true or false")
+    if qualification is not None and (not isinstance(qualification, str) or not CATEGORY_RE.match(qualification)):
+        report("facilitation", "qualification", msg="qualification must be lower_snake_case")
+    if qualification and not allowed:
+        report("facilitation", "qualification", msg="a qualification is set but facilitation is not allowed")
+
+    items = _parse_items(data, package, root, report, tree.problems)
+    if len(tree.problems) > before:
+        return None
+    return CourseSpec(
+        slug=slug, presenter=presenter, number=number, title=title, summary=summary,
+        description=description.strip(), delivery=delivery, audience=tuple(audience),
+        audience_note=audience_note, topics=tuple(topics),
+        cpt_hours=cpt_hours if cpt_hours is not None else Decimal("0.00"),
+        hours=tuple(sorted(hours.items())), credit=credit, satisfies=tuple(satisfies),
+        certification_level=level, sample=sample, facilitation_allowed=allowed,
+        facilitator_qualification=qualification, items=tuple(items),
+    )
+
+
+def _parse_items(data: dict, package: Path, root: Path, report: _Reporter,
+                 problems: list[Problem]) -> list[ItemSpec]:
+    raw_items = _table_list(data, "items", report)
+    if not raw_items:
+        report("items", msg="a course needs at least one [[items]] entry")
+    items: list[ItemSpec] = []
+    for i, raw in enumerate(raw_items):
+        for key in sorted(set(raw) - ITEM_KEYS):
+            report("items", i, key, msg=f"unknown item key '{key}'")
+        kind = raw.get("kind")
+        if kind not in ITEM_KINDS:
+            report("items", i, "kind", msg=f"item kind must be one of: {', '.join(ITEM_KINDS)}")
+            continue
+        title = raw.get("title")
+        if not _nonempty(title) or len(title) > 200:
+            report("items", i, "title", msg="item needs a title (at most 200 characters)")
+        required = raw.get("required", True)
+        if not isinstance(required, bool):
+            report("items", i, "required", msg="required must be true or false")
+        file = _package_file(raw.get("file"), package, root, report, ("items", i, "file"))
+        if file is None:
+            continue
+        if kind == "lesson":
+            markdown = _read_text(file, root, problems, suffix=".md")
+            if markdown is not None:
+                items.append(ItemSpec("lesson", str(title), bool(required), markdown=markdown))
+        else:
+            quiz = parse_quiz(file, root, problems)
+            if quiz is not None:
+                items.append(ItemSpec("quiz", str(title), bool(required), quiz=quiz))
+    return items
+
+
+def parse_quiz(path: Path, root: Path, problems: list[Problem]) -> QuizSpec | None:
+    rel = _rel(path, root)
+    data, lines = _load_toml(path, rel, problems)
+    if data is None:
+        return None
+    before = len(problems)
+    report = _Reporter(rel, lines, problems)
+    for key in sorted(set(data) - {"pass_mark", "max_attempts", "questions"}):
+        report(key, msg=f"unknown key '{key}'")
+    pass_mark = data.get("pass_mark")
+    if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
+        report("pass_mark", msg="pass_mark must be a whole percentage from 1 to 100")
+    max_attempts = data.get("max_attempts")
+    if max_attempts is not None and (not isinstance(max_attempts, int) or isinstance(max_attempts, bool)
+                                     or max_attempts < 1):
+        report("max_attempts", msg="max_attempts must be a whole number of at least 1")
+    raw_questions = _table_list(data, "questions", report)
+    if not 1 <= len(raw_questions) <= 50:
+        report("questions", msg="a quiz needs 1 to 50 [[questions]]")
+    questions: list[QuestionSpec] = []
+    for i, raw in enumerate(raw_questions):
+        question = _parse_question(raw, i, report)
+        if question is not None:
+            questions.append(question)
+    if len(problems) > before:
+        return None
+    return QuizSpec(pass_mark=pass_mark, max_attempts=max_attempts, questions=tuple(questions))
+
+
+def _parse_question(raw: dict, i: int, report: _Reporter) -> QuestionSpec | None:
+    for key in sorted(set(raw) - {"kind", "prompt", "explanation", "choices", "answer"}):
+        report("questions", i, key, msg=f"unknown question key '{key}'")
+    kind = raw.get("kind")
+    if kind not in QUESTION_KINDS:
+        report("questions", i, "kind", msg=f"question kind must be one of: {', '.join(QUESTION_KINDS)}")
+        return None
+    prompt = raw.get("prompt")
+    if not _nonempty(prompt):
+        report("questions", i, "prompt", msg="question needs a prompt")
+    explanation = raw.get("explanation", "")
+    if not isinstance(explanation, str):
+        report("questions", i, "explanation", msg="explanation must be text")
+        explanation = ""
+    if kind == "true_false":
+        answer = raw.get("answer")
+        if "choices" in raw:
+            report("questions", i, "choices", msg="a true_false question takes 'answer', not choices")
+        if not isinstance(answer, bool):
+            report("questions", i, "answer", msg="a true_false question needs answer = true or false")
+            return None
+        choices = (ChoiceSpec("True", answer), ChoiceSpec("False", not answer))
+        return QuestionSpec(kind, str(prompt or ""), explanation, choices)
+    if "answer" in raw:
+        report("questions", i, "answer", msg="'answer' is only for true_false questions")
+    raw_choices = raw.get("choices", [])
+    if not isinstance(raw_choices, list) or not 2 <= len(raw_choices) <= 6:
+        report("questions", i, "choices", msg="a question needs 2 to 6 choices")
+        return None
+    choices: list[ChoiceSpec] = []
+    for j, choice in enumerate(raw_choices):
+        if not isinstance(choice, dict) or not _nonempty(choice.get("text")):
+            report("questions", i, "choices", j, "text", msg="each choice needs text")
+            continue
+        correct = choice.get("correct", False)
+        if not isinstance(correct, bool):
+            report("questions", i, "choices", j, "correct", msg="correct must be true or false")
+        if set(choice) - {"text", "correct"}:
+            report("questions", i, "choices", j, msg="a choice takes only 'text' and 'correct'")
+        choices.append(ChoiceSpec(choice["text"].strip(), correct is True))
+    texts = [c.text.lower() for c in choices]
+    if len(set(texts)) != len(texts):
+        report("questions", i, "choices", msg="two choices have the same text")
+    n_correct = sum(c.correct for c in choices)
+    if kind == "single" and n_correct != 1:
+        report("questions", i, "choices",
+               msg=f"a single-choice question needs exactly one correct choice (has {n_correct})")
+    if kind == "multiple" and n_correct < 1:
+        report("questions", i, "choices", msg="a multiple-choice question needs at least one correct choice")
+    return QuestionSpec(kind, str(prompt or "").strip(), explanation.strip(), tuple(choices))
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+class _Reporter:
+    """Adds a Problem at the line of a key path in one file."""
+
+    def __init__(self, rel: str, lines: LineIndex, problems: list[Problem]) -> None:
+        self.rel, self.lines, self.problems = rel, lines, problems
+
+    def __call__(self, *path: str | int, msg: str) -> None:
+        self.problems.append(Problem(self.rel, self.lines.line(*path), msg))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _load_toml(path: Path, rel: str, problems: list[Problem]) -> tuple[dict | None, LineIndex]:
+    text = _read_text(path, path.parent, problems, rel=rel)
+    if text is None:
+        return None, LineIndex("")
+    try:
+        return tomllib.loads(text), LineIndex(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        if "(at end of document)" in str(exc):
+            line = max(len(text.splitlines()), 1)
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        problems.append(Problem(rel, line, f"invalid TOML: {message}"))
+        return None, LineIndex("")
+
+
+def _read_text(path: Path, root: Path, problems: list[Problem], *, suffix: str | None = None,
+               rel: str | None = None) -> str | None:
+    rel = rel or _rel(path, root)
+    if suffix and path.suffix != suffix:
+        problems.append(Problem(rel, None, f"expected a {suffix} file"))
+        return None
+    if not path.is_file():
+        problems.append(Problem(rel, None, "file not found"))
+        return None
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(rel, None, f"file is larger than {MAX_FILE_BYTES // 1024} KB"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(rel, None, "file is not UTF-8 text"))
+        return None
+    if not text.strip():
+        problems.append(Problem(rel, None, "file is empty"))
+        return None
+    return text
+
+
+def _package_file(value: Any, package: Path, root: Path, report: _Reporter, path: tuple) -> Path | None:
+    if not _nonempty(value):
+        report(*path, msg="item needs a file")
+        return None
+    candidate = (package / value).resolve()
+    if package.resolve() not in candidate.parents:
+        report(*path, msg=f"'{value}' is outside the package folder")
+        return None
+    if not candidate.is_file():
+        report(*path, msg=f"file '{value}' not found")
+        return None
+    return candidate
+
+
+def _table_list(data: dict, key: str, report: _Reporter) -> list[dict]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        report(key, msg=f"'{key}' must be written as [[{key}]] tables")
+        return []
+    return value
+
+
+def _nonempty(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _string(data: dict, key: str, report: _Reporter, *, pattern: re.Pattern[str] | None = None,
+            hint: str = "", max_len: int = 200) -> str:
+    value = data.get(key)
+    if not _nonempty(value):
+        report(key, msg=f"'{key}' is required")
+        return ""
+    value = value.strip()
+    if pattern and not pattern.match(value):
+        report(key, msg=f"'{key}' must be {hint}")
+    if len(value) > max_len:
+        report(key, msg=f"'{key}' is longer than {max_len} characters")
+    return value
+
+
+def _choice(data: dict, key: str, options: tuple[str, ...], report: _Reporter) -> str:
+    value = data.get(key)
+    if value not in options:
+        report(key, msg=f"'{key}' must be one of: {', '.join(options)}")
+        return ""
+    return value
+
+
+def _string_list(data: dict, key: str, report: _Reporter, *, allowed: tuple[str, ...] | None = None,
+                 required: bool) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(_nonempty(v) for v in value):
+        report(key, msg=f"'{key}' must be a list of text values")
+        return []
+    if required and not value:
+        report(key, msg=f"'{key}' needs at least one value")
+    if allowed:
+        for v in value:
+            if v not in allowed:
+                report(key, msg=f"'{v}' is not one of: {', '.join(allowed)}")
+    if len(set(value)) != len(value):
+        report(key, msg=f"'{key}' lists a value twice")
+    return [v.strip() for v in value]
+
+
+def _hours_value(value: Any, report: _Reporter, path: tuple) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        report(*path, msg="hours must be a number")
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        report(*path, msg="hours must be a number")
+        return None
+    if amount < 0 or amount > 400 or amount % Decimal("0.25"):
+        report(*path, msg="hours must be between 0 and 400, in quarter hours")
+        return None
+    return amount.quantize(Decimal("0.01"))

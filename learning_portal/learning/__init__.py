@@ -1,0 +1,1 @@
+"""Enrollments, progress through a course's items, and completions."""

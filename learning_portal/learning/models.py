@@ -1,0 +1,74 @@
+"""Enrollments (pinned to a course version), item progress and completions.
+
+A completion is the durable fact the credit poster derives CPT postings from; ``learning`` knows
+nothing about credit.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learning_portal.catalog.models import Course, CourseItem, CourseVersion
+from learning_portal.db import Base, enum_column
+
+
+class CompletionSource(enum.StrEnum):
+    ONLINE = "online"
+    ROSTER = "roster"
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        # One open enrollment per person and course; a finished one may be followed by a new one.
+        Index("uq_enrollments_person_id_course_id_open", "person_id", "course_id", unique=True,
+              sqlite_where=text("completed_at IS NULL"), postgresql_where=text("completed_at IS NULL")),
+        Index("ix_enrollments_person_id_enrolled_at", "person_id", "enrolled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"))
+    enrolled_at: Mapped[datetime]
+    last_item_id: Mapped[int | None] = mapped_column(ForeignKey("course_items.id"))
+    completed_at: Mapped[datetime | None]
+
+    course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
+    course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)
+    progress: Mapped[list[ItemProgress]] = relationship(lazy="selectin", back_populates="enrollment")
+
+
+class ItemProgress(Base):
+    __tablename__ = "item_progress"
+    __table_args__ = (UniqueConstraint("enrollment_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"))
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="progress")
+    item: Mapped[CourseItem] = relationship(lazy="joined", innerjoin=True)
+
+
+class Completion(Base):
+    """A course completed by a person, pinned to the version they took. Never deleted."""
+
+    __tablename__ = "completions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"))
+    source: Mapped[CompletionSource] = mapped_column(enum_column(CompletionSource), default=CompletionSource.ONLINE)
+    completed_at: Mapped[datetime] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,23 @@
+"""Read-only learning queries: a person's enrollments and completions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning_portal.learning.models import Completion, Enrollment
+
+
+def my_enrollments(session: Session, person_id: int) -> tuple[list[Enrollment], list[Enrollment]]:
+    """(in progress, completed), most recent first."""
+    enrollments = list(session.scalars(select(Enrollment).where(Enrollment.person_id == person_id)
+                                       .order_by(Enrollment.enrolled_at.desc())))
+    in_progress = [e for e in enrollments if e.completed_at is None]
+    completed = sorted((e for e in enrollments if e.completed_at is not None),
+                       key=lambda e: e.completed_at, reverse=True)
+    return in_progress, completed
+
+
+def my_completions(session: Session, person_id: int) -> list[Completion]:
+    return list(session.scalars(select(Completion).where(Completion.person_id == person_id)
+                                .order_by(Completion.completed_at.desc())))

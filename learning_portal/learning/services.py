@@ -1,0 +1,165 @@
+"""Enrolling, recording progress, and recording a completion once every required item is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Person
+from learning_portal.catalog.models import Course, CourseItem, ItemKind
+from learning_portal.catalog.services import get_current_version
+from learning_portal.errors import ConflictError, NotFoundError, ValidationError
+from learning_portal.learning.models import Completion, CompletionSource, Enrollment, ItemProgress
+
+
+class NotEnrolledError(ConflictError):
+    code = "not_enrolled"
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    item_completed: bool
+    course_completed: bool  # this call completed the course
+
+
+def enroll(session: Session, *, person: Person, course: Course, now: datetime) -> tuple[Enrollment, bool]:
+    """The person's open enrollment in ``course`` (pinned to the current version), creating it if needed.
+
+    Returns (enrollment, created). Enrolling twice records one enrollment.
+    """
+    existing = open_enrollment(session, person_id=person.id, course_id=course.id)
+    if existing is not None:
+        return existing, False
+    version = get_current_version(session, course)
+    if version is None:
+        raise NotFoundError("This course is not published.")
+    enrollment = Enrollment(person_id=person.id, course_id=course.id, course_version_id=version.id,
+                            enrolled_at=now)
+    try:
+        with session.begin_nested():
+            session.add(enrollment)
+    except IntegrityError:  # a concurrent request enrolled first
+        existing = open_enrollment(session, person_id=person.id, course_id=course.id)
+        if existing is None:
+            raise
+        return existing, False
+    return enrollment, True
+
+
+def open_enrollment(session: Session, *, person_id: int, course_id: int) -> Enrollment | None:
+    return session.scalar(select(Enrollment).where(Enrollment.person_id == person_id,
+                                                   Enrollment.course_id == course_id,
+                                                   Enrollment.completed_at.is_(None)))
+
+
+def latest_enrollment(session: Session, *, person_id: int, course_id: int) -> Enrollment | None:
+    """The open enrollment if there is one, otherwise the most recently completed."""
+    return open_enrollment(session, person_id=person_id, course_id=course_id) or session.scalar(
+        select(Enrollment).where(Enrollment.person_id == person_id, Enrollment.course_id == course_id)
+        .order_by(Enrollment.completed_at.desc()).limit(1))
+
+
+def enrollment_for_item(session: Session, *, person: Person, item: CourseItem) -> Enrollment:
+    """The person's enrollment on the version ``item`` belongs to (open first, else latest)."""
+    enrollment = session.scalar(
+        select(Enrollment).where(Enrollment.person_id == person.id,
+                                 Enrollment.course_version_id == item.course_version_id)
+        .order_by(Enrollment.completed_at.is_not(None), Enrollment.enrolled_at.desc()).limit(1))
+    if enrollment is None:
+        raise NotEnrolledError("Enroll in the course first.")
+    return enrollment
+
+
+def item_in_enrollment(enrollment: Enrollment, item_id: int) -> CourseItem:
+    for item in enrollment.course_version.items:
+        if item.id == item_id:
+            return item
+    raise NotFoundError("This item is not part of the course version you are taking.")
+
+
+def open_item(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemProgress:
+    """Note that the learner opened ``item`` (for 'resume where you left off')."""
+    progress = _progress(session, enrollment, item, now)
+    enrollment.last_item_id = item.id
+    session.flush()
+    return progress
+
+
+def mark_lesson_viewed(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemOutcome:
+    if item.kind is not ItemKind.LESSON:
+        raise ValidationError("Only lessons are marked as viewed; a quiz is completed by passing it.")
+    return complete_item(session, enrollment=enrollment, item=item, now=now)
+
+
+def complete_item(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemOutcome:
+    """Mark ``item`` done (idempotent); record the completion when it was the last required item."""
+    progress = _progress(session, enrollment, item, now)
+    first_time = progress.completed_at is None
+    if first_time:
+        progress.completed_at = now
+    enrollment.last_item_id = item.id
+    session.flush()
+    return ItemOutcome(item_completed=first_time, course_completed=_complete_if_done(session, enrollment, now))
+
+
+def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
+    """(required items done, required items in all) for the enrollment's version."""
+    done_ids = {p.item_id for p in enrollment.progress if p.completed_at is not None}
+    required = enrollment.course_version.required_items
+    return sum(1 for item in required if item.id in done_ids), len(required)
+
+
+def next_item(enrollment: Enrollment) -> CourseItem | None:
+    """Where to resume: the first required item not done yet, else the last opened, else the first."""
+    done_ids = {p.item_id for p in enrollment.progress if p.completed_at is not None}
+    items = enrollment.course_version.items
+    for item in items:
+        if item.is_required and item.id not in done_ids:
+            return item
+    by_id = {item.id: item for item in items}
+    return by_id.get(enrollment.last_item_id or -1) or (items[0] if items else None)
+
+
+def get_completion(session: Session, enrollment: Enrollment) -> Completion | None:
+    return session.scalar(select(Completion).where(Completion.enrollment_id == enrollment.id))
+
+
+def _progress(session: Session, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemProgress:
+    if item.course_version_id != enrollment.course_version_id:
+        raise NotFoundError("This item is not part of the course version you are taking.")
+    for progress in enrollment.progress:
+        if progress.item_id == item.id:
+            return progress
+    progress = ItemProgress(enrollment_id=enrollment.id, item_id=item.id, started_at=now)
+    try:
+        with session.begin_nested():
+            session.add(progress)
+    except IntegrityError:  # opened concurrently in another request
+        progress = session.scalar(select(ItemProgress).where(ItemProgress.enrollment_id == enrollment.id,
+                                                             ItemProgress.item_id == item.id))
+    if progress not in enrollment.progress:
+        enrollment.progress.append(progress)
+    return progress
+
+
+def _complete_if_done(session: Session, enrollment: Enrollment, now: datetime) -> bool:
+    if enrollment.completed_at is not None:
+        return False
+    done, total = progress_counts(enrollment)
+    if done < total:
+        return False
+    completion = Completion(enrollment_id=enrollment.id, person_id=enrollment.person_id,
+                            course_id=enrollment.course_id, course_version_id=enrollment.course_version_id,
+                            source=CompletionSource.ONLINE, completed_at=now)
+    try:
+        with session.begin_nested():
+            session.add(completion)
+            enrollment.completed_at = now
+    except IntegrityError:  # completed concurrently: one completion only
+        session.refresh(enrollment)
+        return False
+    return True

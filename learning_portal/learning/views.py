@@ -1,0 +1,118 @@
+"""Taking a course: the course page, enrolling, the course home (progress, resume), lessons, My learning."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from learning_portal.catalog import queries as catalog
+from learning_portal.catalog.models import ItemKind
+from learning_portal.clock import utcnow
+from learning_portal.db import get_session
+from learning_portal.learning import queries, services
+from learning_portal.learning.models import Enrollment
+from learning_portal.web.auth import current_actor, login_required
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.get("/courses/<slug>")
+@login_required
+def course_page(slug: str):
+    session = get_session()
+    course, version = catalog.get_course(session, slug)
+    enrollment = services.latest_enrollment(session, person_id=current_actor().id, course_id=course.id)
+    counts = services.progress_counts(enrollment) if enrollment else None
+    return render_template("learning/course.html", course=course, version=version, enrollment=enrollment,
+                           counts=counts, categories=catalog.category_titles(session))
+
+
+@bp.post("/courses/<slug>/enroll")
+@login_required
+def enroll(slug: str):
+    session = get_session()
+    course, _ = catalog.get_course(session, slug)
+    enrollment, created = services.enroll(session, person=current_actor(), course=course, now=utcnow())
+    session.commit()
+    if created:
+        flash("You are enrolled. Your progress is saved as you go.", "success")
+    target = services.next_item(enrollment)
+    if target is None:
+        return redirect(url_for("learning.course_home", slug=slug))
+    return redirect(item_url(slug, target.id, target.kind))
+
+
+@bp.get("/learn/<slug>")
+@login_required
+def course_home(slug: str):
+    session = get_session()
+    enrollment = _enrollment_or_redirect(session, slug)
+    if not isinstance(enrollment, Enrollment):
+        return enrollment
+    done_ids = {p.item_id for p in enrollment.progress if p.completed_at is not None}
+    return render_template("learning/course_home.html", enrollment=enrollment, version=enrollment.course_version,
+                           done_ids=done_ids, counts=services.progress_counts(enrollment),
+                           resume=services.next_item(enrollment),
+                           completion=services.get_completion(session, enrollment))
+
+
+@bp.get("/learn/<slug>/items/<int:item_id>")
+@login_required
+def item_page(slug: str, item_id: int):
+    session = get_session()
+    enrollment = _enrollment_or_redirect(session, slug)
+    if not isinstance(enrollment, Enrollment):
+        return enrollment
+    item = services.item_in_enrollment(enrollment, item_id)
+    if item.kind is ItemKind.QUIZ:
+        return redirect(url_for("quizzes.take", slug=slug, quiz_id=item.id))
+    progress = services.open_item(session, enrollment=enrollment, item=item, now=utcnow())
+    session.commit()
+    items = enrollment.course_version.items
+    index = items.index(item)
+    return render_template("learning/lesson.html", enrollment=enrollment, item=item, progress=progress,
+                           previous=items[index - 1] if index else None,
+                           following=items[index + 1] if index + 1 < len(items) else None,
+                           counts=services.progress_counts(enrollment), position=index + 1, total=len(items))
+
+
+@bp.post("/learn/<slug>/items/<int:item_id>/viewed")
+@login_required
+def lesson_viewed(slug: str, item_id: int):
+    session = get_session()
+    enrollment = _enrollment_or_redirect(session, slug)
+    if not isinstance(enrollment, Enrollment):
+        return enrollment
+    item = services.item_in_enrollment(enrollment, item_id)
+    outcome = services.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=utcnow())
+    session.commit()
+    if outcome.course_completed:
+        flash("Course complete. Well done.", "success")
+        return redirect(url_for("learning.course_home", slug=slug))
+    target = services.next_item(enrollment)
+    if target is None or target.id == item.id:
+        return redirect(url_for("learning.course_home", slug=slug))
+    return redirect(item_url(slug, target.id, target.kind))
+
+
+@bp.get("/my/learning")
+@login_required
+def my_learning():
+    session = get_session()
+    in_progress, completed = queries.my_enrollments(session, current_actor().id)
+    return render_template("learning/my_learning.html", in_progress=in_progress, completed=completed,
+                           counts={e.id: services.progress_counts(e) for e in in_progress})
+
+
+def item_url(slug: str, item_id: int, kind: ItemKind) -> str:
+    if kind is ItemKind.QUIZ:
+        return url_for("quizzes.take", slug=slug, quiz_id=item_id)
+    return url_for("learning.item_page", slug=slug, item_id=item_id)
+
+
+def _enrollment_or_redirect(session, slug: str):
+    course, _ = catalog.get_course(session, slug)
+    enrollment = services.latest_enrollment(session, person_id=current_actor().id, course_id=course.id)
+    if enrollment is None:
+        flash("Enroll to start this course.", "info")
+        return redirect(url_for("learning.course_page", slug=slug))
+    return enrollment

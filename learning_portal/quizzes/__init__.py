@@ -1,0 +1,1 @@
+"""Quizzes: questions and choices (versioned with the course), attempts, grading."""

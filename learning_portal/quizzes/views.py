@@ -1,0 +1,107 @@
+"""Taking a quiz in the browser: a shuffled attempt, then feedback. Answers never reach the page early."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from learning_portal.catalog import queries as catalog
+from learning_portal.clock import utcnow
+from learning_portal.db import get_session
+from learning_portal.errors import NotFoundError
+from learning_portal.learning import services as learning
+from learning_portal.quizzes import services
+from learning_portal.quizzes.models import QuizAttempt
+from learning_portal.web.auth import current_actor, login_required
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _context(slug: str, quiz_id: int):
+    session = get_session()
+    course, _ = catalog.get_course(session, slug)
+    enrollment = learning.latest_enrollment(session, person_id=current_actor().id, course_id=course.id)
+    if enrollment is None:
+        return session, None, None, None
+    item = learning.item_in_enrollment(enrollment, quiz_id)
+    return session, enrollment, item, services.get_quiz(session, item.id)
+
+
+@bp.get("/learn/<slug>/quiz/<int:quiz_id>")
+@login_required
+def take(slug: str, quiz_id: int):
+    session, enrollment, item, quiz = _context(slug, quiz_id)
+    if enrollment is None:
+        flash("Enroll to start this course.", "info")
+        return redirect(url_for("learning.course_page", slug=slug))
+    learning.open_item(session, enrollment=enrollment, item=item, now=utcnow())
+    try:
+        attempt = services.open_attempt(session, enrollment=enrollment, quiz=quiz, now=utcnow())
+    except (services.AlreadyPassedError, services.AttemptsExhaustedError) as exc:
+        session.commit()
+        last = services.last_submitted_attempt(session, enrollment=enrollment, quiz=quiz)
+        flash(exc.message, "info")
+        if last is not None:
+            return redirect(url_for("quizzes.result", attempt_id=last.id))
+        return redirect(url_for("learning.course_home", slug=slug))
+    session.commit()
+    return render_template("quizzes/take.html", **_take_context(session, enrollment, item, quiz, attempt))
+
+
+@bp.post("/learn/<slug>/quiz/<int:quiz_id>")
+@login_required
+def submit(slug: str, quiz_id: int):
+    session, enrollment, item, quiz = _context(slug, quiz_id)
+    if enrollment is None:
+        raise NotFoundError("You are not enrolled in this course.")
+    attempt = services.attempt_for_submission(session, enrollment=enrollment, quiz=quiz,
+                                              attempt_id=request.form.get("attempt_id"), now=utcnow())
+    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    try:
+        result = services.submit_attempt(session, attempt=attempt, enrollment=enrollment, answers=answers,
+                                         now=utcnow())
+    except services.QuizAnswerError as exc:
+        context = _take_context(session, enrollment, item, quiz, attempt)
+        context.update(errors=exc.details, message=exc.message, chosen={k: set(v) for k, v in answers.items()})
+        return render_template("quizzes/take.html", **context), 422
+    session.commit()
+    if result.completed_course:
+        flash("You passed, and the course is complete.", "success")
+    return redirect(url_for("quizzes.result", attempt_id=result.attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def result(attempt_id: int):
+    session = get_session()
+    attempt = session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.person_id != current_actor().id or attempt.submitted_at is None:
+        raise NotFoundError("No such quiz result of yours.")
+    enrollment = attempt.enrollment
+    quiz = attempt.quiz
+    left = services.attempts_left(session, enrollment=enrollment, quiz=quiz)
+    passed_any = services.has_passed(session, enrollment=enrollment, quiz=quiz)
+    # The right answers are shown once they can no longer help pass: after a pass, or with no attempts left.
+    reveal = passed_any or left == 0
+    questions = {q.id: q for q in quiz.questions}
+    feedback = []
+    for question_id, choice_ids in attempt.layout:
+        question = questions[question_id]
+        chosen = set(attempt.answers.get(str(question_id), []))
+        by_id = {c.id: c for c in question.choices}
+        feedback.append({"question": question, "choices": [by_id[c] for c in choice_ids], "chosen": chosen,
+                         "correct": chosen == set(question.correct_ids)})
+    return render_template("quizzes/result.html", attempt=attempt, feedback=feedback, reveal=reveal,
+                           attempts_left=left, passed_any=passed_any, enrollment=enrollment,
+                           item=learning.item_in_enrollment(enrollment, quiz.id))
+
+
+def _take_context(session, enrollment, item, quiz, attempt) -> dict:
+    questions = {q.id: q for q in quiz.questions}
+    shown = []
+    for question_id, choice_ids in attempt.layout:
+        question = questions[question_id]
+        by_id = {c.id: c for c in question.choices}
+        shown.append((question, [by_id[c] for c in choice_ids]))
+    return {"enrollment": enrollment, "item": item, "quiz": quiz, "attempt": attempt, "shown": shown,
+            "attempts_left": services.attempts_left(session, enrollment=enrollment, quiz=quiz),
+            "errors": {}, "chosen": {}, "message": None}
