@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
@@ -13,6 +14,9 @@ from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
 from learning_portal.cli import register_cli
 from learning_portal.config import ROOT, Config
+from learning_portal.credits import api as credits_api
+from learning_portal.credits import views as credits_views
+from learning_portal.credits import worker as credit_poster
 from learning_portal.home import navigation
 from learning_portal.home import views as home_views
 from learning_portal.learning import api as learning_api
@@ -32,9 +36,13 @@ BLUEPRINTS = (
     learning_api.bp,
     quizzes_views.bp,
     quizzes_api.bp,
+    credits_views.bp,
+    credits_views.admin_bp,
+    credits_api.bp,
     openapi.bp,
 )
-API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI)
+API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,
+             credits_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
@@ -56,4 +64,18 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     openapi.register_parts(app, *API_PARTS)
     errors.register_handlers(app)
     register_cli(app)
+    if app.config["CREDIT_POSTER"] == "inprocess":
+        _start_poster_with_first_request(app)
     return app
+
+
+def _start_poster_with_first_request(app: Flask) -> None:
+    """The embedded poster starts with the first request, not at import or in CLI commands."""
+    lock = threading.Lock()
+
+    @app.before_request
+    def _ensure_poster() -> None:
+        if "credit_poster" not in app.extensions:
+            with lock:
+                if "credit_poster" not in app.extensions:
+                    credit_poster.start_in_process(app)

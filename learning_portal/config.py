@@ -33,6 +33,11 @@ class Config:
     CREDIT_POSTER = "inprocess"  # or "external" (portal-credits-worker processes)
     RECORDS_FORWARD_URL: str | None = None
     RECORDS_HMAC_KEY: str | None = None
+    CREDIT_POLL_SECONDS = 1.0  # in-process poster: how soon a completion shows on the profile
+    CREDIT_MAX_ATTEMPTS = 8
+    CREDIT_RETRY_BASE_SECONDS = 15
+    CREDIT_RETRY_CAP_SECONDS = 3600
+    CREDIT_FORWARD_TIMEOUT = 10
 
     # Cookies: secure by default; `make run` on plain-HTTP loopback turns COOKIE_SECURE off.
     COOKIE_SECURE = True
@@ -68,6 +73,9 @@ class Config:
             raise ConfigError("PORTAL_CREDIT_POSTER must be 'inprocess' or 'external'.")
         if config.get("RECORDS_FORWARD_URL") and not config.get("RECORDS_HMAC_KEY"):
             raise ConfigError("PORTAL_RECORDS_FORWARD_URL needs PORTAL_RECORDS_HMAC_KEY.")
+        if config.get("RECORDS_FORWARD_URL") and not str(config["RECORDS_FORWARD_URL"]).startswith(
+                ("http://", "https://")):
+            raise ConfigError("PORTAL_RECORDS_FORWARD_URL must be an http:// or https:// URL.")
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure
         config["REMEMBER_COOKIE_SECURE"] = secure
@@ -75,6 +83,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    CREDIT_POSTER = "external"  # tests drive the poster directly (run_once) or in real processes
     SECRET_KEY = "test-secret-key-" + "x" * 32
     WTF_CSRF_ENABLED = False
     COOKIE_SECURE = False

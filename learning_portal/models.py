@@ -7,16 +7,19 @@ from learning_portal.catalog.models import (
     CourseVersion,
     CourseVersionRequirement,
     HourCategory,
+    Jurisdiction,
     Requirement,
 )
+from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
 from learning_portal.learning.models import Completion, Enrollment, ItemProgress
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
+from learning_portal.records.models import TrainingRecord
 
 metadata = Base.metadata
 
 __all__ = [
     "Agency", "ApiToken", "Base", "Choice", "Completion", "Course", "CourseItem", "CourseVersion",
-    "CourseVersionRequirement", "Enrollment", "HourCategory", "ItemProgress", "Person", "Question", "Quiz",
-    "QuizAttempt", "Requirement", "metadata",
+    "CourseVersionRequirement", "CreditPosting", "Enrollment", "HourCategory", "InboundReceipt", "ItemProgress",
+    "Jurisdiction", "Person", "Question", "Quiz", "QuizAttempt", "Requirement", "TrainingRecord", "metadata",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from learning_portal.catalog.models import (
     Delivery,
     HourCategory,
     ItemKind,
+    Jurisdiction,
     Requirement,
 )
 from learning_portal.catalog.rendering import render_markdown
@@ -39,6 +40,22 @@ def upsert_requirement(session: Session, *, id: str, jurisdiction: str, title: s
     for key, value in values.items():
         setattr(requirement, key, value)
     requirement.updated_at = now
+    return True
+
+
+def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
+                        repeat_credit_in_cycle: bool, now: datetime) -> bool:
+    values = {"name": name, "cycle_months": cycle_months, "cycle_anchor": cycle_anchor,
+              "repeat_credit_in_cycle": repeat_credit_in_cycle}
+    jurisdiction = session.get(Jurisdiction, code)
+    if jurisdiction is None:
+        session.add(Jurisdiction(code=code, **values, updated_at=now))
+        return True
+    if all(getattr(jurisdiction, k) == v for k, v in values.items()):
+        return False
+    for key, value in values.items():
+        setattr(jurisdiction, key, value)
+    jurisdiction.updated_at = now
     return True
 
 

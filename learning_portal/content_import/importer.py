@@ -29,6 +29,10 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> Import
     if not tree.ok:
         raise InvalidContentError(tree)
     report = ImportReport()
+    for j in tree.jurisdictions.values():
+        report.requirements_changed += catalog.upsert_jurisdiction(
+            session, code=j.code, name=j.name, cycle_months=j.cycle_months, cycle_anchor=j.cycle_anchor,
+            repeat_credit_in_cycle=j.repeat_credit_in_cycle, now=now)
     for category in tree.categories.values():
         report.categories_changed += catalog.upsert_category(session, id=category.id, title=category.title)
     for req in tree.requirements.values():

@@ -11,6 +11,7 @@ import json
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,15 @@ class RequirementSpec:
     title: str
     citation: str
     summary: str
+
+
+@dataclass(frozen=True)
+class JurisdictionSpec:
+    code: str
+    name: str
+    cycle_months: int
+    cycle_anchor: date
+    repeat_credit_in_cycle: bool
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,7 @@ class CourseSpec:
 @dataclass
 class ContentTree:
     requirements: dict[str, RequirementSpec] = field(default_factory=dict)
+    jurisdictions: dict[str, JurisdictionSpec] = field(default_factory=dict)
     categories: dict[str, CategorySpec] = field(default_factory=dict)
     courses: list[CourseSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -178,6 +189,7 @@ def _parse_requirements_file(path: Path, root: Path, tree: ContentTree) -> None:
     if not isinstance(jurisdiction, str) or not re.match(r"^[A-Z]{2}-[A-Z0-9]{2,12}$", jurisdiction):
         report("jurisdiction", msg="jurisdiction must be a code such as CA-POST")
         return
+    _parse_jurisdiction(data, jurisdiction, report, tree)
     for i, raw in enumerate(_table_list(data, "requirements", report)):
         rid = raw.get("id")
         if not isinstance(rid, str) or not ID_RE.match(rid):
@@ -192,6 +204,29 @@ def _parse_requirements_file(path: Path, root: Path, tree: ContentTree) -> None:
             report("requirements", i, "id", msg=f"requirement '{rid}' is defined twice")
         tree.requirements[rid] = RequirementSpec(rid, jurisdiction, str(raw.get("title", "")),
                                                  str(raw.get("citation", "")), str(raw.get("summary", "")))
+
+
+def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentTree) -> None:
+    cycle, credit = data.get("cpt_cycle"), data.get("credit", {})
+    if not _nonempty(data.get("name")):
+        report("name", msg="the jurisdiction needs a name")
+    if not isinstance(cycle, dict):
+        report("cpt_cycle", msg="[cpt_cycle] with 'months' and 'anchor' is required")
+        return
+    months, anchor = cycle.get("months"), cycle.get("anchor")
+    if not isinstance(months, int) or isinstance(months, bool) or months not in (12, 24, 36, 48, 60):
+        report("cpt_cycle", "months", msg="months must be 12, 24, 36, 48 or 60")
+        return
+    if not isinstance(anchor, date) or anchor.day != 1:
+        report("cpt_cycle", "anchor", msg="anchor must be a date on the first of a month, e.g. 2025-01-01")
+        return
+    repeat = credit.get("repeat_in_cycle", False) if isinstance(credit, dict) else None
+    if not isinstance(repeat, bool):
+        report("credit", msg="[credit] repeat_in_cycle must be true or false")
+        return
+    if code in tree.jurisdictions:
+        report("jurisdiction", msg=f"jurisdiction {code} is defined twice")
+    tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat)
 
 
 # --- courses --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ class NavItem:
 
 # Each entry names an endpoint the role is allowed to open (the authorisation tests check this).
 _LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses"),
-            NavItem("My learning", "learning.my_learning"))
+            NavItem("My learning", "learning.my_learning"), NavItem("My profile", "credits.my_profile"))
 
 NAV: dict[Role, tuple[NavItem, ...]] = {
     Role.OFFICER: _LEARNER,
@@ -31,6 +31,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         NavItem("People", "accounts.people"),
         NavItem("Agencies", "accounts_admin.agencies"),
         NavItem("Import people", "accounts_admin.people_import"),
+        NavItem("Credit postings", "credits_admin.postings"),
     ),
 }
 

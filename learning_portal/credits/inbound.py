@@ -1,0 +1,134 @@
+"""Receiving records from another portal: authenticate, check, record once per Idempotency-Key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Person
+from learning_portal.credits.gateways import sign
+from learning_portal.credits.models import InboundReceipt
+from learning_portal.errors import AuthenticationError, ConflictError, ValidationError
+from learning_portal.records.models import RecordSource
+from learning_portal.records.services import RecordInput, write_record
+
+MAX_SKEW_SECONDS = 300
+KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,120}$")
+COURSE_NUMBER_RE = re.compile(r"^\d{4}-\d{5}$")
+
+
+class SignatureError(AuthenticationError):
+    code = "invalid_signature"
+
+
+@dataclass(frozen=True)
+class InboundAnswer:
+    status: int
+    body: dict[str, Any]
+    replay: bool
+
+
+def verify_signature(*, hmac_key: str, idempotency_key: str | None, timestamp: str | None, signature: str | None,
+                     body: bytes) -> str:
+    """The validated idempotency key, or 401: unsigned or wrongly signed requests are refused."""
+    if not idempotency_key or not KEY_RE.match(idempotency_key):
+        raise SignatureError("Send an Idempotency-Key header (8-120 letters, digits, . _ : -).")
+    if not timestamp or not signature:
+        raise SignatureError("The request is not signed (X-Portal-Timestamp and X-Portal-Signature).")
+    expected = sign(hmac_key, timestamp, idempotency_key, body)
+    if not hmac.compare_digest(expected, signature):
+        raise SignatureError("The request signature does not match.")
+    return idempotency_key
+
+
+def receive(session: Session, *, idempotency_key: str, timestamp: str, body: bytes, now: datetime) -> InboundAnswer:
+    """Record the signed ``body`` once. A replay of a key gets the original answer and writes nothing."""
+    digest = hashlib.sha256(body).hexdigest()
+    receipt = session.get(InboundReceipt, idempotency_key)
+    if receipt is not None:
+        return _replay(receipt, digest)
+    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise SignatureError("The request timestamp is stale or in the future; sign it again.")
+    data = _parse(body)
+    person = session.scalar(select(Person).where(Person.post_id == data["post_id"]))
+    if person is None:
+        raise ValidationError(f"No person with POST ID {data['post_id']} on this portal.",
+                              details={"post_id": "Unknown POST ID."})
+    record, _ = write_record(session, inbound_key=idempotency_key, now=now, data=RecordInput(
+        person_id=person.id, course_number=data["course_number"], title=data["title"], hours=data["hours"],
+        categories=data["categories"], satisfies=data["satisfies"], completed_on=data["completed_on"],
+        source=RecordSource.FORWARDED))
+    answer = {"record_id": record.id, "post_id": person.post_id, "course_number": record.course_number,
+              "status": "recorded"}
+    try:
+        with session.begin_nested():
+            session.add(InboundReceipt(idempotency_key=idempotency_key, body_sha256=digest, status_code=201,
+                                       response=answer, received_at=now))
+    except IntegrityError:  # the same key arrived concurrently and won
+        return _replay(session.get(InboundReceipt, idempotency_key), digest)
+    return InboundAnswer(201, answer, replay=False)
+
+
+def _replay(receipt: InboundReceipt, digest: str) -> InboundAnswer:
+    if receipt.body_sha256 != digest:
+        raise ConflictError("This Idempotency-Key was already used for a different record.")
+    return InboundAnswer(200, receipt.response, replay=True)
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError("The body is not valid JSON.") from exc
+    if not isinstance(raw, dict):
+        raise ValidationError("The body must be a JSON object.")
+    problems: dict[str, str] = {}
+    data: dict[str, Any] = {}
+
+    def text(name: str, pattern: re.Pattern[str] | None = None, max_len: int = 200) -> None:
+        value = raw.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > max_len or (
+                pattern and not pattern.match(value)):
+            problems[name] = "Missing or not valid."
+        else:
+            data[name] = value.strip()
+
+    text("post_id", re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$"), 20)
+    text("course_number", COURSE_NUMBER_RE, 16)
+    text("title")
+    try:
+        hours = Decimal(str(raw.get("hours")))
+        if not Decimal(0) < hours <= Decimal(400):
+            raise InvalidOperation
+        data["hours"] = hours
+    except (InvalidOperation, ValueError):
+        problems["hours"] = "A number of hours greater than 0."
+    categories = raw.get("categories", {})
+    try:
+        data["categories"] = {str(k): Decimal(str(v)) for k, v in categories.items()}
+        if sum(data["categories"].values(), Decimal(0)) > data.get("hours", Decimal(0)):
+            problems["categories"] = "Category hours add up to more than the record's hours."
+    except (AttributeError, InvalidOperation, ValueError):
+        problems["categories"] = "An object of category: hours."
+    satisfies = raw.get("satisfies", [])
+    if not isinstance(satisfies, list) or not all(isinstance(s, str) and len(s) <= 40 for s in satisfies):
+        problems["satisfies"] = "A list of requirement ids."
+    else:
+        data["satisfies"] = satisfies
+    try:
+        data["completed_on"] = date.fromisoformat(str(raw.get("completed_on")))
+    except ValueError:
+        problems["completed_on"] = "A date such as 2026-03-02."
+    if problems:
+        raise ValidationError("The record is not valid.", details=problems)
+    return data

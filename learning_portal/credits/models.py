@@ -1,0 +1,62 @@
+"""The posting outbox. Every completion gets exactly one posting (unique on the completion): the
+poster derives it from the completion row, so nothing depends on a message that could be lost."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learning_portal.db import Base, enum_column
+
+
+class PostingStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the poster
+    FAILED = "failed"  # an attempt failed; retried at next_attempt_at
+    POSTED = "posted"  # the record is on the profile (and forwarded, where configured)
+    DEAD = "dead"  # gave up after the attempt limit; an administrator can retry it
+    NOT_ELIGIBLE = "not_eligible"  # no credit, with the reason shown to the officer
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+DUE_STATUSES = (PostingStatus.PENDING, PostingStatus.FAILED)
+
+
+class CreditPosting(Base):
+    __tablename__ = "credit_postings"
+    __table_args__ = (Index("ix_credit_postings_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int] = mapped_column(ForeignKey("completions.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[PostingStatus] = mapped_column(enum_column(PostingStatus), default=PostingStatus.PENDING)
+    reason: Mapped[str] = mapped_column(String(400), default="")  # why not eligible
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    # Sent as Idempotency-Key when forwarding: the receiver records each key once.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    record_written_at: Mapped[datetime | None]
+    forwarded_at: Mapped[datetime | None]
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InboundReceipt(Base):
+    """One per Idempotency-Key accepted by POST /api/v1/records: a replay gets the original answer."""
+
+    __tablename__ = "inbound_receipts"
+
+    idempotency_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]

@@ -1,0 +1,106 @@
+"""Read-only views of credit: a person's training profile, the postings list, reconciliation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Person
+from learning_portal.catalog.models import Jurisdiction
+from learning_portal.credits.models import CreditPosting, PostingStatus
+from learning_portal.learning.models import Completion
+from learning_portal.records.models import TrainingRecord
+from learning_portal.records.services import CycleTotals, totals_by_cycle
+
+DEFAULT_CYCLE = (24, date(2025, 1, 1))  # used only for people without a jurisdiction (commission staff)
+
+
+@dataclass
+class PendingCredit:
+    posting: CreditPosting
+    completion: Completion
+
+
+@dataclass
+class Profile:
+    person: Person
+    records: list[TrainingRecord]
+    cycles: list[CycleTotals]
+    jurisdiction: Jurisdiction | None
+    waiting: list[PendingCredit] = field(default_factory=list)  # being posted, or retrying
+    not_credited: list[PendingCredit] = field(default_factory=list)  # with the reason
+
+
+def profile(session: Session, person: Person) -> Profile:
+    records = list(session.scalars(select(TrainingRecord).where(TrainingRecord.person_id == person.id)
+                                   .order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())))
+    jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
+    months, anchor = ((jurisdiction.cycle_months, jurisdiction.cycle_anchor) if jurisdiction else DEFAULT_CYCLE)
+    result = Profile(person, records, totals_by_cycle(records, months=months, anchor=anchor), jurisdiction)
+    rows = session.execute(
+        select(CreditPosting, Completion).join(Completion, Completion.id == CreditPosting.completion_id)
+        .where(CreditPosting.person_id == person.id,
+               CreditPosting.status.not_in([PostingStatus.POSTED]))
+        .order_by(Completion.completed_at.desc()))
+    for posting, completion in rows:
+        target = result.not_credited if posting.status is PostingStatus.NOT_ELIGIBLE else result.waiting
+        target.append(PendingCredit(posting, completion))
+    unposted = session.execute(  # completions the poster has not seen yet
+        select(Completion).outerjoin(CreditPosting, CreditPosting.completion_id == Completion.id)
+        .where(Completion.person_id == person.id, CreditPosting.id.is_(None))).scalars()
+    result.waiting.extend(PendingCredit(None, c) for c in unposted)  # type: ignore[arg-type]
+    return result
+
+
+def postings_query(status: str = "") -> Select[tuple[CreditPosting, Person]]:
+    query = select(CreditPosting, Person).join(Person, Person.id == CreditPosting.person_id)
+    if status in {s.value for s in PostingStatus}:
+        query = query.where(CreditPosting.status == PostingStatus(status))
+    return query.order_by(CreditPosting.updated_at.desc(), CreditPosting.id.desc())
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(CreditPosting.status, func.count()).group_by(CreditPosting.status))
+    counts = {s.value: 0 for s in PostingStatus}
+    counts.update({status.value: n for status, n in rows})
+    counts["unposted"] = session.scalar(
+        select(func.count(Completion.id)).outerjoin(CreditPosting, CreditPosting.completion_id == Completion.id)
+        .where(CreditPosting.id.is_(None))) or 0
+    return counts
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    person: Person
+    problem: str
+    detail: str
+
+
+def reconcile(session: Session, *, limit: int = 500) -> list[Discrepancy]:
+    """Officers whose completions and profile records disagree, and why."""
+    found: list[Discrepancy] = []
+    # Posted, but no record: the record write was lost.
+    for posting, person in session.execute(
+            select(CreditPosting, Person).join(Person, Person.id == CreditPosting.person_id)
+            .outerjoin(TrainingRecord, TrainingRecord.posting_id == CreditPosting.id)
+            .where(CreditPosting.status == PostingStatus.POSTED, TrainingRecord.id.is_(None)).limit(limit)):
+        found.append(Discrepancy(person, "Posted without a record", f"Posting {posting.id} says posted, but the "
+                                                                    "profile has no record for it."))
+    # A completion the poster gave up on.
+    for posting, person in session.execute(
+            select(CreditPosting, Person).join(Person, Person.id == CreditPosting.person_id)
+            .where(CreditPosting.status == PostingStatus.DEAD).limit(limit)):
+        found.append(Discrepancy(person, "Credit not posted", f"Posting {posting.id} gave up after "
+                                                              f"{posting.attempts} attempts: {posting.last_error}"))
+    # A record whose owner differs from the completion's (should never happen).
+    for record, posting, person in session.execute(
+            select(TrainingRecord, CreditPosting, Person).join(
+                CreditPosting, CreditPosting.id == TrainingRecord.posting_id)
+            .join(Person, Person.id == TrainingRecord.person_id)
+            .where(TrainingRecord.person_id != CreditPosting.person_id).limit(limit)):
+        found.append(Discrepancy(person, "Record on the wrong profile", f"Record {record.id} belongs to "
+                                                                        f"posting {posting.id} of someone else."))
+    return found[:limit]

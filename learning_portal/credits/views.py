@@ -1,0 +1,82 @@
+"""Training profile pages, and the administrators' postings and reconciliation pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.permissions import can_view_person
+from learning_portal.catalog.queries import category_titles
+from learning_portal.clock import utcnow
+from learning_portal.credits import queries, services
+from learning_portal.credits.models import PostingStatus
+from learning_portal.db import get_session
+from learning_portal.errors import NotFoundError
+from learning_portal.web.auth import current_actor, login_required, require_role
+from learning_portal.web.pagination import page_args, paginate
+
+bp = Blueprint("credits", __name__)
+admin_bp = Blueprint("credits_admin", __name__, url_prefix="/admin/credits")
+
+
+@bp.get("/my/profile")
+@login_required
+def my_profile():
+    return _profile_page(current_actor())
+
+
+@bp.get("/people/<int:person_id>/profile")
+@login_required
+def person_profile(person_id: int):
+    person = get_session().get(Person, person_id)
+    if person is None or not can_view_person(current_actor(), person):
+        raise NotFoundError("No such person in the records you can see.")
+    return _profile_page(person)
+
+
+def _profile_page(person: Person):
+    session = get_session()
+    return render_template("credits/profile.html", profile=queries.profile(session, person),
+                           categories=category_titles(session), own=person.id == current_actor().id)
+
+
+@admin_bp.get("/postings")
+@require_role(Role.ADMINISTRATOR)
+def postings():
+    session = get_session()
+    status = request.args.get("status", "")
+    page, per_page = page_args()
+    result = paginate(session, queries.postings_query(status), page=page, per_page=per_page)
+    person_ids = {posting.person_id for posting in result.items}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    return render_template("credits/admin_postings.html", page=result, status=status, people=people,
+                           counts=queries.status_counts(session), statuses=list(PostingStatus))
+
+
+@admin_bp.post("/postings/<int:posting_id>/retry")
+@require_role(Role.ADMINISTRATOR)
+def retry(posting_id: int):
+    session = get_session()
+    services.retry_posting(session, posting_id=posting_id, now=utcnow())
+    session.commit()
+    flash(f"Posting {posting_id} will be tried again within seconds.", "success")
+    return redirect(url_for("credits_admin.postings", status=request.args.get("status", "")))
+
+
+@admin_bp.post("/postings/retry-dead")
+@require_role(Role.ADMINISTRATOR)
+def retry_dead():
+    session = get_session()
+    count = services.retry_all_dead(session, now=utcnow())
+    session.commit()
+    flash(f"{count} dead posting{'s' if count != 1 else ''} will be tried again.", "success")
+    return redirect(url_for("credits_admin.postings"))
+
+
+@admin_bp.get("/reconciliation")
+@require_role(Role.ADMINISTRATOR)
+def reconciliation():
+    session = get_session()
+    return render_template("credits/admin_reconciliation.html", discrepancies=queries.reconcile(session),
+                           counts=queries.status_counts(session))

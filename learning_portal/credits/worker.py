@@ -1,0 +1,110 @@
+"""The credit poster: ``portal-credits-worker`` (also ``flask credits work``) or a thread in the web process.
+
+One transaction per posting. Several posters may run at once on PostgreSQL (SKIP LOCKED); on SQLite
+each poster transaction takes the write lock up front (BEGIN IMMEDIATE), so posters take turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from learning_portal.clock import utcnow
+from learning_portal.credits import services
+from learning_portal.credits.gateways import HttpForwarder
+from learning_portal.db import session_factory
+
+log = logging.getLogger("learning_portal.credits")
+
+
+def settings_from_config(config: dict) -> services.PosterSettings:
+    forwarder = None
+    if config.get("RECORDS_FORWARD_URL"):
+        forwarder = HttpForwarder(config["RECORDS_FORWARD_URL"], config["RECORDS_HMAC_KEY"],
+                                  timeout=float(config.get("CREDIT_FORWARD_TIMEOUT", 10)))
+    return services.PosterSettings(
+        max_attempts=int(config.get("CREDIT_MAX_ATTEMPTS", 8)),
+        retry_base=timedelta(seconds=float(config.get("CREDIT_RETRY_BASE_SECONDS", 15))),
+        retry_cap=timedelta(seconds=float(config.get("CREDIT_RETRY_CAP_SECONDS", 3600))),
+        forwarder=forwarder)
+
+
+def _poster_session(factory: sessionmaker[Session]) -> Session:
+    session = factory()
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    return session
+
+
+def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, *,
+             now: Callable[[], datetime] = utcnow, limit: int | None = None,
+             should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Enqueue new completions, then process due postings until none is due (or ``limit``)."""
+    with _poster_session(factory) as session:
+        services.enqueue_new_completions(session, now=now())
+        session.commit()
+    processed = 0
+    while (limit is None or processed < limit) and not should_stop():
+        with _poster_session(factory) as session:
+            posting = services.claim_due(session, now=now())
+            if posting is None:
+                session.rollback()
+                break
+            status = services.process(session, posting, now=now(), settings=settings)
+            session.commit()
+            log.info("posting %s -> %s", posting.id, status.value)
+        processed += 1
+    return processed
+
+
+def loop(app: Flask, *, interval: float, once: bool, stop: threading.Event) -> int:
+    factory, settings = session_factory(app), settings_from_config(app.config)
+    total = 0
+    while not stop.is_set():
+        try:
+            total += run_once(factory, settings, should_stop=stop.is_set)
+        except Exception:  # keep posting after a transient database error; the work is retried
+            log.exception("credit poster pass failed")
+        if once:
+            break
+        stop.wait(interval)
+    return total
+
+
+def start_in_process(app: Flask) -> threading.Thread:
+    """The embedded default: a daemon thread in the web process (PORTAL_CREDIT_POSTER=inprocess)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=loop, name="credit-poster", daemon=True,
+                              kwargs={"app": app, "interval": float(app.config.get("CREDIT_POLL_SECONDS", 1.0)),
+                                      "once": False, "stop": stop})
+    thread.start()
+    app.extensions["credit_poster"] = (thread, stop)
+    return thread
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="portal-credits-worker", description="Post CPT credit from completions.")
+    parser.add_argument("--once", action="store_true", help="drain what is due, then exit")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between passes (default 2)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from learning_portal import create_app  # the worker's own entry point builds the app; nothing at import
+
+    app = create_app()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())  # finish the posting in hand, then exit
+    total = loop(app, interval=args.interval, once=args.once, stop=stop)
+    log.info("credit poster stopped after %d posting(s)", total)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

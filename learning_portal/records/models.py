@@ -1,0 +1,47 @@
+"""Training records: what a person has been credited with. Written idempotently, never edited."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learning_portal.db import Base, enum_column
+
+
+class RecordSource(enum.StrEnum):
+    ONLINE = "online"  # a self-paced completion on this portal
+    ROSTER = "roster"  # a facilitated session's or presenter's roster
+    FORWARDED = "forwarded"  # received from another portal through POST /api/v1/records
+
+    @property
+    def label(self) -> str:
+        return {"online": "Online", "roster": "Roster", "forwarded": "Forwarded"}[self.value]
+
+
+class TrainingRecord(Base):
+    __tablename__ = "training_records"
+    __table_args__ = (
+        # Every record has exactly one origin, and each origin yields one record (idempotent writes).
+        CheckConstraint("(posting_id IS NULL) <> (inbound_key IS NULL)", name="one_origin"),
+        Index("ix_training_records_person_id_completed_on", "person_id", "completed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    posting_id: Mapped[int | None] = mapped_column(ForeignKey("credit_postings.id"), unique=True)
+    inbound_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    course_number: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    categories: Mapped[dict[str, Any]] = mapped_column(JSON)  # category id -> hours (strings, exact)
+    satisfies: Mapped[list[str]] = mapped_column(JSON)  # requirement ids
+    completed_on: Mapped[date]
+    source: Mapped[RecordSource] = mapped_column(enum_column(RecordSource))
+    verification_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime]
