@@ -17,6 +17,14 @@ run: $(VENV)/.runtime
 	@echo "Serving on http://127.0.0.1:5000 (demo accounts: officer, dispatcher, instructor, manager, admin / demo-password)"
 	$(RUN_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
+# Production-like: gunicorn (2 workers) and a separate credit poster; settings from PORTAL_* in the environment.
+serve: $(VENV)/.runtime
+	$(BIN)/flask --app wsgi db upgrade
+	PORTAL_CREDIT_POSTER=external $(BIN)/portal-credits-worker & \
+	  trap 'kill $$!' EXIT; \
+	  PORTAL_CREDIT_POSTER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
+	    -b $${BIND:-127.0.0.1:8000} --no-control-socket --access-logfile - wsgi:app
+
 test: $(VENV)/.dev
 	scripts/system-packages.sh test
 	$(MAKE) lint
@@ -32,6 +40,7 @@ $(VENV)/.runtime: requirements.txt
 	scripts/system-packages.sh run
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .  # portal-credits-worker
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt

@@ -23,6 +23,7 @@ from learning_portal.learning import api as learning_api
 from learning_portal.learning import views as learning_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
+from learning_portal.records import certificate_views
 from learning_portal.web import filters, openapi, security
 
 BLUEPRINTS = (
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     credits_views.bp,
     credits_views.admin_bp,
     credits_api.bp,
+    certificate_views.bp,
     openapi.bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person
 from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind, Jurisdiction
+from learning_portal.formatting import human_date
 from learning_portal.learning.models import Completion, CompletionSource
 from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import TrainingRecord
 from learning_portal.records.services import cycle_for
-from learning_portal.web.filters import human_date
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def enqueue_new_completions(session: Session, *, now: datetime, limit: int = 200
          "created_at": now, "updated_at": now}
         for completion_id, person_id in rows
     ]).on_conflict_do_nothing(index_elements=["completion_id"])  # another poster got there first
-    return session.execute(statement).rowcount or 0
+    return len(session.execute(statement.returning(CreditPosting.id)).all())
 
 
 def claim_due(session: Session, *, now: datetime) -> CreditPosting | None:

@@ -22,6 +22,7 @@ from learning_portal.credits.gateways import HttpForwarder
 from learning_portal.db import session_factory
 
 log = logging.getLogger("learning_portal.credits")
+ENQUEUE_BATCH = 2000
 
 
 def settings_from_config(config: dict) -> services.PosterSettings:
@@ -47,9 +48,12 @@ def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, 
              now: Callable[[], datetime] = utcnow, limit: int | None = None,
              should_stop: Callable[[], bool] = lambda: False) -> int:
     """Enqueue new completions, then process due postings until none is due (or ``limit``)."""
-    with _poster_session(factory) as session:
-        services.enqueue_new_completions(session, now=now())
-        session.commit()
+    while True:  # in batches, so a large backlog is enqueued without one huge transaction
+        with _poster_session(factory) as session:
+            added = services.enqueue_new_completions(session, now=now(), limit=ENQUEUE_BATCH)
+            session.commit()
+        if added < ENQUEUE_BATCH:
+            break
     processed = 0
     while (limit is None or processed < limit) and not should_stop():
         with _poster_session(factory) as session:

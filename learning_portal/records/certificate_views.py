@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import Person
 from learning_portal.accounts.permissions import can_view_person
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError
-from learning_portal.records.certificates import build_certificate_pdf, format_hours, long_date
+from learning_portal.formatting import hours as format_hours
+from learning_portal.records.certificates import build_certificate_pdf, long_date
 from learning_portal.records.models import TrainingRecord
+from learning_portal.records.queries import record_with_person
 from learning_portal.web.auth import current_actor, login_required
 
 bp = Blueprint("certificates", __name__)
@@ -30,7 +29,7 @@ def normalise_code(raw: str) -> str:
 @bp.get("/records/<int:record_id>/certificate.pdf")
 @login_required
 def certificate_pdf(record_id: int):
-    found = _record_with_person(get_session(), TrainingRecord.id == record_id)
+    found = record_with_person(get_session(), TrainingRecord.id == record_id)
     if found is None or not can_view_person(current_actor(), found[1]):
         # The same answer whether the record is missing or someone else's, so ids cannot be probed.
         raise NotFoundError("No such training record in the records you can see.")
@@ -69,7 +68,7 @@ def verify(code: str):
     normalised = normalise_code(code)
     found = None
     if normalised and len(normalised) <= _MAX_CODE_INPUT:
-        found = _record_with_person(get_session(), TrainingRecord.verification_code == normalised)
+        found = record_with_person(get_session(), TrainingRecord.verification_code == normalised)
     if found is None:
         return render_template("certificates/verify.html", code=code[:_MAX_CODE_INPUT], error=UNKNOWN_CODE), 404
     record, person = found
@@ -83,13 +82,6 @@ def verify(code: str):
     }
     return render_template("certificates/verify.html", code=record.verification_code, error=None,
                            certificate=certificate)
-
-
-def _record_with_person(session: Session, where) -> tuple[TrainingRecord, Person] | None:
-    row = session.execute(
-        select(TrainingRecord, Person).join(Person, Person.id == TrainingRecord.person_id).where(where)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 def _filename_part(value: str) -> str:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
 
+from learning_portal.formatting import hours as format_hours
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -41,7 +43,7 @@ def latin1(text: str) -> str:
         if ord(char) < 256:
             out.append(char if char.isprintable() or char == " " else " ")
             continue
-        # e.g. "\u0141" has no decomposition, "\u0107" becomes "c" + combining accent: keep the base letter.
+        # e.g. "\u0107" is "c" + a combining accent, "\ufb01" is "fi": keep what latin-1 has, else "?".
         base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
         out.append(base or "?")
     return "".join(out)
@@ -50,12 +52,6 @@ def latin1(text: str) -> str:
 def long_date(day: date) -> str:
     """24 November 2026 (independent of the process locale)."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_hours(hours: Decimal) -> str:
-    """2.00 -> "2", 1.50 -> "1.5"."""
-    text = f"{Decimal(str(hours)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def build_certificate_pdf(*, person_name: str, post_id: str, agency_name: str | None, course_number: str, title: str,

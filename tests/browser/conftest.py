@@ -36,7 +36,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    app = create_app(TestConfig, DATABASE_URL=url, DEMO=True, INSTANCE_PATH=str(tmp), WTF_CSRF_ENABLED=True)
+    app = create_app(TestConfig, DATABASE_URL=url, DEMO=True, INSTANCE_PATH=str(tmp), WTF_CSRF_ENABLED=True,
+                     CREDIT_POSTER="inprocess", CREDIT_POLL_SECONDS=0.5)
     tree = load_tree(ROOT / "content")
     assert tree.ok, [str(p) for p in tree.problems]
     with session_factory(app)() as session:

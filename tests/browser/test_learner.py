@@ -1,5 +1,7 @@
 """The demo officer finds, takes and completes "Domestic Violence Response Update" in the browser."""
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -66,3 +68,21 @@ def test_officer_completes_the_dv_course(page: Page, live_app: Flask):
     completed = page.get_by_role("region", name="Completed")
     expect(completed.get_by_role("link", name="Domestic Violence Response Update")).to_be_visible()
     screenshot(page, "my-learning")
+
+    # The credit poster runs in the web process: the 2-hour record reaches the profile within seconds.
+    page.get_by_role("link", name="My profile").click()
+    records = page.get_by_role("table")
+    for _ in range(20):
+        if records.get_by_text("Domestic Violence Response Update").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(records.get_by_role("cell", name="Domestic Violence Response Update 9999-00101")).to_be_visible()
+    expect(page.get_by_text("2 CPT hours")).to_be_visible()
+    assert serious_violations(page) == []
+    screenshot(page, "profile")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF certificate for Domestic Violence Response Update").click()
+    assert download.value.suggested_filename.startswith("certificate-9999-00101-")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")

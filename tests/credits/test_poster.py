@@ -1,0 +1,143 @@
+"""Eligibility, the outbox and the poster, driven through run_once (no threads, no sleeps)."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from learning_portal.credits import services, worker
+from learning_portal.credits.gateways import ForwardError
+from learning_portal.credits.models import CreditPosting, PostingStatus
+from learning_portal.records.models import RecordSource, TrainingRecord
+from learning_portal.records.services import cycle_for
+from tests.credits.helpers import complete_course
+from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
+
+
+class FakeForwarder:
+    def __init__(self, failures: int = 0, retryable: bool = True):
+        self.failures, self.retryable, self.sent = failures, retryable, []
+
+    def forward(self, *, idempotency_key, payload):
+        if self.failures:
+            self.failures -= 1
+            raise ForwardError("receiver unreachable: connection refused", retryable=self.retryable)
+        self.sent.append((idempotency_key, payload))
+        return f"remote-{len(self.sent)}"
+
+
+@pytest.fixture
+def officer(db_session):
+    load_content(db_session, REAL_CONTENT, slugs=("dv-response-update", "courtroom-testimony",
+                                                 "did-you-know-series"))
+    return make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST"))
+
+
+def run(app, settings=None, now=NOW, limit=None):
+    factory = app.extensions["db_sessionmaker"]
+    return worker.run_once(factory, settings or services.PosterSettings(), now=lambda: now, limit=limit)
+
+
+def records(session, person):
+    return list(session.scalars(select(TrainingRecord).where(TrainingRecord.person_id == person.id)))
+
+
+def posting_of(session, completion):
+    return session.scalar(select(CreditPosting).where(CreditPosting.completion_id == completion.id))
+
+
+def test_a_passed_automatic_course_posts_one_record(app, db_session, officer):
+    completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    assert run(app) == 1
+    (record,) = records(db_session, officer)
+    assert (record.course_number, record.hours, record.source) == ("9999-00101", Decimal("2.00"), RecordSource.ONLINE)
+    assert record.categories == {"general": "2.00"} and set(record.satisfies) == {"CA-CPT-24", "CA-LM-DV-2Y"}
+    assert record.completed_on == NOW.date() and len(record.verification_code) == 12
+    posting = posting_of(db_session, completion)
+    assert posting.status is PostingStatus.POSTED and posting.posted_at == NOW
+    assert run(app) == 0 and len(records(db_session, officer)) == 1  # never twice
+
+
+def test_roster_only_and_no_credit_courses_say_why(app, db_session, officer):
+    roster = complete_course(db_session, officer, "courtroom-testimony", now=NOW)
+    awareness = complete_course(db_session, officer, "did-you-know-series", now=NOW)
+    run(app)
+    assert records(db_session, officer) == []
+    assert posting_of(db_session, roster).status is PostingStatus.NOT_ELIGIBLE
+    assert "roster" in posting_of(db_session, roster).reason
+    assert posting_of(db_session, awareness).reason == "This course carries no CPT credit."
+
+
+def test_a_repeat_in_the_same_cycle_earns_nothing_but_the_next_cycle_does(app, db_session, officer):
+    complete_course(db_session, officer, "dv-response-update", now=NOW)
+    run(app)
+    again = complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=30))
+    run(app, now=NOW + timedelta(days=30))
+    posting = posting_of(db_session, again)
+    assert posting.status is PostingStatus.NOT_ELIGIBLE
+    assert "already earned CPT for this course in the 2025-2026 cycle" in posting.reason
+    next_cycle = datetime(2027, 2, 1, tzinfo=UTC)
+    complete_course(db_session, officer, "dv-response-update", now=next_cycle)
+    run(app, now=next_cycle)
+    assert sorted(r.completed_on for r in records(db_session, officer)) == [NOW.date(), next_cycle.date()]
+
+
+def test_forwarding_retries_with_backoff_then_dies_and_an_admin_retry_posts_it(app, db_session, officer):
+    completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    forwarder = FakeForwarder(failures=3)
+    settings = services.PosterSettings(max_attempts=3, retry_base=timedelta(seconds=10), forwarder=forwarder)
+    run(app, settings)
+    posting = posting_of(db_session, completion)
+    assert posting.status is PostingStatus.FAILED and posting.attempts == 1
+    assert NOW + timedelta(seconds=5) <= posting.next_attempt_at <= NOW + timedelta(seconds=10)
+    assert len(records(db_session, officer)) == 1  # the local profile has it already
+    assert run(app, settings, now=NOW + timedelta(seconds=4)) == 0  # not due yet
+    run(app, settings, now=NOW + timedelta(minutes=1))
+    run(app, settings, now=NOW + timedelta(minutes=2))
+    db_session.refresh(posting)
+    assert posting.status is PostingStatus.DEAD and posting.attempts == 3 and "connection refused" in posting.last_error
+    services.retry_posting(db_session, posting_id=posting.id, now=NOW + timedelta(minutes=3))
+    run(app, settings, now=NOW + timedelta(minutes=3))
+    db_session.refresh(posting)
+    assert posting.status is PostingStatus.POSTED and posting.external_ref == "remote-1"
+    assert len(records(db_session, officer)) == 1
+    (key, payload), = forwarder.sent
+    assert key == posting.idempotency_key
+    assert payload == {"post_id": officer.post_id, "course_number": "9999-00101",
+                       "title": "Domestic Violence Response Update", "hours": "2.00",
+                       "categories": {"general": "2.00"}, "satisfies": ["CA-CPT-24", "CA-LM-DV-2Y"],
+                       "completed_on": NOW.date().isoformat(), "source": "online"}
+
+
+def test_a_refused_record_goes_dead_at_once(app, db_session, officer):
+    completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    run(app, services.PosterSettings(forwarder=FakeForwarder(failures=1, retryable=False)))
+    assert posting_of(db_session, completion).status is PostingStatus.DEAD
+
+
+def test_enqueue_is_idempotent(app, db_session, officer):
+    complete_course(db_session, officer, "dv-response-update", now=NOW)
+    assert services.enqueue_new_completions(db_session, now=NOW) == 1
+    assert services.enqueue_new_completions(db_session, now=NOW) == 0
+    assert db_session.scalar(select(func.count(CreditPosting.id))) == 1
+
+
+def test_backoff_grows_exponentially_within_jitter_and_cap():
+    settings = services.PosterSettings(retry_base=timedelta(seconds=10), retry_cap=timedelta(minutes=5))
+    rng = random.Random(3)
+    for attempt, ceiling in ((1, 10), (2, 20), (3, 40), (4, 80), (9, 300)):
+        delay = services.backoff(attempt, settings, rng).total_seconds()
+        assert ceiling / 2 <= delay <= ceiling
+
+
+@pytest.mark.parametrize(("day", "months", "label", "start", "end"), [
+    (date(2026, 11, 24), 24, "2025-2026", date(2025, 1, 1), date(2026, 12, 31)),
+    (date(2027, 1, 1), 24, "2027-2028", date(2027, 1, 1), date(2028, 12, 31)),
+    (date(2024, 6, 30), 24, "2023-2024", date(2023, 1, 1), date(2024, 12, 31)),
+    (date(2026, 3, 2), 12, "2026", date(2026, 1, 1), date(2026, 12, 31)),
+])
+def test_cycles(day, months, label, start, end):
+    cycle = cycle_for(day, months=months, anchor=date(2025, 1, 1))
+    assert (cycle.label, cycle.start, cycle.end) == (label, start, end)
