@@ -8,7 +8,7 @@ export PYTHON
 # `make run`: plain HTTP on loopback, so cookies cannot be Secure-only here; never use these in production.
 RUN_ENV := PORTAL_DEMO=true PORTAL_COOKIE_SECURE=false
 
-.PHONY: run test lint lock setup serve clean
+.PHONY: run test lint lock setup serve bench clean
 
 run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
@@ -30,8 +30,14 @@ test: $(VENV)/.dev
 	$(MAKE) lint
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+# Benchmarks against a throwaway PostgreSQL on loopback; bounded in size and time. Writes bench/results/.
+bench: $(VENV)/.dev
+	scripts/system-packages.sh test
+	mkdir -p bench/results
+	$(BIN)/python -m bench.poster --markdown bench/results/poster.md
+
 lint: $(VENV)/.dev
-	$(BIN)/ruff check learning_portal tests migrations app.py wsgi.py
+	$(BIN)/ruff check learning_portal tests migrations bench app.py wsgi.py
 	$(BIN)/lint-imports
 
 setup: $(VENV)/.dev

@@ -74,9 +74,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    # WAL so readers never block the writer (web process + in-process poster), a busy timeout,
-    # foreign keys on. pysqlite's own transaction handling breaks SAVEPOINT, so we emit BEGIN
-    # ourselves (the recipe from the SQLAlchemy SQLite dialect docs).
+    # WAL, a busy timeout, foreign keys on. pysqlite's own transaction handling breaks SAVEPOINT, so we
+    # emit BEGIN ourselves (the recipe from the SQLAlchemy SQLite dialect docs).
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -90,9 +89,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # A writer that must not interleave (the credit poster) asks for the write lock up front.
-        mode = conn.get_execution_options().get("sqlite_begin", "")
-        conn.exec_driver_sql(f"BEGIN {mode}" if mode in ("IMMEDIATE", "EXCLUSIVE") else "BEGIN")
+        # Every transaction takes the write lock up front (BEGIN IMMEDIATE). A deferred transaction
+        # that reads, then writes after another connection (say the in-process poster) committed, fails
+        # at once with "database is locked" (the busy timeout does not apply to that case); IMMEDIATE
+        # waits its turn instead. Embedded SQLite trades concurrency for that; PostgreSQL is the scale
+        # path. A long read-only job may ask for execution_options(sqlite_begin="DEFERRED").
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person
+from learning_portal.catalog.models import Jurisdiction
 from learning_portal.credits.eligibility import decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
@@ -32,6 +34,7 @@ _SOURCES = {CompletionSource.ONLINE: RecordSource.ONLINE, CompletionSource.ROSTE
 
 @dataclass(frozen=True)
 class PosterSettings:
+    batch_size: int = 50  # postings per transaction
     max_attempts: int = 8
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(hours=1)
@@ -57,26 +60,42 @@ def enqueue_new_completions(session: Session, *, now: datetime, limit: int = 200
     return len(session.execute(statement.returning(CreditPosting.id)).all())
 
 
-def claim_due(session: Session, *, now: datetime) -> CreditPosting | None:
-    """Lock the next due posting for this transaction; other posters skip it (PostgreSQL SKIP LOCKED).
+def claim_due(session: Session, *, now: datetime, limit: int = 1) -> list[CreditPosting]:
+    """Lock up to ``limit`` due postings for this transaction; other posters skip them (SKIP LOCKED).
 
-    On SQLite the poster's transaction starts with BEGIN IMMEDIATE (see ``worker``), so one poster
-    at a time holds the write lock and the next one sees the posting's new status.
+    On SQLite every transaction starts with BEGIN IMMEDIATE (see ``db``), so one poster at a time holds
+    the write lock and the next one sees the postings' new status.
     """
     query = (select(CreditPosting).where(CreditPosting.status.in_(DUE_STATUSES),
                                          CreditPosting.next_attempt_at <= now)
-             .order_by(CreditPosting.next_attempt_at, CreditPosting.id).limit(1))
+             .order_by(CreditPosting.next_attempt_at, CreditPosting.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+    return list(session.scalars(query))
+
+
+def process_batch(session: Session, postings: list[CreditPosting], *, now: datetime, settings: PosterSettings,
+                  on_error: Callable[[CreditPosting, Exception], None] | None = None) -> list[PostingStatus]:
+    """Process claimed postings, each in a savepoint: one that breaks is marked failed, not the batch."""
+    loaded = _prefetch(session, postings)  # held for the batch: the identity map keeps only weak references
+    statuses = []
+    for posting in postings:
+        try:
+            with session.begin_nested():
+                statuses.append(process(session, posting, now=now, settings=settings))
+        except Exception as exc:  # a bug or bad data in one posting must not block the others
+            if on_error:
+                on_error(posting, exc)
+            session.refresh(posting)
+            statuses.append(_failed(posting, f"{type(exc).__name__}: {exc}", retryable=True, now=now,
+                                    settings=settings, rng=None))
+    del loaded
+    return statuses
 
 
 def process(session: Session, posting: CreditPosting, *, now: datetime, settings: PosterSettings,
             rng: random.Random | None = None) -> PostingStatus:
     """Decide, write the record, forward it; leaves the posting posted, failed, dead or not eligible."""
-    if session.get_bind().dialect.name == "postgresql":
-        # One posting per person at a time, so "already credited this cycle" sees the other's record.
-        session.execute(select(Person.id).where(Person.id == posting.person_id).with_for_update())
     completion = session.get(Completion, posting.completion_id)
     person = session.get(Person, posting.person_id)
     posting.updated_at = now
@@ -98,6 +117,21 @@ def process(session: Session, posting: CreditPosting, *, now: datetime, settings
         posting.forwarded_at = now
     posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
     return posting.status
+
+
+def _prefetch(session: Session, postings: list[CreditPosting]) -> list[object]:
+    """Load the batch's completions (with course versions) and people in a few queries, not per posting."""
+    if not postings:
+        return []
+    completions = list(session.scalars(select(Completion).where(
+        Completion.id.in_([p.completion_id for p in postings]))))
+    person_ids = sorted({p.person_id for p in postings})
+    query = select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)
+    if session.get_bind().dialect.name == "postgresql":
+        # One posting per person at a time, so "already credited this cycle" sees the other's record.
+        # Locked in id order, in one statement, so two posters cannot deadlock on each other's people.
+        query = query.with_for_update(of=Person)
+    return [*completions, *session.scalars(query), *session.scalars(select(Jurisdiction))]
 
 
 def retry_posting(session: Session, *, posting_id: int, now: datetime) -> CreditPosting:

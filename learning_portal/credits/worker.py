@@ -1,7 +1,7 @@
 """The credit poster: ``portal-credits-worker`` (also ``flask credits work``) or a thread in the web process.
 
-One transaction per posting. Several posters may run at once on PostgreSQL (SKIP LOCKED); on SQLite
-each poster transaction takes the write lock up front (BEGIN IMMEDIATE), so posters take turns.
+One transaction per batch of postings. Several posters may run at once on PostgreSQL (SKIP LOCKED); on
+SQLite every transaction takes the write lock up front (BEGIN IMMEDIATE, see ``db``), so posters take turns.
 """
 
 from __future__ import annotations
@@ -30,18 +30,14 @@ def settings_from_config(config: dict) -> services.PosterSettings:
     if config.get("RECORDS_FORWARD_URL"):
         forwarder = HttpForwarder(config["RECORDS_FORWARD_URL"], config["RECORDS_HMAC_KEY"],
                                   timeout=float(config.get("CREDIT_FORWARD_TIMEOUT", 10)))
+    sqlite = str(config.get("DATABASE_URL", "")).startswith("sqlite")
     return services.PosterSettings(
+        # SQLite posters hold the write lock for a whole batch, so they keep batches short.
+        batch_size=int(config.get("CREDIT_BATCH_SIZE", 10 if sqlite else 50)),
         max_attempts=int(config.get("CREDIT_MAX_ATTEMPTS", 8)),
         retry_base=timedelta(seconds=float(config.get("CREDIT_RETRY_BASE_SECONDS", 15))),
         retry_cap=timedelta(seconds=float(config.get("CREDIT_RETRY_CAP_SECONDS", 3600))),
         forwarder=forwarder)
-
-
-def _poster_session(factory: sessionmaker[Session]) -> Session:
-    session = factory()
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    return session
 
 
 def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, *,
@@ -49,22 +45,25 @@ def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, 
              should_stop: Callable[[], bool] = lambda: False) -> int:
     """Enqueue new completions, then process due postings until none is due (or ``limit``)."""
     while True:  # in batches, so a large backlog is enqueued without one huge transaction
-        with _poster_session(factory) as session:
+        with factory() as session:
             added = services.enqueue_new_completions(session, now=now(), limit=ENQUEUE_BATCH)
             session.commit()
         if added < ENQUEUE_BATCH:
             break
     processed = 0
     while (limit is None or processed < limit) and not should_stop():
-        with _poster_session(factory) as session:
-            posting = services.claim_due(session, now=now())
-            if posting is None:
+        with factory() as session:
+            size = settings.batch_size if limit is None else min(settings.batch_size, limit - processed)
+            postings = services.claim_due(session, now=now(), limit=size)
+            if not postings:
                 session.rollback()
                 break
-            status = services.process(session, posting, now=now(), settings=settings)
+            statuses = services.process_batch(session, postings, now=now(), settings=settings,
+                                              on_error=lambda p, e: log.exception("posting %s failed", p.id))
             session.commit()
-            log.info("posting %s -> %s", posting.id, status.value)
-        processed += 1
+        log.info("posted a batch of %d: %s", len(postings), ", ".join(
+            f"{p.id}:{s.value}" for p, s in zip(postings, statuses, strict=True)))
+        processed += len(postings)
     return processed
 
 

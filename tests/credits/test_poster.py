@@ -141,3 +141,22 @@ def test_backoff_grows_exponentially_within_jitter_and_cap():
 def test_cycles(day, months, label, start, end):
     cycle = cycle_for(day, months=months, anchor=date(2025, 1, 1))
     assert (cycle.label, cycle.start, cycle.end) == (label, start, end)
+
+
+def test_a_posting_that_breaks_fails_alone_and_the_rest_of_the_batch_posts(app, db_session, officer):
+    other = make_person(db_session, agency=officer.agency)
+    broken = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    fine = complete_course(db_session, other, "dv-response-update", now=NOW)
+
+    class Exploding(FakeForwarder):
+        def forward(self, *, idempotency_key, payload):
+            if payload["post_id"] == officer.post_id:
+                raise RuntimeError("unexpected bug")
+            return super().forward(idempotency_key=idempotency_key, payload=payload)
+
+    run(app, services.PosterSettings(forwarder=Exploding()))
+    assert posting_of(db_session, fine).status is PostingStatus.POSTED
+    failed = posting_of(db_session, broken)
+    assert failed.status is PostingStatus.FAILED and "RuntimeError: unexpected bug" in failed.last_error
+    assert records(db_session, officer) == []  # its savepoint, record included, was rolled back
+    assert len(records(db_session, other)) == 1
