@@ -22,9 +22,8 @@ from learning_portal.credits.models import CreditPosting
 from learning_portal.db import make_engine
 from tests import pg
 from tests.credits.processes import (
-    HMAC_KEY,
     env,
-    free_port,
+    forwarding_pair,
     portal,
     posted,
     receiver_process,
@@ -77,20 +76,15 @@ def run_local(server: str, tmp: Path, n: int, workers: int) -> Result:
 
 
 def run_forwarded(server: str, tmp: Path, n: int, workers: int) -> Result:
-    receiver_url, receiver_db = portal(server, n, completions=False)
-    sender_url, sender_db = portal(server, n, completions=True)
-    port = free_port()
-    sender_env = env(sender_url, tmp, PORTAL_RECORDS_HMAC_KEY=HMAC_KEY,
-                     PORTAL_RECORDS_FORWARD_URL=f"http://127.0.0.1:{port}/api/v1/records")
-    with receiver_process(env(receiver_url, tmp, PORTAL_RECORDS_HMAC_KEY=HMAC_KEY), port):
-        procs = [start_worker(sender_env, "--once", log=tmp / f"fwd-{workers}.log") for _ in range(workers)]
-        wait_for(lambda: posted(sender_db) == n, timeout=TIMEOUT_S, what="forwarded postings")
+    pair = forwarding_pair(server, tmp, n)
+    with receiver_process(pair.receiver_env, pair.port):
+        procs = [start_worker(pair.sender_env, "--once", log=tmp / f"fwd-{workers}.log") for _ in range(workers)]
+        wait_for(lambda: posted(pair.sender_db) == n, timeout=TIMEOUT_S, what="forwarded postings")
         for proc in procs:
             stop(proc)
     result = Result(f"forwarded to a receiving portal, {workers} worker{'s' if workers > 1 else ''}", n,
-                    posting_span(sender_db))
-    sender_db.dispose()
-    receiver_db.dispose()
+                    posting_span(pair.sender_db))
+    pair.dispose()
     return result
 
 

@@ -82,6 +82,19 @@ def db_session(app: Flask, engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
+def app_like(app: Flask, db_session: Session):
+    """Build another app with different settings that shares this test's transaction."""
+
+    def _build(**overrides) -> Flask:
+        other = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"],
+                           INSTANCE_PATH=app.config["INSTANCE_PATH"], **overrides)
+        other.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
+        return other
+
+    return _build
+
+
+@pytest.fixture
 def client(app: Flask, db_session: Session) -> FlaskClient:
     return app.test_client()
 

@@ -2,9 +2,7 @@
 
 from sqlalchemy import func, select
 
-from learning_portal import create_app
 from learning_portal.accounts.models import Agency, Person, Role
-from learning_portal.config import TestConfig
 from learning_portal.demo import services
 from tests.factories import NOW
 
@@ -45,10 +43,7 @@ def test_demo_load_is_idempotent(db_session):
     assert db_session.scalar(select(func.count(Person.id))) == count
 
 
-def test_demo_cli_loads_when_demo_is_on(app, engine, db_session, monkeypatch):
-    demo_app = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], DEMO=True,
-                          INSTANCE_PATH=app.config["INSTANCE_PATH"])
-    demo_app.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
-    result = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+def test_demo_cli_loads_when_demo_is_on(app_like, db_session):
+    result = app_like(DEMO=True).test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert db_session.scalar(select(Person).where(Person.username == "officer")) is not None

@@ -1,19 +1,13 @@
 """CSRF on forms and on cookie-authenticated API calls, headers, cookie flags."""
 
 import pytest
-from flask import Flask
 
-from learning_portal import create_app
-from learning_portal.config import TestConfig
 from tests.factories import PASSWORD, make_person
 
 
 @pytest.fixture
-def csrf_client(app: Flask, db_session):
-    strict = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], WTF_CSRF_ENABLED=True,
-                        INSTANCE_PATH=app.config["INSTANCE_PATH"])
-    strict.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
-    return strict.test_client()
+def csrf_client(app_like):
+    return app_like(WTF_CSRF_ENABLED=True).test_client()
 
 
 def csrf_token_from(html: bytes) -> str:
@@ -47,16 +41,14 @@ def test_api_with_a_session_cookie_needs_csrf_but_bearer_does_not(csrf_client, d
     assert allowed.status_code == 201
 
 
-def test_security_headers_and_cookie_flags(app, db_session):
+def test_security_headers_and_cookie_flags(app, app_like, db_session):
     client = app.test_client()
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
-    secure = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], COOKIE_SECURE=True,
-                        INSTANCE_PATH=app.config["INSTANCE_PATH"])
-    secure.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
+    secure = app_like(COOKIE_SECURE=True)
     person = make_person(db_session)
     signed_in = secure.test_client().post("/login", base_url="https://portal.test",
                                           data={"username": person.username, "password": PASSWORD})

@@ -29,44 +29,32 @@ from learning_portal.errors import ConflictError
 def upsert_requirement(session: Session, *, id: str, jurisdiction: str, title: str, citation: str, summary: str,
                        now: datetime) -> bool:
     """Create or update a requirement definition; True when something changed."""
-    requirement = session.get(Requirement, id)
-    if requirement is None:
-        session.add(Requirement(id=id, jurisdiction=jurisdiction, title=title, citation=citation, summary=summary,
-                                updated_at=now))
-        return True
-    values = {"jurisdiction": jurisdiction, "title": title, "citation": citation, "summary": summary}
-    if all(getattr(requirement, k) == v for k, v in values.items()):
-        return False
-    for key, value in values.items():
-        setattr(requirement, key, value)
-    requirement.updated_at = now
-    return True
+    return _upsert(session, Requirement, id, {"jurisdiction": jurisdiction, "title": title, "citation": citation,
+                                              "summary": summary}, now=now)
 
 
 def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
                         repeat_credit_in_cycle: bool, now: datetime) -> bool:
-    values = {"name": name, "cycle_months": cycle_months, "cycle_anchor": cycle_anchor,
-              "repeat_credit_in_cycle": repeat_credit_in_cycle}
-    jurisdiction = session.get(Jurisdiction, code)
-    if jurisdiction is None:
-        session.add(Jurisdiction(code=code, **values, updated_at=now))
-        return True
-    if all(getattr(jurisdiction, k) == v for k, v in values.items()):
-        return False
-    for key, value in values.items():
-        setattr(jurisdiction, key, value)
-    jurisdiction.updated_at = now
-    return True
+    return _upsert(session, Jurisdiction, code, {"name": name, "cycle_months": cycle_months,
+                                                 "cycle_anchor": cycle_anchor,
+                                                 "repeat_credit_in_cycle": repeat_credit_in_cycle}, now=now)
 
 
 def upsert_category(session: Session, *, id: str, title: str) -> bool:
-    category = session.get(HourCategory, id)
-    if category is None:
-        session.add(HourCategory(id=id, title=title))
+    return _upsert(session, HourCategory, id, {"title": title})
+
+
+def _upsert(session: Session, model: type, key: str, values: dict, *, now: datetime | None = None) -> bool:
+    """Insert the row with primary key ``key``, or update it to ``values``; True when anything changed."""
+    row = session.get(model, key)
+    stamp = {"updated_at": now} if now is not None else {}
+    if row is None:
+        session.add(model(**{model.__mapper__.primary_key[0].name: key}, **values, **stamp))
         return True
-    if category.title == title:
+    if all(getattr(row, k) == v for k, v in values.items()):
         return False
-    category.title = title
+    for name, value in {**values, **stamp}.items():
+        setattr(row, name, value)
     return True
 
 

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -142,3 +143,29 @@ def assert_exactly_once(engine: Engine, n: int, column) -> None:
         distinct = conn.scalar(select(func.count(func.distinct(column))))
         people = conn.scalar(select(func.count(func.distinct(TrainingRecord.person_id))))
     assert (total, distinct, people) == (n, n, n)
+
+
+@dataclass
+class ForwardingPair:
+    """An agency portal (sender, with completions) forwarding to a commission portal (receiver)."""
+
+    sender_db: Engine
+    receiver_db: Engine
+    sender_env: dict[str, str]
+    receiver_env: dict[str, str]
+    port: int
+
+    def dispose(self) -> None:
+        self.sender_db.dispose()
+        self.receiver_db.dispose()
+
+
+def forwarding_pair(server_url: str, tmp: Path, n: int, **sender_extra: str) -> ForwardingPair:
+    receiver_url, receiver_db = portal(server_url, n, completions=False)
+    sender_url, sender_db = portal(server_url, n, completions=True)
+    port = free_port()
+    return ForwardingPair(
+        sender_db, receiver_db,
+        env(sender_url, tmp / "sender", PORTAL_RECORDS_HMAC_KEY=HMAC_KEY,
+            PORTAL_RECORDS_FORWARD_URL=f"http://127.0.0.1:{port}/api/v1/records", **sender_extra),
+        env(receiver_url, tmp / "receiver", PORTAL_RECORDS_HMAC_KEY=HMAC_KEY), port)

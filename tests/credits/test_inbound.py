@@ -4,11 +4,8 @@ import json
 import time
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
-from learning_portal import create_app
-from learning_portal.config import TestConfig
 from learning_portal.credits.gateways import sign
 from learning_portal.records.models import RecordSource, TrainingRecord
 from tests.factories import make_person
@@ -17,11 +14,8 @@ KEY = "shared-secret-for-tests-0123456789"
 
 
 @pytest.fixture
-def receiver(app: Flask, db_session):
-    portal = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"], RECORDS_HMAC_KEY=KEY,
-                        INSTANCE_PATH=app.config["INSTANCE_PATH"])
-    portal.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
-    return portal.test_client()
+def receiver(app_like):
+    return app_like(RECORDS_HMAC_KEY=KEY).test_client()
 
 
 def payload(post_id, **overrides):

@@ -12,11 +12,10 @@ import pytest
 
 from learning_portal.records.models import TrainingRecord
 from tests.credits.processes import (
-    HMAC_KEY,
     assert_exactly_once,
     count,
     env,
-    free_port,
+    forwarding_pair,
     portal,
     posted,
     receiver_process,
@@ -51,49 +50,36 @@ def test_two_posters_drain_5000_postings_exactly_once(pg_url, tmp_path):
 
 def test_receiver_killed_and_restarted_while_forwarding(pg_url, tmp_path):
     n = 300
-    receiver_url, receiver_db = portal(pg_url, n, completions=False)
-    sender_url, sender_db = portal(pg_url, n, completions=True)
-    port = free_port()
-    receiver_env = env(receiver_url, tmp_path / "r", PORTAL_RECORDS_HMAC_KEY=HMAC_KEY)
-    sender_env = env(sender_url, tmp_path / "s", PORTAL_RECORDS_HMAC_KEY=HMAC_KEY,
-                     PORTAL_RECORDS_FORWARD_URL=f"http://127.0.0.1:{port}/api/v1/records",
-                     PORTAL_CREDIT_FORWARD_TIMEOUT="2")
-    poster = start_worker(sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
+    pair = forwarding_pair(pg_url, tmp_path, n, PORTAL_CREDIT_FORWARD_TIMEOUT="2")
+    poster = start_worker(pair.sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
     try:
-        with receiver_process(receiver_env, port) as first:
-            wait_for(lambda: count(receiver_db, TrainingRecord.id) >= 50, timeout=120, what="first records")
+        with receiver_process(pair.receiver_env, pair.port) as first:
+            wait_for(lambda: count(pair.receiver_db, TrainingRecord.id) >= 50, timeout=120, what="first records")
             first.send_signal(signal.SIGKILL)  # the receiving portal crashes mid-stream
             first.wait(timeout=10)
         time.sleep(1.0)  # forwarding fails meanwhile; postings back off and retry
-        with receiver_process(receiver_env, port):
-            wait_for(lambda: posted(sender_db) == n, timeout=240, what="every posting to be forwarded")
+        with receiver_process(pair.receiver_env, pair.port):
+            wait_for(lambda: posted(pair.sender_db) == n, timeout=240, what="every posting to be forwarded")
     finally:
         stop(poster)
-    assert_exactly_once(receiver_db, n, TrainingRecord.inbound_key)
-    assert_exactly_once(sender_db, n, TrainingRecord.posting_id)
-    receiver_db.dispose()
-    sender_db.dispose()
+    assert_exactly_once(pair.receiver_db, n, TrainingRecord.inbound_key)
+    assert_exactly_once(pair.sender_db, n, TrainingRecord.posting_id)
+    pair.dispose()
 
 
 def test_poster_killed_mid_batch_and_restarted(pg_url, tmp_path):
     n = 400
-    receiver_url, receiver_db = portal(pg_url, n, completions=False)
-    sender_url, sender_db = portal(pg_url, n, completions=True)
-    port = free_port()
-    receiver_env = env(receiver_url, tmp_path / "r", PORTAL_RECORDS_HMAC_KEY=HMAC_KEY)
-    sender_env = env(sender_url, tmp_path / "s", PORTAL_RECORDS_HMAC_KEY=HMAC_KEY,
-                     PORTAL_RECORDS_FORWARD_URL=f"http://127.0.0.1:{port}/api/v1/records")
-    with receiver_process(receiver_env, port):
-        poster = start_worker(sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
-        wait_for(lambda: posted(sender_db) >= 60, timeout=120, what="the first postings")
-        stop(poster, signal.SIGKILL)  # no chance to finish the posting in hand
-        assert posted(sender_db) < n, "the poster finished before it could be killed; raise n"
-        restarted = start_worker(sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
+    pair = forwarding_pair(pg_url, tmp_path, n)
+    with receiver_process(pair.receiver_env, pair.port):
+        poster = start_worker(pair.sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
+        wait_for(lambda: posted(pair.sender_db) >= 60, timeout=120, what="the first postings")
+        stop(poster, signal.SIGKILL)  # no chance to finish the batch in hand
+        assert posted(pair.sender_db) < n, "the poster finished before it could be killed; raise n"
+        restarted = start_worker(pair.sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
         try:
-            wait_for(lambda: posted(sender_db) == n, timeout=240, what="every posting after the restart")
+            wait_for(lambda: posted(pair.sender_db) == n, timeout=240, what="every posting after the restart")
         finally:
             stop(restarted)
-    assert_exactly_once(sender_db, n, TrainingRecord.posting_id)
-    assert_exactly_once(receiver_db, n, TrainingRecord.inbound_key)
-    receiver_db.dispose()
-    sender_db.dispose()
+    assert_exactly_once(pair.sender_db, n, TrainingRecord.posting_id)
+    assert_exactly_once(pair.receiver_db, n, TrainingRecord.inbound_key)
+    pair.dispose()
