@@ -54,6 +54,8 @@ class Config:
     API_TOKEN_TTL_HOURS = 12
 
     MAX_CONTENT_LENGTH = 2 * 1024**3  # uploads (video) are bounded; forms are far smaller
+    MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3
+    MEDIA_URL_SECONDS = 300  # lifetime of signed media URLs
     CSV_IMPORT_MAX_BYTES = 5 * 1024**2
     PAGE_SIZE = 50
 

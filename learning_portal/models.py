@@ -13,6 +13,7 @@ from learning_portal.catalog.models import (
 from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
 from learning_portal.learning.models import Completion, Enrollment, ItemProgress
+from learning_portal.media.models import MediaAsset
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import TrainingRecord
 
@@ -21,5 +22,6 @@ metadata = Base.metadata
 __all__ = [
     "Agency", "ApiToken", "Base", "Choice", "Completion", "Course", "CourseItem", "CourseVersion",
     "CourseVersionRequirement", "CreditPosting", "Enrollment", "HourCategory", "InboundReceipt", "ItemProgress",
-    "Jurisdiction", "Person", "Question", "Quiz", "QuizAttempt", "Requirement", "TrainingRecord", "metadata",
+    "Jurisdiction", "MediaAsset", "Person", "Question", "Quiz", "QuizAttempt", "Requirement", "TrainingRecord",
+    "metadata",
 ]

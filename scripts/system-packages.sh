@@ -3,8 +3,8 @@
 set -euo pipefail
 
 case "${1:-run}" in
-  run)  wanted=(python3-venv) ;;
-  test) wanted=(python3-venv postgresql chromium) ;;
+  run)  wanted=(python3-venv ffmpeg) ;;
+  test) wanted=(python3-venv postgresql chromium ffmpeg) ;;
   *)    echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,1 @@
+"""Training videos: storage backends, ingest and transcoding with ffmpeg, captions, delivery."""

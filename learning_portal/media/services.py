@@ -1,0 +1,117 @@
+"""Video assets: ingest (probe, transcode, store), captions, publishing.
+
+A file that is not a playable video is refused before anything is stored. The transcode runs as a job
+whose status and progress are on the asset row; a failure leaves nothing half-stored.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from learning_portal.errors import ConflictError, NotFoundError, ValidationError
+from learning_portal.media import captions, ingest
+from learning_portal.media.models import AssetStatus, MediaAsset
+from learning_portal.media.storage import Storage
+
+
+class NotAVideoError(ValidationError):
+    code = "not_a_video"
+
+
+def check_upload(path: Path, *, max_bytes: int) -> ingest.ProbeResult:
+    """Refuse, with the reason, anything that is too large or not a playable video."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValidationError(f"The file is {size / 1024**2:.0f} MB; the limit is {max_bytes / 1024**2:.0f} MB.")
+    if size == 0:
+        raise NotAVideoError("The file is empty.")
+    try:
+        return ingest.probe(path)
+    except ingest.NotAVideoError as exc:
+        raise NotAVideoError(str(exc)) from exc
+
+
+def create_asset(session: Session, *, title: str, filename: str, now: datetime) -> MediaAsset:
+    title = " ".join(title.split())[:200] or Path(filename).stem[:200]
+    asset = MediaAsset(title=title, original_filename=Path(filename).name[:255], status=AssetStatus.PROCESSING,
+                       progress=0, storage_prefix="pending", created_at=now, updated_at=now)
+    session.add(asset)
+    session.flush()
+    asset.storage_prefix = f"videos/{asset.id}"
+    session.flush()
+    return asset
+
+
+def run_ingest(factory: sessionmaker[Session], storage: Storage, *, asset_id: int, source: Path,
+               info: ingest.ProbeResult, now: Callable[[], datetime],
+               on_progress: Callable[[int], None] = lambda _: None) -> AssetStatus:
+    """Transcode ``source`` and store the results; the asset row shows progress, then ready or failed."""
+    last = [-1]
+
+    def report(fraction: float) -> None:
+        percent = int(fraction * 100)
+        if percent >= last[0] + 5 or percent == 100:  # a write every 5%, not per ffmpeg line
+            last[0] = percent
+            _update(factory, asset_id, progress=min(percent, 99), updated_at=now())
+            on_progress(percent)
+
+    with factory() as session:
+        asset = session.get(MediaAsset, asset_id)
+        prefix = asset.storage_prefix
+    try:
+        with tempfile.TemporaryDirectory(prefix="portal-ingest-") as tmp:
+            result = ingest.transcode(source, Path(tmp), info, progress=report)
+            for path in sorted(Path(tmp).rglob("*")):
+                if path.is_file():
+                    storage.put_file(f"{prefix}/{path.relative_to(tmp).as_posix()}", path)
+    except Exception as exc:  # transcoding or storage failed: record why, keep nothing half-stored
+        storage.delete_prefix(prefix)
+        _update(factory, asset_id, status=AssetStatus.FAILED, error=str(exc)[:2000], updated_at=now())
+        return AssetStatus.FAILED
+    _update(factory, asset_id, status=AssetStatus.READY, progress=100, error=None, duration_s=info.duration_s,
+            width=info.width, height=info.height, renditions=list(result.renditions), updated_at=now())
+    return AssetStatus.READY
+
+
+def attach_captions(session: Session, storage: Storage, *, asset: MediaAsset, data: bytes,
+                    now: datetime) -> list[captions.Cue]:
+    if asset.status is not AssetStatus.READY:
+        raise ConflictError("Add captions once the video has finished processing.")
+    try:
+        cues = captions.parse_webvtt(data, duration_s=asset.duration_s)
+    except captions.CaptionError as exc:
+        raise ValidationError(str(exc), details={"captions": str(exc)}) from exc
+    key = asset.key("captions.vtt")
+    storage.put_bytes(key, data)
+    asset.captions_key, asset.transcript, asset.updated_at = key, captions.transcript(cues), now
+    session.flush()
+    return cues
+
+
+def publish(session: Session, *, asset: MediaAsset, now: datetime) -> None:
+    if asset.status is not AssetStatus.READY:
+        raise ConflictError("Only a video that has finished processing can be published.")
+    if not asset.captions_key:
+        raise ConflictError("Add WebVTT captions before publishing: every training video needs them.")
+    asset.is_published, asset.updated_at = True, now
+    session.flush()
+
+
+def get_asset(session: Session, asset_id: int) -> MediaAsset:
+    asset = session.get(MediaAsset, asset_id)
+    if asset is None:
+        raise NotFoundError("No such video.")
+    return asset
+
+
+def _update(factory: sessionmaker[Session], asset_id: int, **values) -> None:
+    with factory() as session:
+        asset = session.get(MediaAsset, asset_id)
+        for name, value in values.items():
+            setattr(asset, name, value)
+        session.commit()
