@@ -21,6 +21,7 @@ from learning_portal.home import navigation
 from learning_portal.home import views as home_views
 from learning_portal.learning import api as learning_api
 from learning_portal.learning import views as learning_views
+from learning_portal.media import views as media_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import certificate_views
@@ -41,6 +42,8 @@ BLUEPRINTS = (
     credits_views.admin_bp,
     credits_api.bp,
     certificate_views.bp,
+    media_views.bp,
+    media_views.admin_bp,
     openapi.bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,

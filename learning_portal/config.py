@@ -56,6 +56,7 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024**3  # uploads (video) are bounded; forms are far smaller
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3
     MEDIA_URL_SECONDS = 300  # lifetime of signed media URLs
+    MEDIA_INGEST_INLINE = False  # transcode inside the upload request (tests); default: a background job
     CSV_IMPORT_MAX_BYTES = 5 * 1024**2
     PAGE_SIZE = 50
 
@@ -86,6 +87,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     CREDIT_POSTER = "external"  # tests drive the poster directly (run_once) or in real processes
+    MEDIA_INGEST_INLINE = True
     SECRET_KEY = "test-secret-key-" + "x" * 32
     WTF_CSRF_ENABLED = False
     COOKIE_SECURE = False

@@ -31,6 +31,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         NavItem("People", "accounts.people"),
         NavItem("Agencies", "accounts_admin.agencies"),
         NavItem("Import people", "accounts_admin.people_import"),
+        NavItem("Videos", "media_admin.assets"),
         NavItem("Credit postings", "credits_admin.postings"),
     ),
 }

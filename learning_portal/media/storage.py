@@ -11,7 +11,6 @@ import mimetypes
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -35,22 +34,15 @@ def check_key(key: str) -> str:
     return key
 
 
-@dataclass(frozen=True)
-class ByteRange:
-    start: int
-    end: int  # inclusive
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start + 1
-
-
 class Storage(Protocol):
     def put_file(self, key: str, source: Path) -> None: ...
 
     def put_bytes(self, key: str, data: bytes) -> None: ...
 
-    def read(self, key: str, byte_range: ByteRange | None = None) -> bytes: ...
+    def read(self, key: str) -> bytes: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The object's file, when the store is a local directory (the app then serves it with Range)."""
 
     def size(self, key: str) -> int | None:
         """The object's size, or None when it does not exist."""
@@ -82,15 +74,15 @@ class LocalStorage:
         tmp.write_bytes(data)
         tmp.replace(target)
 
-    def read(self, key: str, byte_range: ByteRange | None = None) -> bytes:
+    def read(self, key: str) -> bytes:
         try:
-            with self._path(key).open("rb") as fh:
-                if byte_range is None:
-                    return fh.read()
-                fh.seek(byte_range.start)
-                return fh.read(byte_range.length)
+            return self._path(key).read_bytes()
         except FileNotFoundError as exc:
             raise StorageError(f"no such object: {key}") from exc
+
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)
+        return path if path.is_file() else None
 
     def size(self, key: str) -> int | None:
         path = self._path(key)
@@ -129,10 +121,9 @@ class S3Storage:
     def put_bytes(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type(key))
 
-    def read(self, key: str, byte_range: ByteRange | None = None) -> bytes:
-        extra = {"Range": f"bytes={byte_range.start}-{byte_range.end}"} if byte_range else {}
+    def read(self, key: str) -> bytes:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key), **extra)["Body"].read()
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
         except self.client.exceptions.NoSuchKey as exc:
             raise StorageError(f"no such object: {key}") from exc
 
@@ -158,6 +149,9 @@ class S3Storage:
             for item in page.get("Contents", []):
                 yield item["Key"]
 
+    def local_path(self, key: str) -> Path | None:
+        return None
+
     def signed_url(self, key: str, expires_in: int) -> str | None:
         return self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": self._key(key)},
                                                   ExpiresIn=expires_in)
@@ -173,29 +167,6 @@ def storage_from_config(spec: str, *, endpoint_url: str | None = None) -> Storag
             raise StorageError("PORTAL_MEDIA_STORAGE=s3://BUCKET needs a bucket name")
         return S3Storage(bucket, prefix, endpoint_url=endpoint_url)
     raise StorageError("PORTAL_MEDIA_STORAGE must be local:PATH or s3://BUCKET")
-
-
-def parse_range(header: str | None, size: int) -> ByteRange | None:
-    """An HTTP ``Range: bytes=a-b`` header (single range) clipped to ``size``; None for the whole object.
-
-    Raises ValueError for a range that cannot be satisfied (the caller answers 416).
-    """
-    if not header:
-        return None
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
-    if not match or (not match.group(1) and not match.group(2)):
-        raise ValueError("unsupported range")
-    first, last = match.groups()
-    if not first:  # the last N bytes
-        length = int(last)
-        if length == 0:
-            raise ValueError("empty suffix range")
-        return ByteRange(max(size - length, 0), size - 1)
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or end < start:
-        raise ValueError("range not satisfiable")
-    return ByteRange(start, end)
 
 
 def app_storage(app) -> Storage:  # noqa: ANN001 - a Flask app; kept untyped so this module stays Flask-free
