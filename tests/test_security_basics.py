@@ -31,11 +31,14 @@ def test_api_with_a_session_cookie_needs_csrf_but_bearer_does_not(csrf_client, d
     # Bearer clients (and anonymous token requests) need no CSRF token.
     token = csrf_client.post("/api/v1/auth/token", json={"username": person.username, "password": PASSWORD})
     assert token.status_code == 201
+    bearer = {"Authorization": f"Bearer {token.json['token']}"}
     # Signed in through the browser, a state-changing API call without the token is refused.
     page_token = csrf_token_from(csrf_client.get("/login").data)
     csrf_client.post("/login", data={"username": person.username, "password": PASSWORD, "csrf_token": page_token})
     refused = csrf_client.post("/api/v1/auth/token", json={"username": person.username, "password": PASSWORD})
     assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf_failed"
+    # The same browser with a bearer token: the token, not the cookie, authenticates, so no CSRF check.
+    assert csrf_client.post("/api/v1/courses/none/enrollment", headers=bearer).status_code == 404
     allowed = csrf_client.post("/api/v1/auth/token", json={"username": person.username, "password": PASSWORD},
                                headers={"X-CSRFToken": csrf_token_from(csrf_client.get("/").data)})
     assert allowed.status_code == 201

@@ -38,11 +38,7 @@ def get_quiz(quiz_id: int):
         body = {"attempt_id": None, "can_attempt": False, "reason": exc.message}
     else:
         session.commit()
-        questions = {q.id: q for q in quiz.questions}
-        shown = []
-        for question_id, choice_ids in attempt.layout:
-            by_id = {c.id: c for c in questions[question_id].choices}
-            shown.append((questions[question_id], [by_id[c] for c in choice_ids]))
+        shown = services.shown_questions(quiz, attempt)
         body = {"attempt_id": attempt.id, "can_attempt": True}
     body["attempts_left"] = services.attempts_left(session, enrollment=enrollment, quiz=quiz)
     return jsonify({**_quiz_json(quiz, shown, answers=False), **body})
@@ -63,10 +59,9 @@ def submit_attempt(quiz_id: int):
     result = services.submit_attempt(session, attempt=attempt, enrollment=enrollment, answers=data["answers"],
                                      now=utcnow())
     session.commit()
-    body = _attempt_json(result.attempt, quiz)
+    body = _attempt_json(session, result.attempt)
     body["completed_course"] = result.completed_course
     body["duplicate"] = result.duplicate
-    body["attempts_left"] = services.attempts_left(session, enrollment=enrollment, quiz=quiz)
     return jsonify(body), 200 if result.duplicate else 201
 
 
@@ -88,16 +83,13 @@ def _question_json(question: Question, choices: list, answers: bool) -> dict:
     return body
 
 
-def _attempt_json(attempt: QuizAttempt, quiz: Quiz) -> dict:
-    questions = {q.id: q for q in quiz.questions}
-    feedback = []
-    for question_id, _ in attempt.layout:
-        question = questions[question_id]
-        chosen = set(attempt.answers.get(str(question_id), []))
-        feedback.append({"question_id": question_id, "correct": chosen == set(question.correct_ids),
-                         "explanation": question.explanation})
+def _attempt_json(session, attempt: QuizAttempt) -> dict:
+    feedback = services.attempt_feedback(session, attempt=attempt)
     return {"attempt_id": attempt.id, "score": attempt.score, "passed": attempt.passed,
-            "submitted_at": attempt.submitted_at.isoformat(), "feedback": feedback}
+            "submitted_at": attempt.submitted_at.isoformat(), "attempts_left": feedback.attempts_left,
+            "feedback": [{"question_id": f.question.id, "correct": f.correct,
+                          **({"explanation": f.explanation} if f.explanation else {})}
+                         for f in feedback.questions]}
 
 
 _QUIZ_ID = [{"name": "quiz_id", "in": "path", "required": True, "schema": {"type": "integer"}}]

@@ -198,14 +198,60 @@ def attempt_for_submission(session: Session, *, enrollment: Enrollment, quiz: Qu
     return attempt
 
 
+@dataclass(frozen=True)
+class QuestionFeedback:
+    question: Question
+    choices: list[Choice]  # in the order shown
+    chosen: frozenset[int]
+    correct: bool
+    explanation: str | None  # only when it cannot give the answer away
+
+
+@dataclass(frozen=True)
+class AttemptFeedback:
+    attempt: QuizAttempt
+    reveal: bool  # the right answers may be shown: after a pass, or with no attempts left
+    attempts_left: int | None
+    passed_any: bool
+    questions: list[QuestionFeedback]
+
+
+def attempt_feedback(session: Session, *, attempt: QuizAttempt) -> AttemptFeedback:
+    """What a learner may see after submitting: right or wrong per question; explanations and right
+    answers only once they can no longer help pass (a pass, or no attempts left)."""
+    quiz, enrollment = attempt.quiz, attempt.enrollment
+    left = attempts_left(session, enrollment=enrollment, quiz=quiz)
+    passed_any = has_passed(session, enrollment=enrollment, quiz=quiz)
+    reveal = passed_any or left == 0
+    questions = {q.id: q for q in quiz.questions}
+    items = []
+    for question_id, choice_ids in attempt.layout:
+        question = questions[question_id]
+        by_id = {c.id: c for c in question.choices}
+        chosen = frozenset((attempt.answers or {}).get(str(question_id), []))
+        correct = chosen == question.correct_ids
+        items.append(QuestionFeedback(question, [by_id[c] for c in choice_ids], chosen, correct,
+                                      question.explanation if (correct or reveal) and question.explanation else None))
+    return AttemptFeedback(attempt, reveal, left, passed_any, items)
+
+
+def shown_questions(quiz: Quiz, attempt: QuizAttempt) -> list[tuple[Question, list[Choice]]]:
+    """The attempt's questions and choices in the order this attempt shows them."""
+    questions = {q.id: q for q in quiz.questions}
+    shown = []
+    for question_id, choice_ids in attempt.layout:
+        by_id = {c.id: c for c in questions[question_id].choices}
+        shown.append((questions[question_id], [by_id[c] for c in choice_ids]))
+    return shown
+
+
 def _check_may_attempt(session: Session, enrollment: Enrollment, quiz: Quiz) -> None:
     if has_passed(session, enrollment=enrollment, quiz=quiz):
         raise AlreadyPassedError("You have already passed this quiz.")
     left = attempts_left(session, enrollment=enrollment, quiz=quiz)
     if left == 0:
         raise AttemptsExhaustedError(
-            f"You have used all {quiz.max_attempts} attempts for this quiz. Ask your training manager "
-            "about enrolling again.")
+            f"You have used all {quiz.max_attempts} attempts for this quiz in this enrollment.")
 
 
 def _open_attempt(session: Session, enrollment: Enrollment, quiz: Quiz) -> QuizAttempt | None:

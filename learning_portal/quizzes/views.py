@@ -76,32 +76,13 @@ def result(attempt_id: int):
     attempt = session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.person_id != current_actor().id or attempt.submitted_at is None:
         raise NotFoundError("No such quiz result of yours.")
-    enrollment = attempt.enrollment
-    quiz = attempt.quiz
-    left = services.attempts_left(session, enrollment=enrollment, quiz=quiz)
-    passed_any = services.has_passed(session, enrollment=enrollment, quiz=quiz)
-    # The right answers are shown once they can no longer help pass: after a pass, or with no attempts left.
-    reveal = passed_any or left == 0
-    questions = {q.id: q for q in quiz.questions}
-    feedback = []
-    for question_id, choice_ids in attempt.layout:
-        question = questions[question_id]
-        chosen = set(attempt.answers.get(str(question_id), []))
-        by_id = {c.id: c for c in question.choices}
-        feedback.append({"question": question, "choices": [by_id[c] for c in choice_ids], "chosen": chosen,
-                         "correct": chosen == set(question.correct_ids)})
-    return render_template("quizzes/result.html", attempt=attempt, feedback=feedback, reveal=reveal,
-                           attempts_left=left, passed_any=passed_any, enrollment=enrollment,
-                           item=learning.item_in_enrollment(enrollment, quiz.id))
+    feedback = services.attempt_feedback(session, attempt=attempt)
+    return render_template("quizzes/result.html", feedback=feedback, attempt=attempt, enrollment=attempt.enrollment,
+                           item=learning.item_in_enrollment(attempt.enrollment, attempt.quiz_id))
 
 
 def _take_context(session, enrollment, item, quiz, attempt) -> dict:
-    questions = {q.id: q for q in quiz.questions}
-    shown = []
-    for question_id, choice_ids in attempt.layout:
-        question = questions[question_id]
-        by_id = {c.id: c for c in question.choices}
-        shown.append((question, [by_id[c] for c in choice_ids]))
-    return {"enrollment": enrollment, "item": item, "quiz": quiz, "attempt": attempt, "shown": shown,
+    return {"enrollment": enrollment, "item": item, "quiz": quiz, "attempt": attempt,
+            "shown": services.shown_questions(quiz, attempt),
             "attempts_left": services.attempts_left(session, enrollment=enrollment, quiz=quiz),
             "errors": {}, "chosen": {}, "message": None}

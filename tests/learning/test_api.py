@@ -125,3 +125,18 @@ def test_catalogue_filters(client, db_session, officer):
     assert numbers("delivery=instructor_led") == []
     assert numbers("audience=dispatcher") == []
     assert client.get("/api/v1/courses/no-such-course").status_code == 404
+
+
+def test_failed_attempt_feedback_gives_no_explanations_away(client, dv, officer):
+    items = client.get("/api/v1/courses/dv-response-update").json["items"]
+    quiz_id = items[-1]["quiz_id"]
+    client.post("/api/v1/courses/dv-response-update/enrollment")
+    quiz = client.get(f"/api/v1/quizzes/{quiz_id}").json
+    key = answer_key(client, quiz_id)
+    wrong = {str(q["id"]): [next(c["id"] for c in q["choices"] if c["id"] not in key[str(q["id"])])]
+             for q in quiz["questions"]}
+    failed = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", json={"answers": wrong}).json
+    assert failed["passed"] is False and failed["attempts_left"] == 2
+    assert all(set(f) == {"question_id", "correct"} and f["correct"] is False for f in failed["feedback"])
+    passed = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", json={"answers": key}).json
+    assert passed["passed"] and all(f["explanation"] for f in passed["feedback"])

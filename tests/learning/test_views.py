@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from learning_portal.learning.models import Completion
-from learning_portal.quizzes.models import Quiz
+from learning_portal.quizzes.models import Quiz, QuizAttempt
 from tests.factories import REAL_CONTENT, load_content, make_person
 
 
@@ -56,6 +56,8 @@ def test_enroll_read_lessons_take_quiz_and_see_it_in_my_learning(client, db_sess
     assert "Your score: 100%" in page and "passed" in page
     assert client.post(lesson_url, data=form).status_code == 302  # a double submit changes nothing
     assert len(db_session.scalars(select(Completion)).all()) == 1
+    submitted = db_session.scalars(select(QuizAttempt).where(QuizAttempt.submitted_at.is_not(None))).all()
+    assert len(submitted) == 1
 
     mine = client.get("/my/learning").data.decode()
     assert "No completed courses yet" not in mine and "Domestic Violence Response Update" in mine
@@ -70,7 +72,11 @@ def test_someone_elses_quiz_result_is_not_found(client, db_session, officer, log
     client.post("/courses/basic-course/enroll")
     course_home = client.get("/learn/basic-course").data.decode()
     quiz_url = re.search(r'href="(/learn/basic-course/items/\d+)"[^>]*>Check', course_home).group(1)
-    quiz_page = client.get(client.get(quiz_url).headers["Location"]).data.decode()
-    attempt_id = re.search(r'name="attempt_id" value="(\d+)"', quiz_page).group(1)
+    take_url = client.get(quiz_url).headers["Location"]
+    attempt_id = re.search(r'name="attempt_id" value="(\d+)"', client.get(take_url).data.decode()).group(1)
+    quiz = db_session.get(Quiz, int(take_url.rsplit("/", 1)[1]))
+    form = {"attempt_id": attempt_id, **{f"q-{q.id}": [str(c) for c in q.correct_ids] for q in quiz.questions}}
+    assert client.post(take_url, data=form).status_code == 302
+    assert client.get(f"/attempts/{attempt_id}").status_code == 200  # the owner sees it
     login_as(make_person(db_session))
     assert client.get(f"/attempts/{attempt_id}").status_code == 404
