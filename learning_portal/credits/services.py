@@ -1,8 +1,9 @@
 """The poster's steps: derive postings from completions, claim a due one, post it, retry or give up.
 
-Each posting is processed in its own transaction, so a crash loses at most the work in flight, which
-is then done again: the record write is idempotent on the posting, and forwarding is idempotent on the
-posting's Idempotency-Key at the receiver.
+A batch of postings is decided and written in one transaction; forwarding to another portal happens
+after that commit, with no locks held, and its outcome is recorded in a second short transaction. A
+crash loses at most the work in flight, which is then done again: the record write is idempotent on the
+posting, and forwarding is idempotent on the posting's Idempotency-Key at the receiver.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _SOURCES = {CompletionSource.ONLINE: RecordSource.ONLINE, CompletionSource.ROSTE
 @dataclass(frozen=True)
 class PosterSettings:
     batch_size: int = 50  # postings per transaction
+    forward_lease: timedelta = timedelta(minutes=2)  # how long a posting being forwarded is reserved
     max_attempts: int = 8
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(hours=1)
@@ -74,28 +76,41 @@ def claim_due(session: Session, *, now: datetime, limit: int = 1) -> list[Credit
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class ForwardJob:
+    """A record to send to the receiving portal once the local transaction has committed."""
+
+    posting_id: int
+    idempotency_key: str
+    payload: dict[str, Any]
+
+
 def process_batch(session: Session, postings: list[CreditPosting], *, now: datetime, settings: PosterSettings,
-                  on_error: Callable[[CreditPosting, Exception], None] | None = None) -> list[PostingStatus]:
-    """Process claimed postings, each in a savepoint: one that breaks is marked failed, not the batch."""
+                  on_error: Callable[[CreditPosting, Exception], None] | None = None) -> list[ForwardJob]:
+    """Decide and write the records of claimed postings, each in a savepoint (one that breaks is marked
+    failed, not the batch). Returns the forwarding still to do: the caller commits first, forwards outside
+    any transaction (no locks held over the network), then calls ``finish_forwarding``."""
     loaded = _prefetch(session, postings)  # held for the batch: the identity map keeps only weak references
-    statuses = []
+    jobs = []
     for posting in postings:
         try:
             with session.begin_nested():
-                statuses.append(process(session, posting, now=now, settings=settings))
+                job = prepare(session, posting, now=now, settings=settings)
         except Exception as exc:  # a bug or bad data in one posting must not block the others
             if on_error:
                 on_error(posting, exc)
             session.refresh(posting)
-            statuses.append(_failed(posting, f"{type(exc).__name__}: {exc}", retryable=True, now=now,
-                                    settings=settings, rng=None))
+            _failed(posting, f"{type(exc).__name__}: {exc}", retryable=True, now=now, settings=settings, rng=None)
+            continue
+        if job is not None:
+            jobs.append(job)
     del loaded
-    return statuses
+    return jobs
 
 
-def process(session: Session, posting: CreditPosting, *, now: datetime, settings: PosterSettings,
-            rng: random.Random | None = None) -> PostingStatus:
-    """Decide, write the record, forward it; leaves the posting posted, failed, dead or not eligible."""
+def prepare(session: Session, posting: CreditPosting, *, now: datetime,
+            settings: PosterSettings) -> ForwardJob | None:
+    """Decide and write the record; posted at once, or leased for forwarding (returned as a job)."""
     completion = session.get(Completion, posting.completion_id)
     person = session.get(Person, posting.person_id)
     posting.updated_at = now
@@ -104,19 +119,50 @@ def process(session: Session, posting: CreditPosting, *, now: datetime, settings
         decision = decide(session, completion=completion, person=person)
         if not decision.eligible:
             posting.status, posting.reason = PostingStatus.NOT_ELIGIBLE, decision.reason
-            return posting.status
+            return None
         record, _ = write_record(session, data=_record_input(completion, person), posting_id=posting.id, now=now)
         posting.record_written_at = now
-    if settings.forwarder is not None and posting.forwarded_at is None:
-        record = record or session.scalar(select(TrainingRecord).where(TrainingRecord.posting_id == posting.id))
+    if settings.forwarder is None or posting.forwarded_at is not None:
+        posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
+        return None
+    record = record or session.scalar(select(TrainingRecord).where(TrainingRecord.posting_id == posting.id))
+    # Nobody else claims it while we forward; if this poster dies, the lease runs out and another resends it
+    # (the receiver answers a repeated Idempotency-Key with its original answer).
+    posting.next_attempt_at = now + settings.forward_lease
+    return ForwardJob(posting.id, posting.idempotency_key, forward_payload(record, person))
+
+
+def forward(jobs: list[ForwardJob], settings: PosterSettings) -> list[tuple[ForwardJob, str | ForwardError]]:
+    """Send each job; no database work here. Returns (job, receiver reference or the error)."""
+    assert settings.forwarder is not None
+    outcomes: list[tuple[ForwardJob, str | ForwardError]] = []
+    for job in jobs:
         try:
-            posting.external_ref = settings.forwarder.forward(
-                idempotency_key=posting.idempotency_key, payload=forward_payload(record, person))
+            outcomes.append((job, settings.forwarder.forward(idempotency_key=job.idempotency_key,
+                                                             payload=job.payload)))
         except ForwardError as exc:
-            return _failed(posting, str(exc), retryable=exc.retryable, now=now, settings=settings, rng=rng)
-        posting.forwarded_at = now
-    posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
-    return posting.status
+            outcomes.append((job, exc))
+        except Exception as exc:  # a gateway bug must not lose the batch's other outcomes
+            outcomes.append((job, ForwardError(f"{type(exc).__name__}: {exc}")))
+    return outcomes
+
+
+def finish_forwarding(session: Session, outcomes: list[tuple[ForwardJob, str | ForwardError]], *, now: datetime,
+                      settings: PosterSettings, rng: random.Random | None = None) -> list[PostingStatus]:
+    statuses = []
+    for job, outcome in outcomes:
+        posting = session.get(CreditPosting, job.posting_id)
+        posting.updated_at = now
+        if posting.forwarded_at is not None or posting.status is PostingStatus.POSTED:
+            statuses.append(posting.status)  # another poster finished it after our lease ran out
+        elif isinstance(outcome, ForwardError):
+            statuses.append(_failed(posting, str(outcome), retryable=outcome.retryable, now=now,
+                                    settings=settings, rng=rng))
+        else:
+            posting.external_ref, posting.forwarded_at = outcome, now
+            posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
+            statuses.append(posting.status)
+    return statuses
 
 
 def _prefetch(session: Session, postings: list[CreditPosting]) -> list[object]:

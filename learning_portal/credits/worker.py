@@ -1,6 +1,7 @@
 """The credit poster: ``portal-credits-worker`` (also ``flask credits work``) or a thread in the web process.
 
-One transaction per batch of postings. Several posters may run at once on PostgreSQL (SKIP LOCKED); on
+One transaction per batch of postings; forwarding happens between transactions. Several posters may run
+at once on PostgreSQL (SKIP LOCKED); on
 SQLite every transaction takes the write lock up front (BEGIN IMMEDIATE, see ``db``), so posters take turns.
 """
 
@@ -34,6 +35,7 @@ def settings_from_config(config: dict) -> services.PosterSettings:
     return services.PosterSettings(
         # SQLite posters hold the write lock for a whole batch, so they keep batches short.
         batch_size=int(config.get("CREDIT_BATCH_SIZE", 10 if sqlite else 50)),
+        forward_lease=timedelta(seconds=max(60.0, 3 * float(config.get("CREDIT_FORWARD_TIMEOUT", 10)))),
         max_attempts=int(config.get("CREDIT_MAX_ATTEMPTS", 8)),
         retry_base=timedelta(seconds=float(config.get("CREDIT_RETRY_BASE_SECONDS", 15))),
         retry_cap=timedelta(seconds=float(config.get("CREDIT_RETRY_CAP_SECONDS", 3600))),
@@ -58,11 +60,15 @@ def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, 
             if not postings:
                 session.rollback()
                 break
-            statuses = services.process_batch(session, postings, now=now(), settings=settings,
-                                              on_error=lambda p, e: log.exception("posting %s failed", p.id))
-            session.commit()
-        log.info("posted a batch of %d: %s", len(postings), ", ".join(
-            f"{p.id}:{s.value}" for p, s in zip(postings, statuses, strict=True)))
+            jobs = services.process_batch(session, postings, now=now(), settings=settings,
+                                          on_error=lambda p, e: log.exception("posting %s failed", p.id))
+            session.commit()  # records written, locks released before any network call
+        if jobs:
+            outcomes = services.forward(jobs, settings)
+            with factory() as session:
+                services.finish_forwarding(session, outcomes, now=now(), settings=settings)
+                session.commit()
+        log.info("processed %d posting(s), forwarded %d", len(postings), len(jobs))
         processed += len(postings)
     return processed
 

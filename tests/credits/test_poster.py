@@ -143,7 +143,27 @@ def test_cycles(day, months, label, start, end):
     assert (cycle.label, cycle.start, cycle.end) == (label, start, end)
 
 
-def test_a_posting_that_breaks_fails_alone_and_the_rest_of_the_batch_posts(app, db_session, officer):
+def test_a_posting_that_breaks_fails_alone_and_the_rest_of_the_batch_posts(app, db_session, officer, monkeypatch):
+    other = make_person(db_session, agency=officer.agency)
+    broken = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    fine = complete_course(db_session, other, "dv-response-update", now=NOW)
+    real_decide = services.decide
+
+    def decide(session, *, completion, person):
+        if person.id == officer.id:
+            raise RuntimeError("unexpected bug")
+        return real_decide(session, completion=completion, person=person)
+
+    monkeypatch.setattr(services, "decide", decide)
+    run(app)
+    assert posting_of(db_session, fine).status is PostingStatus.POSTED
+    failed = posting_of(db_session, broken)
+    assert failed.status is PostingStatus.FAILED and "RuntimeError: unexpected bug" in failed.last_error
+    assert records(db_session, officer) == []  # its savepoint, record included, was rolled back
+    assert len(records(db_session, other)) == 1
+
+
+def test_a_forwarder_that_breaks_fails_that_posting_only(app, db_session, officer):
     other = make_person(db_session, agency=officer.agency)
     broken = complete_course(db_session, officer, "dv-response-update", now=NOW)
     fine = complete_course(db_session, other, "dv-response-update", now=NOW)
@@ -158,5 +178,19 @@ def test_a_posting_that_breaks_fails_alone_and_the_rest_of_the_batch_posts(app, 
     assert posting_of(db_session, fine).status is PostingStatus.POSTED
     failed = posting_of(db_session, broken)
     assert failed.status is PostingStatus.FAILED and "RuntimeError: unexpected bug" in failed.last_error
-    assert records(db_session, officer) == []  # its savepoint, record included, was rolled back
-    assert len(records(db_session, other)) == 1
+    assert len(records(db_session, officer)) == 1  # on the local profile already; forwarding is retried
+
+
+def test_forwarding_happens_after_the_records_are_committed(app, db_session, officer):
+    complete_course(db_session, officer, "dv-response-update", now=NOW)
+    seen = []
+
+    class Watching(FakeForwarder):
+        def forward(self, *, idempotency_key, payload):
+            posting = db_session.scalar(select(CreditPosting).where(CreditPosting.idempotency_key == idempotency_key))
+            db_session.refresh(posting)
+            seen.append((posting.record_written_at is not None, posting.next_attempt_at > NOW))
+            return super().forward(idempotency_key=idempotency_key, payload=payload)
+
+    run(app, services.PosterSettings(forwarder=Watching()))
+    assert seen == [(True, True)]  # committed, and leased so no other poster forwards it meanwhile
