@@ -98,6 +98,24 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
+def upsert_by_key(session: Session, model: type, key: str, values: dict[str, Any], *,
+                  now: datetime | None = None) -> bool:
+    """Insert the row with primary key ``key``, or update it to ``values``; True when anything changed.
+
+    For reference data loaded from content (jurisdictions, requirements, categories).
+    """
+    row = session.get(model, key)
+    stamp = {"updated_at": now} if now is not None else {}
+    if row is None:
+        session.add(model(**{model.__mapper__.primary_key[0].name: key}, **values, **stamp))
+        return True
+    if all(getattr(row, k) == v for k, v in values.items()):
+        return False
+    for name, value in {**values, **stamp}.items():
+        setattr(row, name, value)
+    return True
+
+
 def init_app(app: Flask) -> None:
     """Bind the session factory to this app's engine. Creates no connection (engines are lazy)."""
     engine = make_engine(app.config["DATABASE_URL"])

@@ -1,13 +1,12 @@
 """Every domain's models, imported explicitly so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from learning_portal.accounts.models import Agency, ApiToken, Person
+from learning_portal.accounts.models import Agency, ApiToken, Jurisdiction, Person
 from learning_portal.catalog.models import (
     Course,
     CourseItem,
     CourseVersion,
     CourseVersionRequirement,
     HourCategory,
-    Jurisdiction,
     Requirement,
 )
 from learning_portal.credits.models import CreditPosting, InboundReceipt

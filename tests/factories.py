@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
-from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, Person, RankTier, Role
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -21,6 +21,15 @@ _seq = itertools.count(1)
 @cache
 def _hash(password: str) -> str:
     return passwords.hash_password(password)
+
+
+def make_jurisdiction(session: Session, code: str = "CA-POST", *, months: int = 24) -> Jurisdiction:
+    jurisdiction = session.get(Jurisdiction, code) or Jurisdiction(
+        code=code, name=f"{code} commission", cycle_months=months, cycle_anchor=date(2025, 1, 1),
+        repeat_credit_in_cycle=False, updated_at=NOW)
+    session.add(jurisdiction)
+    session.flush()
+    return jurisdiction
 
 
 def make_agency(session: Session, *, jurisdiction: str = "CA-POST", name: str | None = None,

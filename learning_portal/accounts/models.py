@@ -52,6 +52,19 @@ class Assignment(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+class Jurisdiction(Base):
+    """A regulator (e.g. CA-POST) and how it counts and credits training, as loaded from content."""
+
+    __tablename__ = "jurisdictions"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cycle_months: Mapped[int]  # CPT cycle length
+    cycle_anchor: Mapped[date]  # the first day of any one cycle
+    repeat_credit_in_cycle: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+
+
 class Agency(Base):
     __tablename__ = "agencies"
     __table_args__ = (UniqueConstraint("jurisdiction", "number"),)

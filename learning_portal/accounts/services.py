@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
-from learning_portal.accounts.models import Agency, ApiToken, Assignment, Person, RankTier, Role
+from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
+from learning_portal.db import upsert_by_key
 from learning_portal.errors import (
     AuthenticationError,
     ConflictError,
@@ -75,6 +76,8 @@ def create_agency(session: Session, *, actor: Person, jurisdiction: str, number:
     errors: dict[str, str] = {}
     if not JURISDICTION_RE.match(jurisdiction):
         errors["jurisdiction"] = "Use the regulator's code, for example CA-POST or CO-POST."
+    elif jurisdiction not in (known := known_jurisdictions(session)):
+        errors["jurisdiction"] = _unknown_jurisdiction_message(jurisdiction, known)
     if not AGENCY_NUMBER_RE.match(number):
         errors["number"] = "Use letters, digits and dashes (at most 16)."
     if not name or len(name) > 200:
@@ -88,6 +91,22 @@ def create_agency(session: Session, *, actor: Person, jurisdiction: str, number:
     session.add(agency)
     session.flush()
     return agency
+
+
+def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
+                        repeat_credit_in_cycle: bool, now: datetime) -> bool:
+    return upsert_by_key(session, Jurisdiction, code, {"name": name, "cycle_months": cycle_months,
+                                                       "cycle_anchor": cycle_anchor,
+                                                       "repeat_credit_in_cycle": repeat_credit_in_cycle}, now=now)
+
+
+def known_jurisdictions(session: Session) -> set[str]:
+    return set(session.scalars(select(Jurisdiction.code)))
+
+
+def _unknown_jurisdiction_message(code: str, known: set[str]) -> str:
+    listed = ", ".join(sorted(known)) or "none yet: import content/requirements first"
+    return f"Unknown jurisdiction {code}; the portal knows: {listed}."
 
 
 def get_agency_by_number(session: Session, jurisdiction: str, number: str) -> Agency | None:

@@ -4,7 +4,7 @@ what someone already started; compliance reads the version a completion was pinn
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,19 +45,6 @@ class ItemKind(enum.StrEnum):
 
 
 AUDIENCES = ("officer", "dispatcher")
-
-
-class Jurisdiction(Base):
-    """A regulator (e.g. CA-POST) and how it counts and credits training, as loaded from content."""
-
-    __tablename__ = "jurisdictions"
-
-    code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    cycle_months: Mapped[int]  # CPT cycle length
-    cycle_anchor: Mapped[date]  # the first day of any one cycle
-    repeat_credit_in_cycle: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[datetime]
 
 
 class Requirement(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -19,43 +19,22 @@ from learning_portal.catalog.models import (
     Delivery,
     HourCategory,
     ItemKind,
-    Jurisdiction,
     Requirement,
 )
 from learning_portal.catalog.rendering import render_markdown
+from learning_portal.db import upsert_by_key
 from learning_portal.errors import ConflictError
 
 
 def upsert_requirement(session: Session, *, id: str, jurisdiction: str, title: str, citation: str, summary: str,
                        now: datetime) -> bool:
     """Create or update a requirement definition; True when something changed."""
-    return _upsert(session, Requirement, id, {"jurisdiction": jurisdiction, "title": title, "citation": citation,
+    return upsert_by_key(session, Requirement, id, {"jurisdiction": jurisdiction, "title": title, "citation": citation,
                                               "summary": summary}, now=now)
 
 
-def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
-                        repeat_credit_in_cycle: bool, now: datetime) -> bool:
-    return _upsert(session, Jurisdiction, code, {"name": name, "cycle_months": cycle_months,
-                                                 "cycle_anchor": cycle_anchor,
-                                                 "repeat_credit_in_cycle": repeat_credit_in_cycle}, now=now)
-
-
 def upsert_category(session: Session, *, id: str, title: str) -> bool:
-    return _upsert(session, HourCategory, id, {"title": title})
-
-
-def _upsert(session: Session, model: type, key: str, values: dict, *, now: datetime | None = None) -> bool:
-    """Insert the row with primary key ``key``, or update it to ``values``; True when anything changed."""
-    row = session.get(model, key)
-    stamp = {"updated_at": now} if now is not None else {}
-    if row is None:
-        session.add(model(**{model.__mapper__.primary_key[0].name: key}, **values, **stamp))
-        return True
-    if all(getattr(row, k) == v for k, v in values.items()):
-        return False
-    for name, value in {**values, **stamp}.items():
-        setattr(row, name, value)
-    return True
+    return upsert_by_key(session, HourCategory, id, {"title": title})
 
 
 @dataclass(frozen=True)

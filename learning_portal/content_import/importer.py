@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from learning_portal.accounts import services as accounts
 from learning_portal.catalog import services as catalog
 from learning_portal.content_import.parser import ContentTree, CourseSpec
 from learning_portal.quizzes import services as quizzes
@@ -30,7 +31,7 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> Import
         raise InvalidContentError(tree)
     report = ImportReport()
     for j in tree.jurisdictions.values():
-        report.requirements_changed += catalog.upsert_jurisdiction(
+        report.requirements_changed += accounts.upsert_jurisdiction(
             session, code=j.code, name=j.name, cycle_months=j.cycle_months, cycle_anchor=j.cycle_anchor,
             repeat_credit_in_cycle=j.repeat_credit_in_cycle, now=now)
     for category in tree.categories.values():

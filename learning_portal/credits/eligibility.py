@@ -11,13 +11,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import Person
-from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind, Jurisdiction
+from learning_portal.accounts.models import Jurisdiction, Person
+from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind
 from learning_portal.formatting import human_date
 from learning_portal.learning.models import Completion, CompletionSource
 from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import TrainingRecord
 from learning_portal.records.services import cycle_for
+
+
+class MissingJurisdictionError(RuntimeError):
+    """The agency's jurisdiction has no rules loaded: retried until content/requirements defines it."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,12 @@ def decide(session: Session, *, completion: Completion, person: Person) -> Decis
                                "session, not from the online part.")
     if not _assessments_passed(session, completion, version):
         return Decision(False, "The course assessment was not passed.")
-    jurisdiction = _jurisdiction(session, person)
-    if jurisdiction is None:
+    if person.agency is None:
         return Decision(False, "Your account has no agency, so there is no training profile to credit.")
+    jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction)
+    if jurisdiction is None:
+        raise MissingJurisdictionError(f"No credit rules for jurisdiction {person.agency.jurisdiction}: import its "
+                                       "definition into content/requirements, then retry.")
     if not jurisdiction.repeat_credit_in_cycle:
         earlier = _earlier_credit_in_cycle(session, completion, person, jurisdiction)
         if earlier is not None:
@@ -57,12 +64,6 @@ def _assessments_passed(session: Session, completion: Completion, version: Cours
         QuizAttempt.enrollment_id == completion.enrollment_id, QuizAttempt.quiz_id.in_(quiz_ids),
         QuizAttempt.passed.is_(True))))
     return passed == set(quiz_ids)
-
-
-def _jurisdiction(session: Session, person: Person) -> Jurisdiction | None:
-    if person.agency is None:
-        return None
-    return session.get(Jurisdiction, person.agency.jurisdiction)
 
 
 def _earlier_credit_in_cycle(session: Session, completion: Completion, person: Person,

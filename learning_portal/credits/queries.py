@@ -8,8 +8,7 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import Person
-from learning_portal.catalog.models import Jurisdiction
+from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.credits.models import CreditPosting, PostingStatus
 from learning_portal.learning.models import Completion
 from learning_portal.records.models import TrainingRecord

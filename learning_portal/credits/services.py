@@ -20,8 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import Person
-from learning_portal.catalog.models import Jurisdiction
+from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.credits.eligibility import decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus

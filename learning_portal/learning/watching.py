@@ -22,6 +22,7 @@ class WatchReportError(ValueError):
 class WatchState:
     watched: tuple[Interval, ...]  # merged, sorted, non-overlapping
     position_s: float
+    session_gained_s: float = 0.0  # new seconds credited since the video was (re)opened
 
     @property
     def seconds_watched(self) -> float:
@@ -62,8 +63,9 @@ def apply_report(state: WatchState, *, intervals: Sequence[Interval], position_s
                  elapsed_s: float, allow_skip_ahead: bool) -> WatchState:
     """The new state after a report, or WatchReportError when the report is impossible.
 
-    ``elapsed_s`` is the real time since the previous accepted report (or since the video was opened):
-    a report may not claim more newly watched seconds than that.
+    ``elapsed_s`` is the real time since the video was opened in this viewing session: all the new seconds
+    credited in the session may not exceed it (plus one fixed slack, so many small reports cannot add up
+    their slack). The caller starts a new session, with ``session_gained_s`` at 0, when the player opens.
     """
     if not isinstance(position_s, int | float) or isinstance(position_s, bool) or not (
             0 <= position_s <= duration_s + TOLERANCE_S):
@@ -89,7 +91,7 @@ def apply_report(state: WatchState, *, intervals: Sequence[Interval], position_s
     clipped = [(start, min(end, duration_s)) for start, end in ordered]
     new_watched = merge([*state.watched, *clipped])
     gained = sum(e - s for s, e in new_watched) - state.seconds_watched
-    if gained > elapsed_s + SLACK_S:
-        raise WatchReportError(f"The report claims {gained:.0f} s of new watching, but only {elapsed_s:.0f} s "
-                               "have passed.")
-    return WatchState(new_watched, round(float(position_s), 3))
+    if state.session_gained_s + gained > elapsed_s + SLACK_S:
+        raise WatchReportError(f"The reports claim {state.session_gained_s + gained:.0f} s of new watching, but "
+                               f"only {elapsed_s:.0f} s have passed since the video was opened.")
+    return WatchState(new_watched, round(float(position_s), 3), round(state.session_gained_s + gained, 3))

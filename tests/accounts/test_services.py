@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from learning_portal.accounts import services
 from learning_portal.accounts.models import Person, Role
 from learning_portal.errors import ConflictError, PermissionDeniedError, ValidationError
-from tests.factories import NOW, PASSWORD, make_agency, make_person
+from tests.factories import NOW, PASSWORD, make_agency, make_jurisdiction, make_person
 
 POLICY = services.LoginPolicy(max_failures=3, lockout=timedelta(minutes=15))
 
@@ -107,12 +107,22 @@ def test_token_round_trip_expiry_and_forgery(db_session):
 
 
 def test_admin_creates_agency_and_duplicate_is_a_conflict(db_session):
+    make_jurisdiction(db_session, "CO-POST")
     admin = make_person(db_session, role=Role.ADMINISTRATOR)
     agency = services.create_agency(db_session, actor=admin, jurisdiction="co-post", number="123",
                                     name="  Mesa   County SO ", now=NOW)
     assert (agency.jurisdiction, agency.name) == ("CO-POST", "Mesa County SO")
     with pytest.raises(ConflictError):
         services.create_agency(db_session, actor=admin, jurisdiction="CO-POST", number="123", name="x", now=NOW)
+
+
+def test_an_agency_needs_a_jurisdiction_the_portal_has_rules_for(db_session):
+    make_jurisdiction(db_session, "CA-POST")
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    with pytest.raises(ValidationError) as err:
+        services.create_agency(db_session, actor=admin, jurisdiction="TX-TCOLE", number="7", name="Austin PD", now=NOW)
+    assert "Unknown jurisdiction TX-TCOLE" in err.value.details["jurisdiction"]
+    assert "CA-POST" in err.value.details["jurisdiction"]
 
 
 def test_agency_validation_names_each_bad_field(db_session):

@@ -3,7 +3,7 @@ import io
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Person, Role
-from tests.factories import PASSWORD, make_agency, make_person
+from tests.factories import PASSWORD, make_agency, make_jurisdiction, make_person
 
 
 def sign_in(client, username, password=PASSWORD):
@@ -98,6 +98,7 @@ def test_people_search_and_pagination(client, db_session, login_as):
 
 
 def test_admin_creates_an_agency_and_sees_field_errors(client, db_session, login_as):
+    make_jurisdiction(db_session, "CO-POST")
     login_as(make_person(db_session, role=Role.ADMINISTRATOR))
     response = client.post("/admin/agencies", data={"jurisdiction": "CO-POST", "number": "777",
                                                     "name": "Mesa Police"})

@@ -13,7 +13,7 @@ from learning_portal.credits.models import CreditPosting, PostingStatus
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import cycle_for
 from tests.credits.helpers import complete_course
-from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
+from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_jurisdiction, make_person
 
 
 class FakeForwarder:
@@ -45,7 +45,9 @@ def records(session, person):
 
 
 def posting_of(session, completion):
-    return session.scalar(select(CreditPosting).where(CreditPosting.completion_id == completion.id))
+    """The posting as the database has it now (the poster wrote it through its own session)."""
+    return session.scalar(select(CreditPosting).where(CreditPosting.completion_id == completion.id)
+                          .execution_options(populate_existing=True))
 
 
 def test_a_passed_automatic_course_posts_one_record(app, db_session, officer):
@@ -115,6 +117,18 @@ def test_a_refused_record_goes_dead_at_once(app, db_session, officer):
     completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
     run(app, services.PosterSettings(forwarder=FakeForwarder(failures=1, retryable=False)))
     assert posting_of(db_session, completion).status is PostingStatus.DEAD
+
+
+def test_an_agency_without_loaded_rules_is_retried_not_refused(app, db_session):
+    load_content(db_session, REAL_CONTENT, slugs=("dv-response-update",))
+    officer = make_person(db_session, agency=make_agency(db_session, jurisdiction="TX-TCOLE"))
+    completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    run(app)
+    posting = posting_of(db_session, completion)
+    assert posting.status is PostingStatus.FAILED and "No credit rules for jurisdiction TX-TCOLE" in posting.last_error
+    make_jurisdiction(db_session, "TX-TCOLE")  # an administrator loads the rules
+    run(app, now=NOW + timedelta(hours=2))
+    assert posting_of(db_session, completion).status is PostingStatus.POSTED
 
 
 def test_enqueue_is_idempotent(app, db_session, officer):
