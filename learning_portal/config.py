@@ -53,7 +53,7 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = 15
     API_TOKEN_TTL_HOURS = 12
 
-    MAX_CONTENT_LENGTH = 2 * 1024**3  # uploads (video) are bounded; forms are far smaller
+    MAX_CONTENT_LENGTH = 8 * 1024**2  # every request body; the video upload view raises its own limit
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3
     MEDIA_URL_SECONDS = 300  # lifetime of signed media URLs
     MEDIA_INGEST_INLINE = False  # transcode inside the upload request (tests); default: a background job

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
@@ -217,24 +217,26 @@ def _create_person(session: Session, *, data: PersonInput, now: datetime, passwo
     return person
 
 
-def set_password(session: Session, *, actor: Person, person: Person, password: str) -> None:
+def set_password(session: Session, *, actor: Person, person: Person, password: str, now: datetime) -> None:
     """Set a password (administrators for anyone, people for themselves); signs out other sessions."""
     if actor.id != person.id:
         _require_admin(actor)
     if problem := passwords.password_problem(password):
         raise ValidationError(problem, details={"password": problem})
     person.password_hash = passwords.hash_password(password)
-    person.login_nonce = secrets.token_hex(8)
+    person.login_nonce = secrets.token_hex(8)  # signs out every browser session
     person.failed_logins = 0
     person.locked_until = None
+    session.execute(update(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
     session.flush()
 
 
-def change_own_password(session: Session, *, person: Person, current: str, new: str) -> None:
+def change_own_password(session: Session, *, person: Person, current: str, new: str, now: datetime) -> None:
     if not passwords.verify_password(person.password_hash, current):
         raise ValidationError("Your current password is not correct.",
                               details={"current_password": "Not correct."})
-    set_password(session, actor=person, person=person, password=new)
+    set_password(session, actor=person, person=person, password=new, now=now)
 
 
 def authenticate(session: Session, *, username: str, password: str, now: datetime,
@@ -354,7 +356,10 @@ def import_people_csv(session: Session, *, actor: Person, data: bytes, now: date
     except UnicodeDecodeError as exc:
         raise CsvImportError([RowError(1, "", f"The file is not UTF-8 text (byte {exc.start}). "
                                                 "Save it as 'CSV UTF-8' and try again.")]) from exc
-    rows = list(_csv_rows(text))
+    try:
+        rows = list(_csv_rows(text))
+    except csv.Error as exc:
+        raise CsvImportError([RowError(0, "", f"The file is not readable as CSV: {exc}.")]) from exc
     if not rows:
         raise CsvImportError([RowError(1, "", "The file is empty; the first line must name the columns.")])
     (_, header), body = rows[0], rows[1:]
@@ -393,7 +398,8 @@ def import_people_csv(session: Session, *, actor: Person, data: bytes, now: date
         errors.extend(RowError(line, col, msg) for col, msg in row_errors.items())
         for key in _identity_keys(values):
             seen = first_seen.setdefault((key, str(values[key])), line)
-            if seen != line:
+            if seen != line and not (key == "username" and any(e.line == line and e.column == "post_id"
+                                                               for e in errors)):
                 errors.append(RowError(line, key, f"{values[key]} also appears on line {seen}."))
         cleaned.append((line, values))
 
@@ -402,7 +408,8 @@ def import_people_csv(session: Session, *, actor: Person, data: bytes, now: date
     if existing:
         for line, values in cleaned:
             for key in _identity_keys(values):
-                if str(values[key]) in existing.get(key, set()):
+                if str(values[key]) in existing.get(key, set()) and not (
+                        key == "username" and any(e.line == line and e.column == "post_id" for e in errors)):
                     errors.append(RowError(line, key, f"{values[key]} already exists in the portal."))
     if errors:
         raise CsvImportError(sorted(errors, key=lambda e: (e.line, e.column)))
@@ -417,9 +424,9 @@ def import_people_csv(session: Session, *, actor: Person, data: bytes, now: date
 
 
 def _identity_keys(values: Mapping[str, object]) -> tuple[str, ...]:
-    """Unique columns to check; a username derived from the POST ID adds nothing to report."""
-    derived = values["username"] == str(values["post_id"]).lower()
-    return ("post_id",) if derived else ("post_id", "username")
+    """Unique columns to check. A username derived from a POST ID can still clash with someone's chosen
+    username, so it is checked too, but not reported twice for the same duplicate POST ID."""
+    return ("post_id", "username")
 
 
 def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:

@@ -91,7 +91,7 @@ def account():
         session = get_session()
         try:
             services.change_own_password(session, person=person, current=form.current_password.data,
-                                         new=form.new_password.data)
+                                         new=form.new_password.data, now=utcnow())
         except ValidationError as exc:
             form.current_password.errors.append(exc.message)
         else:
@@ -199,7 +199,7 @@ def person_set_password(person_id: int):
         for message in form.password.errors:
             flash(f"Password not set: {message}", "error")
         return redirect(url_for("accounts.person_detail", person_id=person_id))
-    services.set_password(session, actor=current_actor(), person=person, password=form.password.data)
+    services.set_password(session, actor=current_actor(), person=person, password=form.password.data, now=utcnow())
     session.commit()
     flash(f"Password set for {person.full_name}; their other sessions are signed out.", "success")
     return redirect(url_for("accounts.person_detail", person_id=person_id))

@@ -108,15 +108,17 @@ def _parse(body: bytes) -> dict[str, Any]:
     text("title")
     try:
         hours = Decimal(str(raw.get("hours")))
-        if not Decimal(0) < hours <= Decimal(400):
+        if not Decimal("0.01") <= hours <= Decimal(400) or hours != hours.quantize(Decimal("0.01")):
             raise InvalidOperation
         data["hours"] = hours
     except (InvalidOperation, ValueError):
-        problems["hours"] = "A number of hours greater than 0."
+        problems["hours"] = "Hours from 0.01 to 400, in hundredths."
     categories = raw.get("categories", {})
     try:
         data["categories"] = {str(k): Decimal(str(v)) for k, v in categories.items()}
-        if sum(data["categories"].values(), Decimal(0)) > data.get("hours", Decimal(0)):
+        if any(v < 0 for v in data["categories"].values()):
+            problems["categories"] = "Category hours cannot be negative."
+        elif sum(data["categories"].values(), Decimal(0)) > data.get("hours", Decimal(0)):
             problems["categories"] = "Category hours add up to more than the record's hours."
     except (AttributeError, InvalidOperation, ValueError):
         problems["categories"] = "An object of category: hours."

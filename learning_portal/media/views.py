@@ -44,6 +44,7 @@ def assets():
 @require_role(Role.ADMINISTRATOR)
 def upload():
     """Receive a video: refuse it with the reason, or store it and start transcoding in the background."""
+    request.max_content_length = current_app.config["MEDIA_MAX_UPLOAD_BYTES"] + 1024**2  # form fields too
     upload = request.files.get("video")
     wants_json = request.accept_mimetypes.best == "application/json"
     if upload is None or not upload.filename:

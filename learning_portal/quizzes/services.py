@@ -189,10 +189,14 @@ def attempt_for_submission(session: Session, *, enrollment: Enrollment, quiz: Qu
                            now: datetime) -> QuizAttempt:
     """The attempt a submission is for: the one named (must be the learner's), or the open/new one."""
     if attempt_id is None:
-        return open_attempt(session, enrollment=enrollment, quiz=quiz, now=now)
-    attempt = session.get(QuizAttempt, _as_int(attempt_id) or 0)
+        attempt = open_attempt(session, enrollment=enrollment, quiz=quiz, now=now)
+    else:
+        attempt = session.get(QuizAttempt, _as_int(attempt_id) or 0)
     if attempt is None or attempt.enrollment_id != enrollment.id or attempt.quiz_id != quiz.id:
         raise NotFoundError("No such attempt for you on this quiz.")
+    if session.get_bind().dialect.name == "postgresql":
+        # Two submissions of one attempt at once: the second waits, then sees it submitted (recorded once).
+        session.refresh(attempt, with_for_update=True)
     if attempt.submitted_at is None:
         _check_may_attempt(session, enrollment, quiz)
     return attempt

@@ -70,7 +70,7 @@ def test_session_id_stops_working_after_password_change(db_session):
     person = make_person(db_session)
     old_id = person.get_id()
     assert services.load_session_user(db_session, old_id) is person
-    services.change_own_password(db_session, person=person, current=PASSWORD, new="a brand new passphrase")
+    services.change_own_password(db_session, person=person, current=PASSWORD, new="a brand new passphrase", now=NOW)
     assert services.load_session_user(db_session, old_id) is None
     assert services.load_session_user(db_session, person.get_id()) is person
     assert services.load_session_user(db_session, "garbage") is None
@@ -79,9 +79,17 @@ def test_session_id_stops_working_after_password_change(db_session):
 def test_change_password_checks_the_current_one_and_the_length(db_session):
     person = make_person(db_session)
     with pytest.raises(ValidationError, match="current password"):
-        services.change_own_password(db_session, person=person, current="wrong", new="a brand new passphrase")
+        services.change_own_password(db_session, person=person, current="wrong", new="a brand new passphrase", now=NOW)
     with pytest.raises(ValidationError, match="12 characters"):
-        services.change_own_password(db_session, person=person, current=PASSWORD, new="short")
+        services.change_own_password(db_session, person=person, current=PASSWORD, new="short", now=NOW)
+
+
+def test_a_new_password_revokes_api_tokens(db_session):
+    person = make_person(db_session)
+    raw, _ = services.issue_api_token(db_session, person=person, now=NOW, ttl=timedelta(hours=1))
+    services.change_own_password(db_session, person=person, current=PASSWORD, new="a brand new passphrase", now=NOW)
+    with pytest.raises(services.InvalidTokenError):
+        services.authenticate_token(db_session, raw=raw, now=NOW)
 
 
 # --- tokens ---------------------------------------------------------------------------------------
@@ -205,6 +213,25 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(db_session):
                      (5, "post_id"), (6, "agency_number"), (7, "")}
     assert "also appears on line 2" in str(next(e for e in err.value.errors if e.line == 4))
     assert count_people(db_session) == before
+
+
+def test_csv_import_catches_usernames_derived_from_post_ids(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    make_agency(db_session, number="42")
+    make_person(db_session, username="b300")  # someone chose the username another POST ID derives
+    text = (HEADER.replace("\n", ",username\n") + "B300,Ana,Lee,,officer,patrol,no,,CA-POST,42,\n"
+            "B301,Bo,Ma,,officer,patrol,no,,CA-POST,42,b302\nB302,Cy,Na,,officer,patrol,no,,CA-POST,42,\n")
+    with pytest.raises(services.CsvImportError) as err:
+        services.import_people_csv(db_session, actor=admin, data=text.encode(), now=NOW)
+    assert {(e.line, e.column) for e in err.value.errors} == {(2, "username"), (4, "username")}
+
+
+def test_csv_import_reports_an_unreadable_file(db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    huge = HEADER + '"' + "x" * 200_000 + '",Ana,Lee,,officer,patrol,no,,CA-POST,42\n'
+    with pytest.raises(services.CsvImportError) as err:
+        services.import_people_csv(db_session, actor=admin, data=huge.encode(), now=NOW)
+    assert "not readable as CSV" in str(err.value.errors[0])
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -80,7 +80,8 @@ def test_unauthenticated_requests_are_refused_and_write_nothing(receiver, db_ses
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"hours": "-1"}, "hours"), ({"course_number": "DV-101"}, "course_number"),
     ({"completed_on": "yesterday"}, "completed_on"), ({"categories": {"general": "9"}}, "categories"),
-    ({"post_id": "NOBODY-HERE"}, "post_id"),
+    ({"post_id": "NOBODY-HERE"}, "post_id"), ({"hours": "0.001"}, "hours"),
+    ({"categories": {"general": "-1"}}, "categories"),
 ])
 def test_malformed_records_get_422_and_nothing_is_written(receiver, db_session, overrides, field):
     person = make_person(db_session)
