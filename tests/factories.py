@@ -26,7 +26,7 @@ def _hash(password: str) -> str:
 def make_jurisdiction(session: Session, code: str = "CA-POST", *, months: int = 24) -> Jurisdiction:
     jurisdiction = session.get(Jurisdiction, code) or Jurisdiction(
         code=code, name=f"{code} commission", cycle_months=months, cycle_anchor=date(2025, 1, 1),
-        repeat_credit_in_cycle=False, updated_at=NOW)
+        repeat_credit_in_cycle=False, timezone="America/Los_Angeles", updated_at=NOW)
     session.add(jurisdiction)
     session.flush()
     return jurisdiction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,7 +63,13 @@ class Jurisdiction(Base):
     cycle_months: Mapped[int]  # CPT cycle length
     cycle_anchor: Mapped[date]  # the first day of any one cycle
     repeat_credit_in_cycle: Mapped[bool] = mapped_column(default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA zone dates are counted in
     updated_at: Mapped[datetime]
+
+    def local_date(self, moment: datetime) -> date:
+        """The calendar date of ``moment`` where this jurisdiction counts training (a cycle ends at local
+        midnight, not at UTC midnight)."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
 
 
 class Agency(Base):

@@ -94,9 +94,9 @@ def create_agency(session: Session, *, actor: Person, jurisdiction: str, number:
 
 
 def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
-                        repeat_credit_in_cycle: bool, now: datetime) -> bool:
+                        repeat_credit_in_cycle: bool, timezone: str, now: datetime) -> bool:
     return upsert_by_key(session, Jurisdiction, code, {"name": name, "cycle_months": cycle_months,
-                                                       "cycle_anchor": cycle_anchor,
+                                                       "cycle_anchor": cycle_anchor, "timezone": timezone,
                                                        "repeat_credit_in_cycle": repeat_credit_in_cycle}, now=now)
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from learning_portal.content_import.toml_lines import LineIndex
 
@@ -55,6 +56,7 @@ class JurisdictionSpec:
     cycle_months: int
     cycle_anchor: date
     repeat_credit_in_cycle: bool
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -224,9 +226,15 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
     if not isinstance(repeat, bool):
         report("credit", msg="[credit] repeat_in_cycle must be true or false")
         return
+    timezone = data.get("timezone")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        report("timezone", msg="timezone must be an IANA time zone such as America/Los_Angeles")
+        return
     if code in tree.jurisdictions:
         report("jurisdiction", msg=f"jurisdiction {code} is defined twice")
-    tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat)
+    tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat, timezone)
 
 
 # --- courses --------------------------------------------------------------------------------------

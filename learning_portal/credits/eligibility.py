@@ -48,7 +48,7 @@ def decide(session: Session, *, completion: Completion, person: Person) -> Decis
     if not jurisdiction.repeat_credit_in_cycle:
         earlier = _earlier_credit_in_cycle(session, completion, person, jurisdiction)
         if earlier is not None:
-            cycle = cycle_for(completion.completed_at.date(), months=jurisdiction.cycle_months,
+            cycle = cycle_for(jurisdiction.local_date(completion.completed_at), months=jurisdiction.cycle_months,
                               anchor=jurisdiction.cycle_anchor)
             return Decision(False, f"You already earned CPT for this course in the {cycle.label} cycle "
                                    f"(completed {human_date(earlier)}); {jurisdiction.code} does not credit the same "
@@ -68,7 +68,7 @@ def _assessments_passed(session: Session, completion: Completion, version: Cours
 
 def _earlier_credit_in_cycle(session: Session, completion: Completion, person: Person,
                              jurisdiction: Jurisdiction) -> date | None:
-    day = completion.completed_at.date()
+    day = jurisdiction.local_date(completion.completed_at)
     cycle = cycle_for(day, months=jurisdiction.cycle_months, anchor=jurisdiction.cycle_anchor)
     return session.scalar(select(TrainingRecord.completed_on).where(
         TrainingRecord.person_id == person.id, TrainingRecord.course_id == completion.course_id,

@@ -119,7 +119,9 @@ def prepare(session: Session, posting: CreditPosting, *, now: datetime,
         if not decision.eligible:
             posting.status, posting.reason = PostingStatus.NOT_ELIGIBLE, decision.reason
             return None
-        record, _ = write_record(session, data=_record_input(completion, person), posting_id=posting.id, now=now)
+        jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction)  # decide() made sure it exists
+        record, _ = write_record(session, data=_record_input(completion, person, jurisdiction), posting_id=posting.id,
+                                 now=now)
         posting.record_written_at = now
     if settings.forwarder is None or posting.forwarded_at is not None:
         posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
@@ -217,13 +219,14 @@ def forward_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:
     }
 
 
-def _record_input(completion: Completion, person: Person) -> RecordInput:
+def _record_input(completion: Completion, person: Person, jurisdiction: Jurisdiction) -> RecordInput:
     version = completion.course_version
     return RecordInput(
         person_id=person.id, course_id=completion.course_id, course_number=version.course.course_number,
         title=version.title, hours=version.cpt_hours,
         categories={k: Decimal(v) for k, v in version.hours.items()},
-        satisfies=[r.id for r in version.requirements], completed_on=completion.completed_at.date(),
+        satisfies=[r.id for r in version.requirements],
+        completed_on=jurisdiction.local_date(completion.completed_at),
         source=_SOURCES[completion.source])
 
 

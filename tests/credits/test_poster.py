@@ -80,7 +80,7 @@ def test_a_repeat_in_the_same_cycle_earns_nothing_but_the_next_cycle_does(app, d
     posting = posting_of(db_session, again)
     assert posting.status is PostingStatus.NOT_ELIGIBLE
     assert "already earned CPT for this course in the 2025-2026 cycle" in posting.reason
-    next_cycle = datetime(2027, 2, 1, tzinfo=UTC)
+    next_cycle = datetime(2027, 2, 1, 20, 0, tzinfo=UTC)  # midday in California
     complete_course(db_session, officer, "dv-response-update", now=next_cycle)
     run(app, now=next_cycle)
     assert sorted(r.completed_on for r in records(db_session, officer)) == [NOW.date(), next_cycle.date()]
@@ -208,3 +208,12 @@ def test_forwarding_happens_after_the_records_are_committed(app, db_session, off
 
     run(app, services.PosterSettings(forwarder=Watching()))
     assert seen == [(True, True)]  # committed, and leased so no other poster forwards it meanwhile
+
+
+def test_dates_and_cycles_follow_the_jurisdictions_calendar(app, db_session, officer):
+    # 17:30 on 31 December 2026 in California is already 1 January 2027 in UTC.
+    evening = datetime(2027, 1, 1, 1, 30, tzinfo=UTC)
+    complete_course(db_session, officer, "dv-response-update", now=evening)
+    run(app, now=evening)
+    (record,) = records(db_session, officer)
+    assert record.completed_on == date(2026, 12, 31)  # the 2025-2026 cycle, as the officer saw it
