@@ -8,7 +8,6 @@ from flask import current_app, jsonify
 
 from learning_portal.accounts import services
 from learning_portal.accounts.models import Person
-from learning_portal.accounts.views import login_policy
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import AuthenticationError
@@ -35,7 +34,7 @@ def issue_token():
     now = utcnow()
     try:
         person = services.authenticate(session, username=data["username"], password=data["password"], now=now,
-                                       policy=login_policy())
+                                       policy=services.LoginPolicy.from_config(current_app.config))
     except AuthenticationError:
         session.commit()  # keep the failure count
         raise

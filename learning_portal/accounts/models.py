@@ -143,9 +143,6 @@ class Person(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.login_nonce}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
 
 class ApiToken(Base):
     """A bearer token for the JSON API. Only a SHA-256 of the token is stored."""

@@ -24,9 +24,3 @@ def can_view_person(actor: Person, person: Person) -> bool:
     return actor.role is Role.TRAINING_MANAGER and actor.agency_id is not None and (
         actor.agency_id == person.agency_id
     )
-
-
-def can_manage_agency(actor: Person, agency_id: int | None) -> bool:
-    if actor.role is Role.ADMINISTRATOR:
-        return True
-    return actor.role is Role.TRAINING_MANAGER and agency_id is not None and actor.agency_id == agency_id

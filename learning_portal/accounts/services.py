@@ -65,6 +65,11 @@ class LoginPolicy:
     max_failures: int = 5
     lockout: timedelta = timedelta(minutes=15)
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> LoginPolicy:
+        return cls(max_failures=int(config["LOGIN_MAX_FAILURES"]),
+                   lockout=timedelta(minutes=float(config["LOGIN_LOCKOUT_MINUTES"])))
+
 
 # --- agencies -------------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -37,8 +36,7 @@ def _load_user(session_id: str) -> Person | None:
 
 
 def login_policy() -> services.LoginPolicy:
-    return services.LoginPolicy(max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                lockout=timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+    return services.LoginPolicy.from_config(current_app.config)
 
 
 # --- sign in / out --------------------------------------------------------------------------------

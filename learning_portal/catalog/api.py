@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from learning_portal.catalog import queries
 from learning_portal.catalog.models import CourseVersion
-from learning_portal.catalog.views import filters_from_request
 from learning_portal.db import get_session
 from learning_portal.web.api import api_blueprint
 from learning_portal.web.auth import login_required
@@ -18,7 +17,7 @@ bp = api_blueprint("catalog_api")
 @bp.get("/courses")
 @login_required
 def list_courses():
-    versions = queries.search_courses(get_session(), filters_from_request())
+    versions = queries.search_courses(get_session(), queries.CourseFilters.from_args(request.args))
     return jsonify(courses=[course_summary(v) for v in versions])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, select
@@ -26,6 +27,13 @@ class CourseFilters:
     audience: str = ""
     requirement: str = ""
     credit: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> CourseFilters:
+        """From a query string (catalogue page and API alike)."""
+        return cls(search=args.get("q", "")[:100].strip(), delivery=args.get("delivery", ""),
+                   audience=args.get("audience", ""), requirement=args.get("requirement", "")[:40],
+                   credit=args.get("credit", ""))
 
     @property
     def active(self) -> bool:

@@ -19,18 +19,11 @@ def markdown_filter(text: str) -> Markup:
     return Markup(render_markdown(text or ""))  # noqa: S704 - sanitised by nh3 in render_markdown
 
 
-def filters_from_request() -> queries.CourseFilters:
-    args = request.args
-    return queries.CourseFilters(search=args.get("q", "")[:100].strip(), delivery=args.get("delivery", ""),
-                                 audience=args.get("audience", ""), requirement=args.get("requirement", "")[:40],
-                                 credit=args.get("credit", ""))
-
-
 @bp.get("/courses")
 @login_required
 def courses():
     session = get_session()
-    filters = filters_from_request()
+    filters = queries.CourseFilters.from_args(request.args)
     return render_template(
         "catalog/courses.html", versions=queries.search_courses(session, filters), filters=filters,
         deliveries=list(Delivery), audiences=AUDIENCES, credit_modes=list(CreditMode),

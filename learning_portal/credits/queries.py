@@ -54,8 +54,8 @@ def profile(session: Session, person: Person) -> Profile:
     return result
 
 
-def postings_query(status: str = "") -> Select[tuple[CreditPosting, Person]]:
-    query = select(CreditPosting, Person).join(Person, Person.id == CreditPosting.person_id)
+def postings_query(status: str = "") -> Select[tuple[CreditPosting]]:
+    query = select(CreditPosting)
     if status in {s.value for s in PostingStatus}:
         query = query.where(CreditPosting.status == PostingStatus(status))
     return query.order_by(CreditPosting.updated_at.desc(), CreditPosting.id.desc())

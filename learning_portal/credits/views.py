@@ -49,7 +49,7 @@ def postings():
     page, per_page = page_args()
     result = paginate(session, queries.postings_query(status), page=page, per_page=per_page)
     person_ids = {posting.person_id for posting in result.items}
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}  # one query
     return render_template("credits/admin_postings.html", page=result, status=status, people=people,
                            counts=queries.status_counts(session), statuses=list(PostingStatus))
 

@@ -16,7 +16,7 @@ class NavItem:
     endpoint: str
 
 
-# Each entry names an endpoint the role is allowed to open (the authorisation tests check this).
+# Each entry names an endpoint the role is allowed to open.
 _LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses"),
             NavItem("My learning", "learning.my_learning"), NavItem("My profile", "credits.my_profile"))
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from learning_portal.clock import utcnow
 from learning_portal.db import session_factory
 from learning_portal.errors import DomainError
-from learning_portal.media import services
+from learning_portal.media import jobs, services
 from learning_portal.media.models import AssetStatus, MediaAsset
 from learning_portal.media.storage import app_storage
 
@@ -45,7 +45,7 @@ def ingest_command(file: Path, title: str, captions_file: Path | None, publish: 
             bar.update(percent - done[0])
             done[0] = percent
 
-        status = services.run_ingest(factory, storage, asset_id=asset_id, source=file, info=info, now=utcnow,
+        status = jobs.run_ingest(factory, storage, asset_id=asset_id, source=file, info=info, now=utcnow,
                                      on_progress=show)
     with factory() as session:
         asset = session.get(MediaAsset, asset_id)

@@ -23,7 +23,7 @@ from learning_portal.accounts.models import Role
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session, session_factory
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
-from learning_portal.media import services
+from learning_portal.media import jobs, services
 from learning_portal.media.models import MediaAsset
 from learning_portal.media.storage import StorageError, app_storage, check_key, content_type
 from learning_portal.web.auth import current_actor, login_required, require_role
@@ -82,7 +82,7 @@ def _start_ingest(app, asset_id: int, path: Path, info) -> None:
 
     def job() -> None:
         try:
-            services.run_ingest(session_factory(app), app_storage(app), asset_id=asset_id, source=path, info=info,
+            jobs.run_ingest(session_factory(app), app_storage(app), asset_id=asset_id, source=path, info=info,
                                 now=utcnow)
         finally:
             path.unlink(missing_ok=True)

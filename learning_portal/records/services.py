@@ -80,9 +80,6 @@ class Cycle:
     def label(self) -> str:
         return str(self.start.year) if self.start.year == self.end.year else f"{self.start.year}-{self.end.year}"
 
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
 
 def cycle_for(day: date, *, months: int, anchor: date) -> Cycle:
     """The cycle of ``months`` months containing ``day``; cycles start at ``anchor`` and every ``months``."""

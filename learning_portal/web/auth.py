@@ -50,7 +50,6 @@ def require_role(*roles: Enum) -> Callable[[Callable[..., Any]], Callable[..., A
                 raise PermissionDeniedError("Your role does not give access to this page.")
             return view(*args, **kwargs)
 
-        wrapped.required_roles = roles  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from learning_portal.clock import utcnow
 from learning_portal.errors import ConflictError, ValidationError
-from learning_portal.media import services
+from learning_portal.media import jobs, services
 from learning_portal.media.models import AssetStatus, MediaAsset
 
 MAX = 50 * 1024**2
@@ -37,7 +37,7 @@ def ingest(app, db_session, storage, clip):
     info = services.check_upload(clip, max_bytes=MAX)
     asset = services.create_asset(db_session, title="  Range   safety  ", filename=clip.name, now=utcnow())
     progress = []
-    status = services.run_ingest(app.extensions["db_sessionmaker"], storage, asset_id=asset.id, source=clip,
+    status = jobs.run_ingest(app.extensions["db_sessionmaker"], storage, asset_id=asset.id, source=clip,
                                  info=info, now=utcnow, on_progress=progress.append)
     db_session.refresh(asset)
     return status, asset, progress
@@ -64,7 +64,7 @@ def test_a_failed_transcode_is_recorded_and_leaves_nothing_stored(app, db_sessio
     info = services.check_upload(doomed, max_bytes=MAX)
     doomed.write_bytes(b"gone")  # replaced between the check and the transcode
     asset = services.create_asset(db_session, title="Doomed", filename="doomed.mp4", now=utcnow())
-    status = services.run_ingest(app.extensions["db_sessionmaker"], storage, asset_id=asset.id, source=doomed,
+    status = jobs.run_ingest(app.extensions["db_sessionmaker"], storage, asset_id=asset.id, source=doomed,
                                  info=info, now=utcnow)
     db_session.refresh(asset)
     assert status is AssetStatus.FAILED and "ffmpeg failed" in asset.error
