@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.credits.models import CreditPosting, PostingStatus
-from learning_portal.learning.models import Completion
+from learning_portal.learning.models import Completion, Enrollment
+from learning_portal.quizzes.services import stuck_enrollments
 from learning_portal.records.models import TrainingRecord
 from learning_portal.records.services import CycleTotals, totals_by_cycle
 
@@ -31,6 +32,7 @@ class Profile:
     jurisdiction: Jurisdiction | None
     waiting: list[PendingCredit] = field(default_factory=list)  # being posted, or retrying
     not_credited: list[PendingCredit] = field(default_factory=list)  # with the reason
+    stuck: list[Enrollment] = field(default_factory=list)  # quiz attempts used up: needs a new start
 
 
 def profile(session: Session, person: Person) -> Profile:
@@ -51,6 +53,7 @@ def profile(session: Session, person: Person) -> Profile:
         select(Completion).outerjoin(CreditPosting, CreditPosting.completion_id == Completion.id)
         .where(Completion.person_id == person.id, CreditPosting.id.is_(None))).scalars()
     result.waiting.extend(PendingCredit(None, c) for c in unposted)  # type: ignore[arg-type]
+    result.stuck = stuck_enrollments(session, person_id=person.id)
     return result
 
 

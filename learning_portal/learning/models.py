@@ -24,9 +24,10 @@ class CompletionSource(enum.StrEnum):
 class Enrollment(Base):
     __tablename__ = "enrollments"
     __table_args__ = (
-        # One open enrollment per person and course; a finished one may be followed by a new one.
+        # One open enrollment per person and course; a finished or closed one may be followed by a new one.
         Index("uq_enrollments_person_id_course_id_open", "person_id", "course_id", unique=True,
-              sqlite_where=text("completed_at IS NULL"), postgresql_where=text("completed_at IS NULL")),
+              sqlite_where=text("completed_at IS NULL AND closed_at IS NULL"),
+              postgresql_where=text("completed_at IS NULL AND closed_at IS NULL")),
         Index("ix_enrollments_person_id_enrolled_at", "person_id", "enrolled_at"),
     )
 
@@ -37,6 +38,8 @@ class Enrollment(Base):
     enrolled_at: Mapped[datetime]
     last_item_id: Mapped[int | None] = mapped_column(ForeignKey("course_items.id"))
     completed_at: Mapped[datetime | None]
+    # Closed without completing (a manager allowed a new start after the attempts ran out).
+    closed_at: Mapped[datetime | None]
 
     course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
     course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)

@@ -12,7 +12,7 @@ def my_enrollments(session: Session, person_id: int) -> tuple[list[Enrollment], 
     """(in progress, completed), most recent first."""
     enrollments = list(session.scalars(select(Enrollment).where(Enrollment.person_id == person_id)
                                        .order_by(Enrollment.enrolled_at.desc())))
-    in_progress = [e for e in enrollments if e.completed_at is None]
+    in_progress = [e for e in enrollments if e.completed_at is None and e.closed_at is None]
     completed = sorted((e for e in enrollments if e.completed_at is not None),
                        key=lambda e: e.completed_at, reverse=True)
     return in_progress, completed

@@ -53,20 +53,29 @@ def enroll(session: Session, *, person: Person, course: Course, now: datetime) -
 def open_enrollment(session: Session, *, person_id: int, course_id: int) -> Enrollment | None:
     return session.scalar(select(Enrollment).where(Enrollment.person_id == person_id,
                                                    Enrollment.course_id == course_id,
-                                                   Enrollment.completed_at.is_(None)))
+                                                   Enrollment.completed_at.is_(None), Enrollment.closed_at.is_(None)))
+
+
+def close_enrollment(session: Session, *, enrollment: Enrollment, now: datetime) -> None:
+    """End an open enrollment without a completion; the learner's next enroll starts afresh."""
+    if enrollment.completed_at is not None or enrollment.closed_at is not None:
+        raise ConflictError("This enrollment is already finished.")
+    enrollment.closed_at = now
+    session.flush()
 
 
 def latest_enrollment(session: Session, *, person_id: int, course_id: int) -> Enrollment | None:
     """The open enrollment if there is one, otherwise the most recently completed."""
     return open_enrollment(session, person_id=person_id, course_id=course_id) or session.scalar(
-        select(Enrollment).where(Enrollment.person_id == person_id, Enrollment.course_id == course_id)
+        select(Enrollment).where(Enrollment.person_id == person_id, Enrollment.course_id == course_id,
+                                 Enrollment.completed_at.is_not(None))
         .order_by(Enrollment.completed_at.desc()).limit(1))
 
 
 def enrollment_for_item(session: Session, *, person: Person, item: CourseItem) -> Enrollment:
     """The person's enrollment on the version ``item`` belongs to (open first, else latest)."""
     enrollment = session.scalar(
-        select(Enrollment).where(Enrollment.person_id == person.id,
+        select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.closed_at.is_(None),
                                  Enrollment.course_version_id == item.course_version_id)
         .order_by(Enrollment.completed_at.is_not(None), Enrollment.enrolled_at.desc()).limit(1))
     if enrollment is None:

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.permissions import can_view_person
 from learning_portal.catalog.models import CourseItem, ItemKind
-from learning_portal.errors import NotFoundError, ValidationError
+from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment
 from learning_portal.quizzes.grading import QUESTION_TYPES, score_percent
@@ -202,6 +204,33 @@ def attempt_for_submission(session: Session, *, enrollment: Enrollment, quiz: Qu
     return attempt
 
 
+def exhausted_quiz(session: Session, *, enrollment: Enrollment) -> Quiz | None:
+    """A required quiz of this open enrollment with no attempts left and no pass: the learner is stuck."""
+    for item in enrollment.course_version.required_items:
+        if item.kind is ItemKind.QUIZ:
+            quiz = get_quiz(session, item.id)
+            if attempts_left(session, enrollment=enrollment, quiz=quiz) == 0 and not has_passed(
+                    session, enrollment=enrollment, quiz=quiz):
+                return quiz
+    return None
+
+
+def stuck_enrollments(session: Session, *, person_id: int) -> list[Enrollment]:
+    open_ones = session.scalars(select(Enrollment).where(
+        Enrollment.person_id == person_id, Enrollment.completed_at.is_(None), Enrollment.closed_at.is_(None)))
+    return [e for e in open_ones if exhausted_quiz(session, enrollment=e) is not None]
+
+
+def allow_new_start(session: Session, *, actor: Person, enrollment: Enrollment, now: datetime) -> None:
+    """A training manager (same agency) or administrator lets a learner whose attempts ran out start over."""
+    person = session.get(Person, enrollment.person_id)
+    if actor.role not in (Role.TRAINING_MANAGER, Role.ADMINISTRATOR) or not can_view_person(actor, person):
+        raise PermissionDeniedError("Only the person's training manager or an administrator can allow this.")
+    if exhausted_quiz(session, enrollment=enrollment) is None:
+        raise ConflictError("Only an enrollment whose quiz attempts are used up can be started over.")
+    learning.close_enrollment(session, enrollment=enrollment, now=now)
+
+
 @dataclass(frozen=True)
 class QuestionFeedback:
     question: Question
@@ -255,7 +284,8 @@ def _check_may_attempt(session: Session, enrollment: Enrollment, quiz: Quiz) -> 
     left = attempts_left(session, enrollment=enrollment, quiz=quiz)
     if left == 0:
         raise AttemptsExhaustedError(
-            f"You have used all {quiz.max_attempts} attempts for this quiz in this enrollment.")
+            f"You have used all {quiz.max_attempts} attempts for this quiz. Your training manager can allow you "
+            "a new start of the course.")
 
 
 def _open_attempt(session: Session, enrollment: Enrollment, quiz: Quiz) -> QuizAttempt | None:

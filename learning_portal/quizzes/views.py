@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from learning_portal.accounts.models import Role
 from learning_portal.catalog import queries as catalog
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError
 from learning_portal.learning import services as learning
+from learning_portal.learning.models import Enrollment
 from learning_portal.quizzes import services
 from learning_portal.quizzes.models import QuizAttempt
-from learning_portal.web.auth import current_actor, login_required
+from learning_portal.web.auth import current_actor, login_required, require_role
 
 bp = Blueprint("quizzes", __name__)
 
@@ -79,6 +81,20 @@ def result(attempt_id: int):
     feedback = services.attempt_feedback(session, attempt=attempt)
     return render_template("quizzes/result.html", feedback=feedback, attempt=attempt, enrollment=attempt.enrollment,
                            item=learning.item_in_enrollment(attempt.enrollment, attempt.quiz_id))
+
+
+@bp.post("/people/<int:person_id>/enrollments/<int:enrollment_id>/new-start")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def new_start(person_id: int, enrollment_id: int):
+    session = get_session()
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.person_id != person_id:
+        raise NotFoundError("No such enrollment.")
+    services.allow_new_start(session, actor=current_actor(), enrollment=enrollment, now=utcnow())
+    session.commit()
+    flash(f"{enrollment.course_version.title}: a new start is allowed; the learner's next enrollment begins afresh.",
+          "success")
+    return redirect(url_for("credits.person_profile", person_id=person_id))
 
 
 def _take_context(session, enrollment, item, quiz, attempt) -> dict:

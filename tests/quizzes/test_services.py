@@ -4,7 +4,9 @@ import random
 
 import pytest
 
+from learning_portal.accounts.models import Person, Role
 from learning_portal.catalog.queries import get_course
+from learning_portal.errors import ConflictError, PermissionDeniedError
 from learning_portal.learning import services as learning
 from learning_portal.quizzes import services
 from tests.factories import NOW, load_content, make_person
@@ -86,3 +88,33 @@ def test_no_new_attempt_after_passing(db_session, taking):
                                    now=NOW).attempt.score == 100
     with pytest.raises(services.AlreadyPassedError):
         services.open_attempt(db_session, enrollment=enrollment, quiz=quiz, now=NOW)
+
+
+def test_a_manager_allows_a_new_start_after_the_attempts_run_out(app, client, db_session, login_as, taking):
+    enrollment, quiz = taking
+    learner = db_session.get(Person, enrollment.person_id)
+    for _ in range(2):
+        attempt = services.open_attempt(db_session, enrollment=enrollment, quiz=quiz, now=NOW)
+        services.submit_attempt(db_session, attempt=attempt, enrollment=enrollment,
+                                answers=answers(quiz, right=False), now=NOW)
+    login_as(learner)
+    assert b"Your training manager can allow you a new start" in client.get("/my/profile").data
+
+    stranger = make_person(db_session, role=Role.TRAINING_MANAGER)  # another agency
+    with pytest.raises(PermissionDeniedError):
+        services.allow_new_start(db_session, actor=stranger, enrollment=enrollment, now=NOW)
+    login_as(make_person(db_session, role=Role.TRAINING_MANAGER, agency=learner.agency))
+    url = f"/people/{learner.id}/enrollments/{enrollment.id}/new-start"
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 409  # already closed
+
+    fresh, created = learning.enroll(db_session, person=learner, course=enrollment.course, now=NOW)
+    assert created and fresh.id != enrollment.id
+    assert services.open_attempt(db_session, enrollment=fresh, quiz=quiz, now=NOW).submitted_at is None
+
+
+def test_a_new_start_needs_the_attempts_to_be_used_up(db_session, taking):
+    enrollment, _ = taking
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    with pytest.raises(ConflictError, match="used up"):
+        services.allow_new_start(db_session, actor=admin, enrollment=enrollment, now=NOW)
