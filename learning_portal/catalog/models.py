@@ -143,5 +143,8 @@ class CourseItem(Base):
     title: Mapped[str] = mapped_column(String(200))
     is_required: Mapped[bool] = mapped_column(default=True)
     body_html: Mapped[str | None] = mapped_column(Text)  # lessons: sanitised HTML rendered at import
+    media_slug: Mapped[str | None] = mapped_column(String(80))  # videos: the media asset shown
+    coverage: Mapped[float | None]  # videos: share of unique seconds to watch for the item to count
+    allow_skip_ahead: Mapped[bool] = mapped_column(default=False)  # videos: seeking past what was watched
 
     course_version: Mapped[CourseVersion] = relationship(back_populates="items", lazy="joined", innerjoin=True)

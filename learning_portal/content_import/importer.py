@@ -63,7 +63,9 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
 def _add_items(session: Session, version, spec: CourseSpec) -> None:
     for position, item_spec in enumerate(spec.items):
         item = catalog.add_item(session, version=version, position=position, kind=item_spec.kind,
-                                title=item_spec.title, required=item_spec.required, markdown=item_spec.markdown)
+                                title=item_spec.title, required=item_spec.required, markdown=item_spec.markdown,
+                                media_slug=item_spec.media, coverage=item_spec.coverage,
+                                allow_skip_ahead=item_spec.allow_skip_ahead)
         if item_spec.quiz is not None:
             quiz = item_spec.quiz
             quizzes.create_quiz(session, item=item, pass_mark=quiz.pass_mark, max_attempts=quiz.max_attempts,

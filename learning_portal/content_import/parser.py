@@ -25,7 +25,8 @@ CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DELIVERIES = ("self_paced", "instructor_led", "video_facilitated", "blended")
 CREDIT_MODES = ("automatic", "roster", "none")
 AUDIENCES = ("officer", "dispatcher")
-ITEM_KINDS = ("lesson", "quiz")
+ITEM_KINDS = ("lesson", "video", "quiz")
+DEFAULT_COVERAGE = 0.95
 QUESTION_KINDS = ("single", "multiple", "true_false")
 MAX_FILE_BYTES = 256 * 1024
 
@@ -93,6 +94,9 @@ class ItemSpec:
     required: bool
     markdown: str | None = None
     quiz: QuizSpec | None = None
+    media: str | None = None  # videos: the media asset's slug
+    coverage: float | None = None  # videos: share of unique seconds to watch
+    allow_skip_ahead: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,7 +246,7 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
 COURSE_KEYS = {"slug", "presenter", "number", "title", "summary", "description", "delivery", "audience",
                "audience_note", "topics", "cpt_hours", "credit", "satisfies", "certification_level", "sample",
                "hours", "facilitation", "items"}
-ITEM_KEYS = {"kind", "title", "file", "required"}
+ITEM_KEYS = {"kind", "title", "file", "required", "media", "coverage", "skip_ahead"}
 
 
 def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | None:
@@ -352,6 +356,11 @@ def _parse_items(data: dict, package: Path, root: Path, report: _Reporter,
         required = raw.get("required", True)
         if not isinstance(required, bool):
             report("items", i, "required", msg="required must be true or false")
+        if kind == "video":
+            video = _parse_video_item(raw, i, report)
+            if video is not None:
+                items.append(ItemSpec("video", str(title), bool(required), **video))
+            continue
         file = _package_file(raw.get("file"), package, root, report, ("items", i, "file"))
         if file is None:
             continue
@@ -364,6 +373,24 @@ def _parse_items(data: dict, package: Path, root: Path, report: _Reporter,
             if quiz is not None:
                 items.append(ItemSpec("quiz", str(title), bool(required), quiz=quiz))
     return items
+
+
+def _parse_video_item(raw: dict, i: int, report: _Reporter) -> dict | None:
+    media, coverage, skip = raw.get("media"), raw.get("coverage", DEFAULT_COVERAGE), raw.get("skip_ahead", False)
+    ok = True
+    if not isinstance(media, str) or not SLUG_RE.match(media):
+        report("items", i, "media", msg="a video item names its video: media = \"<video slug>\"")
+        ok = False
+    if "file" in raw:
+        report("items", i, "file", msg="a video item takes media, not file (videos live in media storage)")
+        ok = False
+    if isinstance(coverage, bool) or not isinstance(coverage, int | float) or not 0.5 <= coverage <= 1:
+        report("items", i, "coverage", msg="coverage is the share of the video to watch, from 0.5 to 1.0")
+        ok = False
+    if not isinstance(skip, bool):
+        report("items", i, "skip_ahead", msg="skip_ahead must be true or false")
+        ok = False
+    return {"media": media, "coverage": float(coverage), "allow_skip_ahead": skip} if ok else None
 
 
 def parse_quiz(path: Path, root: Path, problems: list[Problem]) -> QuizSpec | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from learning_portal.catalog import queries as catalog
-from learning_portal.catalog.models import CourseItem
+from learning_portal.catalog.models import CourseItem, ItemKind
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError, ValidationError
@@ -37,12 +37,20 @@ def item_progress(item_id: int):
     if item is None:
         raise NotFoundError("No such item.")
     enrollment = services.enrollment_for_item(session, person=current_actor(), item=item)
-    if data.get("viewed") is not True:
-        raise ValidationError("A lesson takes {\"viewed\": true}.", details={"viewed": "Must be true."})
-    outcome = services.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=utcnow())
+    if item.kind is ItemKind.VIDEO:
+        if "watched" not in data or "position_s" not in data:
+            raise ValidationError("A video takes {\"watched\": [[start_s, end_s], ...], \"position_s\": ...}.",
+                                  details={"watched": "Required.", "position_s": "Required."})
+        outcome = services.record_video_progress(session, enrollment=enrollment, item=item, watched=data["watched"],
+                                                 position_s=data["position_s"], now=utcnow())
+    else:
+        if data.get("viewed") is not True:
+            raise ValidationError("A lesson takes {\"viewed\": true}.", details={"viewed": "Must be true."})
+        outcome = services.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=utcnow())
     session.commit()
     done, total = services.progress_counts(enrollment)
-    return jsonify(item_id=item.id, completed=True, completed_course=outcome.course_completed,
+    completed = any(p.item_id == item.id and p.completed_at for p in enrollment.progress)
+    return jsonify(item_id=item.id, completed=completed, completed_course=outcome.course_completed,
                    progress={"done": done, "total": total})
 
 
@@ -86,10 +94,17 @@ OPENAPI = {
                 **error_responses(401, 404)},
         }},
         "/items/{item_id}/progress": {"post": {
-            "summary": "Record progress on an item: a lesson takes {\"viewed\": true}",
+            "summary": "Record progress: a lesson takes {\"viewed\": true}; a video {\"watched\", \"position_s\"}",
+            "description": "Video reports are checked against the video and the real time since the player "
+                           "opened it: negative, overlapping, out-of-range, skipping-ahead or too-fast "
+                           "intervals get 422. The video counts once its coverage is reached (default 95%).",
             "parameters": _ID,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"viewed": {"type": "boolean"}}}}}},
+                "type": "object", "properties": {
+                    "viewed": {"type": "boolean"},
+                    "watched": {"type": "array", "items": {"type": "array", "items": {"type": "number"},
+                                                           "minItems": 2, "maxItems": 2}},
+                    "position_s": {"type": "number"}}}}}},
             "responses": {"200": {"description": "Progress recorded", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["item_id", "completed", "completed_course"],
                 "properties": {"item_id": {"type": "integer"}, "completed": {"type": "boolean"},

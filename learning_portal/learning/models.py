@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.catalog.models import Course, CourseItem, CourseVersion
@@ -55,6 +56,12 @@ class ItemProgress(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"))
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # Videos: merged watched intervals [[start_s, end_s], ...], the resume position, and the current
+    # viewing session (real time since the player opened bounds what a report may claim).
+    watched: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    position_s: Mapped[float] = mapped_column(default=0.0)
+    session_started_at: Mapped[datetime | None]
+    session_gained_s: Mapped[float] = mapped_column(default=0.0)
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="progress")
     item: Mapped[CourseItem] = relationship(lazy="joined", innerjoin=True)

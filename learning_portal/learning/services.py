@@ -13,7 +13,9 @@ from learning_portal.accounts.models import Person
 from learning_portal.catalog.models import Course, CourseItem, ItemKind
 from learning_portal.catalog.services import get_current_version
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
+from learning_portal.learning import watching
 from learning_portal.learning.models import Completion, CompletionSource, Enrollment, ItemProgress
+from learning_portal.media.models import MediaAsset
 
 
 class NotEnrolledError(ConflictError):
@@ -131,6 +133,48 @@ def next_item(enrollment: Enrollment) -> CourseItem | None:
             return item
     by_id = {item.id: item for item in items}
     return by_id.get(enrollment.last_item_id or -1) or (items[0] if items else None)
+
+
+def video_asset(session: Session, item: CourseItem) -> MediaAsset:
+    """The published video a video item shows."""
+    asset = session.scalar(select(MediaAsset).where(MediaAsset.slug == item.media_slug))
+    if asset is None or not asset.is_published or not asset.duration_s:
+        raise NotFoundError("This video is not available yet.")
+    return asset
+
+
+def open_video_session(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemProgress:
+    """The player opened the video: a new viewing session, whose real time bounds what reports may claim."""
+    progress = open_item(session, enrollment=enrollment, item=item, now=now)
+    progress.session_started_at, progress.session_gained_s = now, 0.0
+    session.flush()
+    return progress
+
+
+def record_video_progress(session: Session, *, enrollment: Enrollment, item: CourseItem, watched: object,
+                          position_s: object, now: datetime) -> ItemOutcome:
+    """Merge the player's watched intervals after checking them; complete the item at its coverage."""
+    if item.kind is not ItemKind.VIDEO:
+        raise ValidationError("Only videos take watched intervals.")
+    asset = video_asset(session, item)
+    progress = _progress(session, enrollment, item, now)
+    if progress.session_started_at is None:
+        raise ValidationError("Open the video before reporting progress.")
+    state = watching.WatchState(tuple(tuple(i) for i in progress.watched), progress.position_s,
+                                progress.session_gained_s)
+    try:
+        new = watching.apply_report(state, intervals=watching.parse_intervals(watched), position_s=position_s,
+                                    duration_s=asset.duration_s, allow_skip_ahead=item.allow_skip_ahead,
+                                    elapsed_s=(now - progress.session_started_at).total_seconds())
+    except watching.WatchReportError as exc:
+        raise ValidationError(str(exc), details={"watched": str(exc)}) from exc
+    progress.watched = [list(i) for i in new.watched]
+    progress.position_s, progress.session_gained_s = new.position_s, new.session_gained_s
+    enrollment.last_item_id = item.id
+    session.flush()
+    if new.coverage(asset.duration_s) >= (item.coverage or watching.DEFAULT_COVERAGE):
+        return complete_item(session, enrollment=enrollment, item=item, now=now)
+    return ItemOutcome(item_completed=False, course_completed=False)
 
 
 def get_completion(session: Session, enrollment: Enrollment) -> Completion | None:

@@ -65,11 +65,17 @@ def item_page(slug: str, item_id: int):
     item = services.item_in_enrollment(enrollment, item_id)
     if item.kind is ItemKind.QUIZ:
         return redirect(url_for("quizzes.take", slug=slug, quiz_id=item.id))
-    progress = services.open_item(session, enrollment=enrollment, item=item, now=utcnow())
+    asset = None
+    if item.kind is ItemKind.VIDEO:
+        asset = services.video_asset(session, item)
+        progress = services.open_video_session(session, enrollment=enrollment, item=item, now=utcnow())
+    else:
+        progress = services.open_item(session, enrollment=enrollment, item=item, now=utcnow())
     session.commit()
     items = enrollment.course_version.items
     index = items.index(item)
-    return render_template("learning/lesson.html", enrollment=enrollment, item=item, progress=progress,
+    template = "learning/video.html" if asset else "learning/lesson.html"
+    return render_template(template, enrollment=enrollment, item=item, progress=progress, asset=asset,
                            previous=items[index - 1] if index else None,
                            following=items[index + 1] if index + 1 < len(items) else None,
                            counts=services.progress_counts(enrollment), position=index + 1, total=len(items))

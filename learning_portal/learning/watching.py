@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 Interval = tuple[float, float]
+DEFAULT_COVERAGE = 0.95  # share of unique seconds watched for a video to count
 TOLERANCE_S = 1.0  # rounding in players' time updates
 SLACK_S = 2.0  # network and timer jitter between reports
 

@@ -22,10 +22,11 @@ cli = AppGroup("media", help="Training videos.")
 @cli.command("ingest")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", default="", help="Title shown to learners (default: the file name).")
+@click.option("--slug", default=None, help="How course content names this video (media = \"<slug>\").")
 @click.option("--captions", "captions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A WebVTT caption file.")
 @click.option("--publish", is_flag=True, help="Publish once transcoded (needs --captions).")
-def ingest_command(file: Path, title: str, captions_file: Path | None, publish: bool) -> None:
+def ingest_command(file: Path, title: str, slug: str | None, captions_file: Path | None, publish: bool) -> None:
     """Probe FILE, transcode it to HLS (360p, 720p), an MP4 fallback and a poster, and store it."""
     app = current_app._get_current_object()
     factory, storage = session_factory(), app_storage(app)
@@ -34,7 +35,10 @@ def ingest_command(file: Path, title: str, captions_file: Path | None, publish: 
     except DomainError as exc:
         raise click.ClickException(f"{file.name}: {exc.message} Nothing was stored.") from None
     with factory() as session:
-        asset = services.create_asset(session, title=title, filename=file.name, now=utcnow())
+        try:
+            asset = services.create_asset(session, title=title, filename=file.name, now=utcnow(), slug=slug)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
         session.commit()
         asset_id = asset.id
     click.echo(f"Video {asset_id}: {info.width}x{info.height}, {info.duration_s:.1f} s. Transcoding...")

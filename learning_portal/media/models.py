@@ -27,6 +27,8 @@ class MediaAsset(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # How course content refers to the video (content/<course>/course.toml: media = "<slug>").
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
     original_filename: Mapped[str] = mapped_column(String(255))
     status: Mapped[AssetStatus] = mapped_column(enum_column(AssetStatus), default=AssetStatus.PROCESSING)
     progress: Mapped[int] = mapped_column(default=0)  # percent of the transcode done

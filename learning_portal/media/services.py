@@ -6,9 +6,11 @@ a job (``media.jobs``) whose status and progress are on the asset row.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
@@ -34,10 +36,16 @@ def check_upload(path: Path, *, max_bytes: int) -> ingest.ProbeResult:
         raise NotAVideoError(str(exc)) from exc
 
 
-def create_asset(session: Session, *, title: str, filename: str, now: datetime) -> MediaAsset:
+def create_asset(session: Session, *, title: str, filename: str, now: datetime, slug: str | None = None) -> MediaAsset:
     title = " ".join(title.split())[:200] or Path(filename).stem[:200]
-    asset = MediaAsset(title=title, original_filename=Path(filename).name[:255], status=AssetStatus.PROCESSING,
-                       progress=0, storage_prefix="pending", created_at=now, updated_at=now)
+    if slug is not None:
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) or len(slug) > 80:
+            raise ValidationError("A video slug is lower-case letters, digits and dashes.")
+        if session.scalar(select(MediaAsset.id).where(MediaAsset.slug == slug)) is not None:
+            raise ConflictError(f"A video with the slug '{slug}' already exists.")
+    asset = MediaAsset(title=title, slug=slug, original_filename=Path(filename).name[:255],
+                       status=AssetStatus.PROCESSING, progress=0, storage_prefix="pending", created_at=now,
+                       updated_at=now)
     session.add(asset)
     session.flush()
     asset.storage_prefix = f"videos/{asset.id}"
