@@ -14,6 +14,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import
 	$(RUN_ENV) $(BIN)/flask --app wsgi demo load
+	$(RUN_ENV) $(BIN)/flask --app wsgi demo videos
 	@echo "Serving on http://127.0.0.1:5000 (demo accounts: officer, dispatcher, instructor, manager, admin / demo-password)"
 	$(RUN_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 

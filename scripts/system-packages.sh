@@ -3,8 +3,8 @@
 set -euo pipefail
 
 case "${1:-run}" in
-  run)  wanted=(python3-venv ffmpeg) ;;
-  test) wanted=(python3-venv postgresql chromium ffmpeg) ;;
+  run)  wanted=(python3-venv ffmpeg espeak-ng fonts-dejavu-core) ;;
+  test) wanted=(python3-venv postgresql chromium ffmpeg espeak-ng fonts-dejavu-core) ;;
   *)    echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

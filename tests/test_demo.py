@@ -47,3 +47,18 @@ def test_demo_cli_loads_when_demo_is_on(app_like, db_session):
     result = app_like(DEMO=True).test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert db_session.scalar(select(Person).where(Person.username == "officer")) is not None
+
+
+def test_demo_videos_are_made_captioned_and_published(app_like, db_session, tmp_path):
+    from learning_portal.media.models import MediaAsset
+
+    runner = app_like(DEMO=True, MEDIA_STORAGE=f"local:{tmp_path / 'media'}").test_cli_runner()
+    result = runner.invoke(args=["demo", "videos", "--slug", "dyk-night-driving"])
+    assert result.exit_code == 0, result.output
+    asset = db_session.scalar(select(MediaAsset).where(MediaAsset.slug == "dyk-night-driving"))
+    assert asset.is_published and asset.duration_s > 10 and "windshield" in asset.transcript
+    assert (tmp_path / "media" / asset.storage_prefix / "hls" / "master.m3u8").is_file()
+    again = runner.invoke(args=["demo", "videos", "--slug", "dyk-night-driving"])
+    assert "already there" in again.output
+    refused = app_like(DEMO=False).test_cli_runner().invoke(args=["demo", "videos"])
+    assert refused.exit_code != 0 and "PORTAL_DEMO" in refused.output

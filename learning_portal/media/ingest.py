@@ -66,6 +66,11 @@ def probe(path: Path) -> ProbeResult:
                        video_codec=str(video.get("codec_name", "")))
 
 
+def media_duration(path: Path) -> float:
+    """The duration of any audio or video file, in seconds."""
+    return float(ffmpeg.probe(str(path), cmd=FFPROBE)["format"]["duration"])
+
+
 def _check_decodes(path: Path, duration: float) -> None:
     """A truncated upload often probes fine but breaks near the end: decode the last seconds."""
     start = max(duration - 2.0, 0.0)
