@@ -20,6 +20,8 @@ def complete_course(session: Session, person: Person, slug: str, *, now: datetim
     for item in enrollment.course_version.required_items:
         if item.kind.value == "lesson":
             learning.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=now)
+        elif item.kind.value == "video":  # watching itself is tested in tests/learning/test_video_progress.py
+            learning.complete_item(session, enrollment=enrollment, item=item, now=now)
         else:
             quiz = quizzes.get_quiz(session, item.id)
             attempt = quizzes.open_attempt(session, enrollment=enrollment, quiz=quiz, now=now)
