@@ -10,7 +10,7 @@ RUN_ENV := PORTAL_DEMO=true PORTAL_COOKIE_SECURE=false
 
 .PHONY: run test lint lock setup serve bench clean
 
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime node_modules/.installed
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import
 	$(RUN_ENV) $(BIN)/flask --app wsgi demo load
@@ -26,7 +26,7 @@ serve: $(VENV)/.runtime
 	  PORTAL_CREDIT_POSTER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
 	    -b $${BIND:-127.0.0.1:8000} --no-control-socket --access-logfile - wsgi:app
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.installed
 	scripts/system-packages.sh test
 	$(MAKE) lint
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -48,6 +48,12 @@ $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .  # portal-credits-worker
+	touch $@
+
+# Browser libraries (hls.js) from package-lock.json; installed, never committed.
+node_modules/.installed: package.json package-lock.json
+	scripts/system-packages.sh npm
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages a make target needs, only those missing. Usage: system-packages.sh run|test
+# Install the Debian packages a make target needs, only those missing. Usage: system-packages.sh run|test|npm
 set -euo pipefail
 
 case "${1:-run}" in
   run)  wanted=(python3-venv ffmpeg espeak-ng fonts-dejavu-core) ;;
   test) wanted=(python3-venv postgresql chromium ffmpeg espeak-ng fonts-dejavu-core) ;;
-  *)    echo "usage: $0 run|test" >&2; exit 2 ;;
+  npm)  command -v npm >/dev/null && exit 0; wanted=(npm) ;;
+  *)    echo "usage: $0 run|test|npm" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -10,6 +10,7 @@ from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.learning import queries, services
 from learning_portal.learning.models import Enrollment
+from learning_portal.media.views import hls_url
 from learning_portal.web.auth import current_actor, login_required
 
 bp = Blueprint("learning", __name__)
@@ -76,6 +77,7 @@ def item_page(slug: str, item_id: int):
     index = items.index(item)
     template = "learning/video.html" if asset else "learning/lesson.html"
     return render_template(template, enrollment=enrollment, item=item, progress=progress, asset=asset,
+                           hls=hls_url(asset) if asset else None,
                            previous=items[index - 1] if index else None,
                            following=items[index + 1] if index + 1 < len(items) else None,
                            counts=services.progress_counts(enrollment), position=index + 1, total=len(items))

@@ -15,12 +15,14 @@ from flask import (
     render_template,
     request,
     send_file,
+    send_from_directory,
     url_for,
 )
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Role
 from learning_portal.clock import utcnow
+from learning_portal.config import ROOT
 from learning_portal.db import get_session, session_factory
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
 from learning_portal.media import jobs, services
@@ -138,6 +140,23 @@ def publish(asset_id: int):
         session.commit()
         flash(f"“{item.title}” is published.", "success")
     return redirect(url_for("media_admin.asset", asset_id=asset_id))
+
+
+@bp.get("/vendor/hls.min.js")
+def vendor_hls():
+    """hls.js, installed by npm at set-up (package.json); the player falls back to MP4 without it."""
+    folder = ROOT / "node_modules" / "hls.js" / "dist"
+    if not (folder / "hls.min.js").is_file():
+        raise NotFoundError("hls.js is not installed; run `npm ci` (make run does).")
+    return send_from_directory(folder, "hls.min.js", mimetype="text/javascript", max_age=86400)
+
+
+def hls_url(asset: MediaAsset) -> str | None:
+    """The HLS master playlist when the app serves media itself: its segment URLs are relative, which
+    signed object-store URLs cannot be (the player then uses the MP4 fallback)."""
+    if app_storage(current_app).local_path(asset.key("hls/master.m3u8")) is None:
+        return None
+    return url_for("media.deliver", asset_id=asset.id, key="hls/master.m3u8")
 
 
 @bp.get("/media/<int:asset_id>/<path:key>")

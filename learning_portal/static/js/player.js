@@ -13,6 +13,20 @@
   var segmentStart = null;
   var lastTime = 0;
 
+  // Adaptive streaming (360p/720p) through hls.js where the browser has Media Source Extensions;
+  // Safari plays HLS natively; anything else keeps the MP4 <source>.
+  var hlsUrl = video.dataset.hls;
+  if (hlsUrl && window.Hls && window.Hls.isSupported()) {
+    var hls = new window.Hls({ enableWorker: false });  // no blob: worker under our Content-Security-Policy
+    hls.loadSource(hlsUrl);
+    hls.attachMedia(video);
+    hls.on(window.Hls.Events.ERROR, function (_, data) {
+      if (data.fatal) { hls.destroy(); video.src = video.querySelector("source").src; }  // fall back to MP4
+    });
+  } else if (hlsUrl && video.canPlayType("application/vnd.apple.mpegurl")) {
+    video.src = hlsUrl;
+  }
+
   video.addEventListener("loadedmetadata", function () {
     var resume = parseFloat(video.dataset.position) || 0;
     if (resume > 0 && resume < video.duration - 1) video.currentTime = resume;
