@@ -37,7 +37,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     migrate.upgrade(engine)
     engine.dispose()
     app = create_app(TestConfig, DATABASE_URL=url, DEMO=True, INSTANCE_PATH=str(tmp), WTF_CSRF_ENABLED=True,
-                     CREDIT_POSTER="inprocess", CREDIT_POLL_SECONDS=0.5)
+                     CREDIT_POSTER="inprocess", CREDIT_POLL_SECONDS=0.5, MEDIA_INGEST_INLINE=False)
     tree = load_tree(ROOT / "content")
     assert tree.ok, [str(p) for p in tree.problems]
     with session_factory(app)() as session:

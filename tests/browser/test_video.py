@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -88,3 +89,37 @@ def test_the_video_counts_only_after_it_was_watched(page: Page, video_course: st
     page.goto(f"/learn/{video_course}")
     row = page.get_by_role("listitem").filter(has_text="Range safety video")
     expect(row.get_by_text("Done")).to_be_visible()
+
+
+def test_admin_uploads_a_video_sees_it_transcoded_captions_and_publishes_it(page: Page, tmp_path: Path):
+    clip = tmp_path / f"briefing-{page.viewport_name}.mp4"  # type: ignore[attr-defined]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=24", "-f", "lavfi",
+                    "-i", "sine=frequency=330", "-t", "4", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
+                    "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True, timeout=120)
+    captions = tmp_path / "briefing.vtt"
+    captions.write_bytes(CAPTIONS.replace(b"00:00:06.000", b"00:00:04.000"))
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video")
+    sign_in(page, "admin")
+    page.get_by_role("link", name="Videos").click()
+    assert serious_violations(page) == []
+    page.get_by_label("Title").fill("Briefing clip")
+    page.get_by_label("Video file").set_input_files(str(notes))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("not a video file that can be played")
+
+    page.get_by_label("Video file").set_input_files(str(clip))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url("**/admin/media/*")
+    # The transcode runs in the background; the page follows its progress and shows the result.
+    expect(page.get_by_text("Ready: 640x360 source")).to_be_visible(timeout=60_000)
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("alert")).to_contain_text("Add WebVTT captions before publishing")
+    page.get_by_label("WebVTT file (.vtt)").set_input_files(str(captions))
+    page.get_by_role("button", name="Add captions").click()
+    expect(page.get_by_role("status")).to_contain_text("Captions added (2 cues)")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("status")).to_contain_text("is published")
+    expect(page.get_by_role("heading", name="Transcript")).to_be_visible()
+    screenshot(page, "admin-video")
