@@ -25,6 +25,8 @@ from learning_portal.media import views as media_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import certificate_views
+from learning_portal.sessions import api as sessions_api
+from learning_portal.sessions import views as sessions_views
 from learning_portal.web import filters, openapi, security
 
 BLUEPRINTS = (
@@ -38,6 +40,9 @@ BLUEPRINTS = (
     learning_api.bp,
     quizzes_views.bp,
     quizzes_api.bp,
+    sessions_views.bp,
+    sessions_views.admin_bp,
+    sessions_api.bp,
     credits_views.bp,
     credits_views.admin_bp,
     credits_api.bp,
@@ -47,7 +52,7 @@ BLUEPRINTS = (
     openapi.bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,
-             credits_api.OPENAPI)
+             sessions_api.OPENAPI, credits_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:

@@ -11,16 +11,17 @@ from learning_portal.catalog.models import (
 )
 from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
-from learning_portal.learning.models import Completion, Enrollment, ItemProgress
+from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
 from learning_portal.media.models import MediaAsset
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import TrainingRecord
+from learning_portal.sessions.models import Attendance, FacilitatorQualification, TrainingSession, session_agencies
 
 metadata = Base.metadata
 
 __all__ = [
-    "Agency", "ApiToken", "Base", "Choice", "Completion", "Course", "CourseItem", "CourseVersion",
-    "CourseVersionRequirement", "CreditPosting", "Enrollment", "HourCategory", "InboundReceipt", "ItemProgress",
-    "Jurisdiction", "MediaAsset", "Person", "Question", "Quiz", "QuizAttempt", "Requirement", "TrainingRecord",
-    "metadata",
+    "Agency", "ApiToken", "Attendance", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem",
+    "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment", "FacilitatorQualification",
+    "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "Person", "Question", "Quiz",
+    "QuizAttempt", "Requirement", "TrainingRecord", "TrainingSession", "metadata", "session_agencies",
 ]

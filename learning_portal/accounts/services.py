@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
 from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
+from learning_portal.csvfile import CsvImportError, RowError, read_rows
 from learning_portal.db import upsert_by_key
 from learning_portal.errors import (
     AuthenticationError,
@@ -327,27 +326,6 @@ CSV_COLUMNS = (
 CSV_REQUIRED = ("post_id", "first_name", "last_name", "role", "jurisdiction", "agency_number")
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-class CsvImportError(ValidationError):
-    def __init__(self, errors: list[RowError]) -> None:
-        n = len(errors)
-        super().__init__(
-            f"The file has {n} problem{'s' if n != 1 else ''}; nothing was imported.",
-            details=[{"line": e.line, "column": e.column, "message": e.message} for e in errors],
-        )
-        self.errors = errors
-
-
 @dataclass
 class ImportResult:
     created: list[Person] = field(default_factory=list)
@@ -356,42 +334,11 @@ class ImportResult:
 def import_people_csv(session: Session, *, actor: Person, data: bytes, now: datetime) -> ImportResult:
     """Create everyone in the file, or nobody: every bad row is reported with its line number."""
     _require_admin(actor)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvImportError([RowError(1, "", f"The file is not UTF-8 text (byte {exc.start}). "
-                                                "Save it as 'CSV UTF-8' and try again.")]) from exc
-    try:
-        rows = list(_csv_rows(text))
-    except csv.Error as exc:
-        raise CsvImportError([RowError(0, "", f"The file is not readable as CSV: {exc}.")]) from exc
-    if not rows:
-        raise CsvImportError([RowError(1, "", "The file is empty; the first line must name the columns.")])
-    (_, header), body = rows[0], rows[1:]
-    columns = [h.strip().lower() for h in header]
-    errors: list[RowError] = []
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    missing = [c for c in CSV_REQUIRED if c not in columns]
-    if unknown:
-        errors.append(RowError(1, "", f"Unknown column(s): {', '.join(unknown)}. "
-                                      f"Allowed: {', '.join(CSV_COLUMNS)}."))
-    if missing:
-        errors.append(RowError(1, "", f"Missing required column(s): {', '.join(missing)}."))
-    if len(set(columns)) != len(columns):
-        errors.append(RowError(1, "", "A column name appears twice."))
-    if errors:
-        raise CsvImportError(errors)
-    if not body:
-        raise CsvImportError([RowError(2, "", "The file has a header but no people.")])
-
+    body, errors = read_rows(data, allowed=CSV_COLUMNS, required=CSV_REQUIRED, what="people")
     agencies = {(a.jurisdiction, a.number): a.id for a in session.scalars(select(Agency))}
     cleaned: list[tuple[int, dict[str, object]]] = []
     first_seen: dict[tuple[str, str], int] = {}
-    for line, cells in body:
-        if len(cells) != len(columns):
-            errors.append(RowError(line, "", f"Expected {len(columns)} values, found {len(cells)}."))
-            continue
-        row = dict(zip(columns, (c.strip() for c in cells), strict=True))
+    for line, row in body:
         agency_key = (row.get("jurisdiction", "").upper(), row.get("agency_number", ""))
         agency_id = agencies.get(agency_key)
         if agency_id is None:
@@ -432,16 +379,6 @@ def _identity_keys(values: Mapping[str, object]) -> tuple[str, ...]:
     """Unique columns to check. A username derived from a POST ID can still clash with someone's chosen
     username, so it is checked too, but not reported twice for the same duplicate POST ID."""
     return ("post_id", "username")
-
-
-def _csv_rows(text: str) -> Iterable[tuple[int, list[str]]]:
-    """(starting line number, cells) for each non-blank record; quoted fields may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            yield start, cells
-        start = reader.line_num + 1
 
 
 def _person_input_from_row(row: Mapping[str, str], agency_id: int | None) -> PersonInput:

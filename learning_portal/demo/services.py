@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+from learning_portal.sessions.models import FacilitatorQualification
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential, demo mode only
 
@@ -113,4 +114,15 @@ def load_demo(session: Session, *, now: datetime) -> tuple[int, int]:
         ))
         created_people += 1
     session.flush()
+    _qualify_demo_instructor(session, now=now)
     return created_agencies, created_people
+
+
+def _qualify_demo_instructor(session: Session, *, now: datetime) -> None:
+    """The demo instructor may facilitate the racial profiling update (Regulation 1070 qualification)."""
+    instructor = session.scalar(select(Person).where(Person.username == "instructor"))
+    if instructor is not None and session.scalar(select(FacilitatorQualification).where(
+            FacilitatorQualification.person_id == instructor.id)) is None:
+        session.add(FacilitatorQualification(person_id=instructor.id, qualification="racial_profiling",
+                                             granted_at=now))
+        session.flush()

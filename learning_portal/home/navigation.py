@@ -20,11 +20,14 @@ class NavItem:
 _LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses"),
             NavItem("My learning", "learning.my_learning"), NavItem("My profile", "credits.my_profile"))
 
+_CHECK_IN = NavItem("Check in", "sessions.check_in")
+_SESSIONS = NavItem("Sessions", "sessions.index")
+
 NAV: dict[Role, tuple[NavItem, ...]] = {
-    Role.OFFICER: _LEARNER,
-    Role.DISPATCHER: _LEARNER,
-    Role.INSTRUCTOR: _LEARNER,
-    Role.TRAINING_MANAGER: (*_LEARNER, NavItem("My agency's people", "accounts.people")),
+    Role.OFFICER: (*_LEARNER, _CHECK_IN),
+    Role.DISPATCHER: (*_LEARNER, _CHECK_IN),
+    Role.INSTRUCTOR: (*_LEARNER, _SESSIONS, _CHECK_IN),
+    Role.TRAINING_MANAGER: (*_LEARNER, NavItem("My agency's people", "accounts.people"), _SESSIONS, _CHECK_IN),
     Role.ADMINISTRATOR: (
         NavItem("Home", "home.index"),
         NavItem("Courses", "catalog.courses"),
@@ -32,6 +35,8 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Agencies", "accounts_admin.agencies"),
         NavItem("Import people", "accounts_admin.people_import"),
         NavItem("Videos", "media_admin.assets"),
+        _SESSIONS,
+        NavItem("Qualifications", "sessions_admin.qualifications"),
         NavItem("Credit postings", "credits_admin.postings"),
     ),
 }

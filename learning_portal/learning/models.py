@@ -7,7 +7,7 @@ nothing about credit.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
@@ -82,3 +82,35 @@ class Completion(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
 
     course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)
+
+
+class AssignmentReason(enum.StrEnum):
+    ASSIGNED = "assigned"  # a training manager assigned it
+    MAKE_UP = "make_up"  # for someone absent from a facilitated session
+
+    @property
+    def label(self) -> str:
+        return {"assigned": "Assigned", "make_up": "Make-up"}[self.value]
+
+
+class CourseAssignment(Base):
+    """A course someone must complete by a due date; the first completion after assigning fulfils it."""
+
+    __tablename__ = "course_assignments"
+    __table_args__ = (
+        # One open assignment per person and course: assigning again keeps the first.
+        Index("uq_course_assignments_person_id_course_id_open", "person_id", "course_id", unique=True,
+              sqlite_where=text("completion_id IS NULL"), postgresql_where=text("completion_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    due_on: Mapped[date]
+    reason: Mapped[AssignmentReason] = mapped_column(enum_column(AssignmentReason))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime]
+    completion_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
+
+    course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)

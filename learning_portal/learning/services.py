@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person
-from learning_portal.catalog.models import Course, CourseItem, ItemKind
+from learning_portal.catalog.models import Course, CourseItem, CourseVersion, ItemKind
 from learning_portal.catalog.services import get_current_version
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
 from learning_portal.learning import watching
-from learning_portal.learning.models import Completion, CompletionSource, Enrollment, ItemProgress
+from learning_portal.learning.models import (
+    AssignmentReason,
+    Completion,
+    CompletionSource,
+    CourseAssignment,
+    Enrollment,
+    ItemProgress,
+)
 from learning_portal.media.models import MediaAsset
 
 
@@ -215,4 +223,68 @@ def _complete_if_done(session: Session, enrollment: Enrollment, now: datetime) -
     except IntegrityError:  # completed concurrently: one completion only
         session.refresh(enrollment)
         return False
+    _fulfil_assignments(session, completion)
     return True
+
+
+def record_roster_completion(session: Session, *, person_id: int, version: CourseVersion, completed_at: datetime,
+                             note: str, now: datetime) -> Completion:
+    """A completion attested by a roster: an enrollment finished on the spot, pinned to ``version``.
+
+    The caller guarantees it is recorded once (a roster is submitted once, under a lock).
+    """
+    enrollment = Enrollment(person_id=person_id, course_id=version.course_id, course_version_id=version.id,
+                            enrolled_at=now, completed_at=completed_at)
+    session.add(enrollment)
+    session.flush()
+    completion = Completion(enrollment_id=enrollment.id, person_id=person_id, course_id=version.course_id,
+                            course_version_id=version.id, source=CompletionSource.ROSTER,
+                            completed_at=completed_at, note=note[:200])
+    session.add(completion)
+    session.flush()
+    _fulfil_assignments(session, completion)
+    return completion
+
+
+@dataclass
+class AssignOutcome:
+    assigned: list[CourseAssignment] = field(default_factory=list)
+    already: list[CourseAssignment] = field(default_factory=list)  # an open assignment existed; kept as it was
+
+
+def assign_course(session: Session, *, person_ids: Iterable[int], course: Course, due_on: date,
+                  reason: AssignmentReason, note: str, assigned_by: Person, now: datetime) -> AssignOutcome:
+    """Assign ``course`` to each person (who may see whom is the caller's check). Assigning twice keeps one."""
+    if due_on < now.date():
+        raise ValidationError("The due date is in the past.", details={"due_on": "Choose a date from today on."})
+    ids = sorted(set(person_ids))
+    if not ids:
+        raise ValidationError("Choose at least one person.", details={"people": "Choose at least one person."})
+    existing = {a.person_id: a for a in session.scalars(select(CourseAssignment).where(
+        CourseAssignment.course_id == course.id, CourseAssignment.person_id.in_(ids),
+        CourseAssignment.completion_id.is_(None)))}
+    outcome = AssignOutcome()
+    for person_id in ids:
+        if person_id in existing:
+            outcome.already.append(existing[person_id])
+            continue
+        assignment = CourseAssignment(person_id=person_id, course_id=course.id, due_on=due_on, reason=reason,
+                                      note=note[:200], assigned_by_id=assigned_by.id, assigned_at=now)
+        try:
+            with session.begin_nested():
+                session.add(assignment)
+        except IntegrityError:  # assigned concurrently
+            outcome.already.append(session.scalars(select(CourseAssignment).where(
+                CourseAssignment.course_id == course.id, CourseAssignment.person_id == person_id,
+                CourseAssignment.completion_id.is_(None))).one())
+            continue
+        outcome.assigned.append(assignment)
+    return outcome
+
+
+def _fulfil_assignments(session: Session, completion: Completion) -> None:
+    for assignment in session.scalars(select(CourseAssignment).where(
+            CourseAssignment.person_id == completion.person_id, CourseAssignment.course_id == completion.course_id,
+            CourseAssignment.completion_id.is_(None))):
+        assignment.completion_id = completion.id
+    session.flush()

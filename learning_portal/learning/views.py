@@ -106,9 +106,11 @@ def lesson_viewed(slug: str, item_id: int):
 @login_required
 def my_learning():
     session = get_session()
-    in_progress, completed = queries.my_enrollments(session, current_actor().id)
+    actor = current_actor()
+    in_progress, completed = queries.my_enrollments(session, actor.id)
     return render_template("learning/my_learning.html", in_progress=in_progress, completed=completed,
-                           counts={e.id: services.progress_counts(e) for e in in_progress})
+                           counts={e.id: services.progress_counts(e) for e in in_progress},
+                           assignments=queries.open_assignments(session, actor.id), today=utcnow().date())
 
 
 def item_url(slug: str, item_id: int, kind: ItemKind) -> str:

@@ -1,0 +1,599 @@
+"""Facilitated sessions: who may run them, check-in, the roster, its submission, imports and make-ups."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
+from learning_portal.catalog.models import Course, CourseVersion, Delivery
+from learning_portal.catalog.services import get_current_version
+from learning_portal.csvfile import CsvImportError, RowError, read_rows
+from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.formatting import hours as format_hours
+from learning_portal.formatting import human_date
+from learning_portal.learning import services as learning
+from learning_portal.learning.models import AssignmentReason
+from learning_portal.sessions import codes
+from learning_portal.sessions.models import (
+    Attendance,
+    AttendanceMethod,
+    AttendanceStatus,
+    FacilitatorQualification,
+    SessionKind,
+    SessionStatus,
+    TrainingSession,
+)
+
+
+class NotFacilitableError(ValidationError):
+    code = "not_facilitable"
+
+
+class CheckInError(ValidationError):
+    code = "check_in_refused"
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+def facilitable(version: CourseVersion) -> bool:
+    """Whether a course may be credited from a session's roster: facilitated videos and classroom courses."""
+    return version.facilitation_allowed or version.delivery in (Delivery.INSTRUCTOR_LED, Delivery.BLENDED)
+
+
+def _require_facilitable(version: CourseVersion) -> None:
+    if not facilitable(version):
+        raise NotFacilitableError(
+            f"{version.title} ({version.course.course_number}) is a {version.delivery.label.lower()} course that "
+            "does not allow facilitation: people take it online, and its credit posts from there.")
+
+
+def qualification_label(qualification: str) -> str:
+    return qualification.replace("_", " ")
+
+
+def holds_qualification(db: Session, *, person_id: int, qualification: str, on: date) -> bool:
+    held = db.scalar(select(FacilitatorQualification).where(FacilitatorQualification.person_id == person_id,
+                                                            FacilitatorQualification.qualification == qualification))
+    return held is not None and (held.valid_until is None or held.valid_until >= on)
+
+
+def _require_qualified(db: Session, *, instructor: Person, version: CourseVersion, on: date) -> None:
+    needed = version.facilitator_qualification
+    if needed and not holds_qualification(db, person_id=instructor.id, qualification=needed, on=on):
+        raise PermissionDeniedError(
+            f"{version.title} may only be facilitated by an instructor holding the {qualification_label(needed)} "
+            f"qualification; {instructor.full_name} does not hold it (on {human_date(on)}).")
+
+
+def zone_of(db: Session, agency: Agency) -> ZoneInfo:
+    """The time zone the host agency's sessions are scheduled and dated in."""
+    jurisdiction = db.get(Jurisdiction, agency.jurisdiction)
+    return ZoneInfo(jurisdiction.timezone if jurisdiction else "UTC")
+
+
+def local_start(db: Session, agency: Agency, day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone_of(db, agency))
+
+
+# ------------------------------------------------------------------------------------- who sees what
+
+
+def can_manage(actor: Person, ts: TrainingSession) -> bool:
+    """Run the session: check-in, roster, submission. Its instructor and administrators."""
+    return actor.id == ts.instructor_id or actor.role is Role.ADMINISTRATOR
+
+
+def can_view(actor: Person, ts: TrainingSession) -> bool:
+    """See the session and its roster, and assign make-ups: also the host agency's training managers."""
+    return can_manage(actor, ts) or (actor.role is Role.TRAINING_MANAGER and actor.agency_id == ts.agency_id)
+
+
+def get_session(db: Session, *, actor: Person, session_id: int, manage: bool = False,
+                lock: bool = False) -> TrainingSession:
+    query = select(TrainingSession).where(TrainingSession.id == session_id)
+    if lock:
+        query = query.with_for_update(of=TrainingSession)
+    ts = db.scalar(query)
+    if ts is None or not can_view(actor, ts):
+        raise NotFoundError("No such session.")  # the same answer whether it exists or is someone else's
+    if manage and not can_manage(actor, ts):
+        raise PermissionDeniedError("Only the session's instructor or an administrator can change it.")
+    return ts
+
+
+def visible_sessions_clause(actor: Person):
+    if actor.role is Role.ADMINISTRATOR:
+        return TrainingSession.id.is_not(None)
+    if actor.role is Role.TRAINING_MANAGER:
+        return or_(TrainingSession.agency_id == actor.agency_id, TrainingSession.instructor_id == actor.id)
+    return TrainingSession.instructor_id == actor.id
+
+
+def list_sessions(db: Session, *, actor: Person, limit: int = 100) -> list[TrainingSession]:
+    return list(db.scalars(select(TrainingSession).where(visible_sessions_clause(actor))
+                           .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc()).limit(limit)))
+
+
+def facilitable_courses(db: Session, *, instructor: Person, on: date) -> list[tuple[Course, CourseVersion, bool]]:
+    """(course, current version, whether ``instructor`` may facilitate it) for every facilitable course."""
+    held = {q.qualification for q in db.scalars(select(FacilitatorQualification).where(
+        FacilitatorQualification.person_id == instructor.id)) if q.valid_until is None or q.valid_until >= on}
+    out = []
+    for course in db.scalars(select(Course).order_by(Course.presenter, Course.number)):
+        version = get_current_version(db, course)
+        if version is not None and facilitable(version):
+            needed = version.facilitator_qualification
+            out.append((course, version, needed is None or needed in held))
+    return sorted(out, key=lambda row: row[1].title)
+
+
+def host_agencies(db: Session, actor: Person) -> list[Agency]:
+    """Agencies ``actor`` may host a session for: their own, or any for instructors of the commission."""
+    if actor.agency_id is not None:
+        return [actor.agency] if actor.agency else []
+    return list(db.scalars(select(Agency).order_by(Agency.jurisdiction, Agency.number)))
+
+
+# ------------------------------------------------------------------------------------ the session
+
+
+def create_session(db: Session, *, actor: Person, course: Course, kind: SessionKind, starts_at: datetime,
+                   location: str, agency: Agency, also_open_to: Iterable[Agency] = (),
+                   now: datetime) -> TrainingSession:
+    if actor.role is not Role.INSTRUCTOR:
+        raise PermissionDeniedError("Only instructors facilitate sessions.")
+    if kind is SessionKind.IMPORTED:
+        raise ValidationError("Imported rosters are created by importing a file.")
+    if agency not in host_agencies(db, actor):
+        raise PermissionDeniedError(f"You can host sessions for {actor.agency.label if actor.agency else 'no'} "
+                                    "agency only.")
+    version = get_current_version(db, course)
+    if version is None:
+        raise NotFoundError("This course is not published.")
+    _require_facilitable(version)
+    zone = zone_of(db, agency)
+    _require_qualified(db, instructor=actor, version=version, on=starts_at.astimezone(zone).date())
+    location = location.strip()
+    if not location:
+        raise ValidationError("Say where the session takes place.", details={"location": "Required."})
+    others = [a for a in also_open_to if a.id != agency.id]
+    foreign = [a.label for a in others if a.jurisdiction != agency.jurisdiction]
+    if foreign:
+        raise ValidationError(f"{', '.join(foreign)} not in {agency.jurisdiction}; a session is open to agencies "
+                              "of the host's jurisdiction only.", details={"agencies": "Other jurisdiction."})
+    ts = TrainingSession(kind=kind, status=SessionStatus.SCHEDULED, course_id=course.id,
+                         course_version_id=version.id, instructor_id=actor.id, agency_id=agency.id,
+                         starts_at=starts_at, location=location[:200], code_secret=codes.new_secret(),
+                         created_at=now, agencies=[agency, *others])
+    db.add(ts)
+    db.flush()
+    return ts
+
+
+def start_check_in(ts: TrainingSession, *, now: datetime) -> None:
+    if ts.status not in (SessionStatus.SCHEDULED, SessionStatus.CLOSED, SessionStatus.RUNNING):
+        raise ConflictError(f"Check-in cannot open: the session is {ts.status.label.lower()}.")
+    ts.status = SessionStatus.RUNNING
+    ts.opened_at = ts.opened_at or now
+
+
+def end_check_in(ts: TrainingSession, *, now: datetime) -> None:
+    if ts.status is not SessionStatus.RUNNING:
+        raise ConflictError("Check-in is not open.")
+    ts.status, ts.closed_at = SessionStatus.CLOSED, now
+
+
+def cancel(ts: TrainingSession, *, now: datetime) -> None:
+    if not ts.is_open_for_roster:
+        raise ConflictError(f"The session cannot be cancelled: it is {ts.status.label.lower()}.")
+    ts.status, ts.closed_at = SessionStatus.CANCELLED, now
+
+
+def current_code(ts: TrainingSession, now: datetime) -> codes.ShownCode | None:
+    return codes.shown_code(ts.code_secret, now) if ts.status is SessionStatus.RUNNING else None
+
+
+# -------------------------------------------------------------------------------------- check-in
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    session: TrainingSession
+    attendance: Attendance
+    created: bool
+
+
+def check_in(db: Session, *, person: Person, code: str, now: datetime, session_id: int | None = None) -> CheckIn:
+    """Record the person's own attendance from the code on the room's screen (or in its QR code)."""
+    if session_id is not None:
+        ts = db.get(TrainingSession, session_id)
+        if ts is None:
+            raise NotFoundError("No such session.")
+        if ts.status is not SessionStatus.RUNNING:
+            raise CheckInError(f"Check-in for this session is not open (it is {ts.status.label.lower()}). "
+                               "Ask the instructor.")
+        candidates = [ts]
+    else:
+        candidates = list(db.scalars(select(TrainingSession).where(TrainingSession.status == SessionStatus.RUNNING)))
+    results = [(ts, codes.check(ts.code_secret, code, now)) for ts in candidates]
+    matches = [ts for ts, result in results if result == "valid"]
+    if not matches:
+        if any(result == "expired" for _, result in results):
+            raise CheckInError("That code has expired. Enter the code the screen shows now.")
+        raise CheckInError("That code does not match a session with check-in open. Check the code on the screen.")
+    mine = [ts for ts in matches if person.agency_id in {a.id for a in ts.agencies}]
+    if not mine:
+        ts = matches[0]
+        raise PermissionDeniedError(
+            f"This session is open to {', '.join(a.label for a in ts.agencies)} only; you are with "
+            f"{person.agency.label if person.agency else 'no agency'}. Ask the instructor to add you.")
+    ts = mine[0]
+    if person.id == ts.instructor_id:
+        raise CheckInError("You are facilitating this session; instructors do not check in to their own session.")
+    attendance, created = _record(db, ts=ts, person=person, method=AttendanceMethod.CHECK_IN, recorded_by=person,
+                                  now=now)
+    return CheckIn(ts, attendance, created)
+
+
+def _record(db: Session, *, ts: TrainingSession, person: Person, method: AttendanceMethod,
+            recorded_by: Person | None, now: datetime) -> tuple[Attendance, bool]:
+    """The person's attendance, recorded once however often they check in or are added."""
+    for attendance in ts.attendances:
+        if attendance.person_id == person.id:
+            return attendance, False
+    attendance = Attendance(session_id=ts.id, person_id=person.id, status=AttendanceStatus.PRESENT, method=method,
+                            recorded_at=now, recorded_by_id=recorded_by.id if recorded_by else None)
+    try:
+        with db.begin_nested():
+            db.add(attendance)
+    except IntegrityError:  # the same person checked in concurrently
+        db.expire(ts, ["attendances"])
+        existing = next(a for a in ts.attendances if a.person_id == person.id)
+        return existing, False
+    db.refresh(ts, ["attendances"])
+    return attendance, True
+
+
+# ------------------------------------------------------------------------------- roster editing
+
+
+def _require_editable(ts: TrainingSession) -> None:
+    if not ts.is_open_for_roster:
+        raise ConflictError(f"The roster can no longer change: the session is {ts.status.label.lower()}.")
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    attendance: Attendance | None = None
+    created: bool = False
+    candidates: tuple[Person, ...] = ()  # several people match: the instructor picks one
+
+
+def add_attendee(db: Session, *, ts: TrainingSession, actor: Person, query: str, now: datetime) -> AddOutcome:
+    """Add someone by POST ID (exact) or by name (part of it; several matches are returned to pick from)."""
+    _require_editable(ts)
+    text = " ".join(query.split())
+    if not text:
+        raise ValidationError("Enter a POST ID or a name.", details={"person": "Required."})
+    open_ids = [a.id for a in ts.agencies]
+    by_post_id = db.scalar(select(Person).where(func.lower(Person.post_id) == text.lower()))
+    if by_post_id is not None:
+        return _add_person(db, ts=ts, actor=actor, person=by_post_id, now=now)
+    words = [w.lower().strip(",") for w in text.split()]
+    clauses = [or_(func.lower(Person.first_name).startswith(w), func.lower(Person.last_name).startswith(w))
+               for w in words if w]
+    matches = list(db.scalars(select(Person).where(Person.agency_id.in_(open_ids), Person.is_enabled, *clauses)
+                              .order_by(Person.last_name, Person.first_name).limit(21)))
+    if not matches:
+        raise NotFoundError(f"No one in {', '.join(a.label for a in ts.agencies)} has the POST ID or name "
+                            f"\u201c{text}\u201d.")
+    if len(matches) == 1:
+        return _add_person(db, ts=ts, actor=actor, person=matches[0], now=now)
+    return AddOutcome(candidates=tuple(matches[:20]))
+
+
+def person_by_post_id(db: Session, post_id: str) -> Person:
+    person = db.scalar(select(Person).where(func.lower(Person.post_id) == post_id.strip().lower()))
+    if person is None:
+        raise NotFoundError(f"No one in the portal has POST ID {post_id}.")
+    return person
+
+
+def add_attendee_by_id(db: Session, *, ts: TrainingSession, actor: Person, person_id: int,
+                       now: datetime) -> AddOutcome:
+    _require_editable(ts)
+    person = db.get(Person, person_id)
+    if person is None:
+        raise NotFoundError("No such person.")
+    return _add_person(db, ts=ts, actor=actor, person=person, now=now)
+
+
+def _add_person(db: Session, *, ts: TrainingSession, actor: Person, person: Person, now: datetime) -> AddOutcome:
+    if person.agency_id not in {a.id for a in ts.agencies}:
+        raise ValidationError(f"{person.full_name} ({person.post_id}) is with "
+                              f"{person.agency.label if person.agency else 'no agency'}, which this session is not "
+                              "open to.")
+    if person.id == ts.instructor_id:
+        raise ValidationError("The instructor facilitating the session is not on its roster.")
+    attendance, created = _record(db, ts=ts, person=person, method=AttendanceMethod.INSTRUCTOR, recorded_by=actor,
+                                  now=now)
+    return AddOutcome(attendance=attendance, created=created)
+
+
+def _attendance(ts: TrainingSession, attendance_id: int) -> Attendance:
+    for attendance in ts.attendances:
+        if attendance.id == attendance_id:
+            return attendance
+    raise NotFoundError("This person is not on the session's roster.")
+
+
+def remove_attendee(db: Session, *, ts: TrainingSession, attendance_id: int) -> Person:
+    _require_editable(ts)
+    attendance = _attendance(ts, attendance_id)
+    ts.attendances.remove(attendance)
+    db.flush()
+    return attendance.person
+
+
+def mark_attendance(db: Session, *, ts: TrainingSession, attendance_id: int, status: str,
+                    minutes: int | None) -> Attendance:
+    """Present (credited) or partial (on the roster, not credited) with the minutes attended."""
+    _require_editable(ts)
+    attendance = _attendance(ts, attendance_id)
+    try:
+        new_status = AttendanceStatus(status)
+    except ValueError as exc:
+        raise ValidationError("Attendance is present or partial.", details={"status": "present or partial"}) from exc
+    if new_status is AttendanceStatus.PARTIAL and minutes is not None and minutes < 0:
+        raise ValidationError("Minutes attended cannot be negative.", details={"minutes": "0 or more"})
+    attendance.status = new_status
+    attendance.minutes_attended = minutes if new_status is AttendanceStatus.PARTIAL else None
+    db.flush()
+    return attendance
+
+
+# ------------------------------------------------------------------------------------ submission
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    credited: int  # completions created by this call
+    already_submitted: bool
+
+
+def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datetime) -> SubmitOutcome:
+    """One completion per person present, each posting credit like any completion. Once only.
+
+    The caller loads ``ts`` with ``lock=True`` so two submissions cannot interleave (row lock on
+    PostgreSQL; SQLite transactions are serialised).
+    """
+    if ts.status is SessionStatus.SUBMITTED:
+        return SubmitOutcome(0, already_submitted=True)
+    if ts.status is SessionStatus.CANCELLED:
+        raise ConflictError("The session was cancelled; its roster cannot be submitted.")
+    version = ts.course_version
+    _require_facilitable(version)
+    day = ts.starts_at.astimezone(zone_of(db, ts.agency)).date()
+    _require_qualified(db, instructor=ts.instructor, version=version, on=day)
+    if ts.starts_at > now:
+        raise ValidationError(f"The session starts on {human_date(day)}; submit the roster after it has taken place.")
+    present = [a for a in ts.attendances if a.status is AttendanceStatus.PRESENT]
+    if not present:
+        raise ValidationError("No one is marked present. Add the attendees, or cancel the session.")
+    note = f"{ts.kind.label} session {ts.id}, {ts.location}"
+    for attendance in present:
+        completion = learning.record_roster_completion(db, person_id=attendance.person_id, version=version,
+                                                       completed_at=ts.starts_at, note=note, now=now)
+        attendance.completion_id = completion.id
+    ts.status, ts.submitted_at, ts.submitted_by_id = SessionStatus.SUBMITTED, now, actor.id
+    ts.closed_at = ts.closed_at or now
+    db.flush()
+    return SubmitOutcome(len(present), already_submitted=False)
+
+
+# --------------------------------------------------------------------------------- CSV in and out
+
+EXPORT_COLUMNS = ("post_id", "last_name", "first_name", "agency", "course_number", "course_title", "date", "hours",
+                  "attendance", "minutes_attended")
+
+
+def roster_rows(db: Session, ts: TrainingSession) -> Iterator[list[str]]:
+    """The roster as presenters file it: one row per person, credited hours for those present."""
+    yield list(EXPORT_COLUMNS)
+    day = ts.starts_at.astimezone(zone_of(db, ts.agency)).date().isoformat()
+    for a in sorted(ts.attendances, key=lambda a: (a.person.last_name.lower(), a.person.first_name.lower())):
+        credited = a.status is AttendanceStatus.PRESENT
+        yield [a.person.post_id, a.person.last_name, a.person.first_name,
+               a.person.agency.number if a.person.agency else "", ts.course.course_number, ts.course_version.title,
+               day, format_hours(ts.course_version.cpt_hours) if credited else "0", a.status.value,
+               "" if a.minutes_attended is None else str(a.minutes_attended)]
+
+
+def csv_text(rows: Iterable[list[str]]) -> Iterator[str]:
+    for row in rows:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow([_safe_cell(cell) for cell in row])
+        yield buffer.getvalue()
+
+
+def _safe_cell(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+IMPORT_COLUMNS = ("post_id", "last_name", "first_name", "attendance", "minutes_attended")
+
+
+def import_roster(db: Session, *, actor: Person, course: Course, day: date, location: str, agency: Agency,
+                  data: bytes, now: datetime) -> TrainingSession:
+    """A roster of instructor-led training held elsewhere: every bad row reported, nothing written unless all
+    rows are valid; then submitted like a session's roster."""
+    if actor.role is not Role.INSTRUCTOR:
+        raise PermissionDeniedError("Only instructors submit rosters.")
+    if agency not in host_agencies(db, actor):
+        raise PermissionDeniedError("You can submit rosters for your own agency only.")
+    version = get_current_version(db, course)
+    if version is None:
+        raise NotFoundError("This course is not published.")
+    _require_facilitable(version)
+    _require_qualified(db, instructor=actor, version=version, on=day)
+    if day > now.astimezone(zone_of(db, agency)).date():
+        raise ValidationError("The training date is in the future; import a roster after the training.",
+                              details={"day": "Not in the future."})
+    if not location.strip():
+        raise ValidationError("Say where the training took place.", details={"location": "Required."})
+    rows, errors = read_rows(data, allowed=IMPORT_COLUMNS, required=("post_id",), what="attendees")
+    post_ids = [row["post_id"] for _, row in rows if row.get("post_id")]
+    people = {p.post_id.lower(): p for p in db.scalars(select(Person).where(
+        func.lower(Person.post_id).in_([p.lower() for p in post_ids])))} if post_ids else {}
+    seen: dict[str, int] = {}
+    entries: list[tuple[Person, AttendanceStatus, int | None]] = []
+    for line, row in rows:
+        post_id = row.get("post_id", "")
+        if not post_id:
+            errors.append(RowError(line, "post_id", "The POST ID is empty."))
+            continue
+        person = people.get(post_id.lower())
+        if person is None:
+            errors.append(RowError(line, "post_id", f"No one in the portal has POST ID {post_id}."))
+            continue
+        if post_id.lower() in seen:
+            errors.append(RowError(line, "post_id", f"{post_id} also appears on line {seen[post_id.lower()]}."))
+            continue
+        seen[post_id.lower()] = line
+        if person.agency is None or person.agency.jurisdiction != agency.jurisdiction:
+            errors.append(RowError(line, "post_id", f"{post_id} is not with an agency in {agency.jurisdiction}."))
+        for column, actual in (("last_name", person.last_name), ("first_name", person.first_name)):
+            given = row.get(column, "")
+            if given and given.lower() != actual.lower():
+                errors.append(RowError(line, column, f"POST ID {post_id} belongs to {person.full_name}, "
+                                                     f"not {given}: check the POST ID."))
+        status_text = (row.get("attendance") or "present").lower()
+        if status_text not in {s.value for s in AttendanceStatus}:
+            errors.append(RowError(line, "attendance", f"\u201c{status_text}\u201d: use present or partial."))
+            continue
+        minutes_text = row.get("minutes_attended", "")
+        minutes = None
+        if minutes_text:
+            if not minutes_text.isdigit():
+                errors.append(RowError(line, "minutes_attended", f"\u201c{minutes_text}\u201d is not a number of "
+                                                                 "minutes."))
+                continue
+            minutes = int(minutes_text)
+        if person.id == actor.id:
+            errors.append(RowError(line, "post_id", "You are the instructor; you are not on your own roster."))
+        entries.append((person, AttendanceStatus(status_text), minutes))
+    if errors:
+        raise CsvImportError(sorted(errors, key=lambda e: (e.line, e.column)))
+    open_to = {agency.id: agency}
+    for person, _, _ in entries:
+        assert person.agency is not None
+        open_to.setdefault(person.agency.id, person.agency)
+    # The file gives a date, not a time: the training is dated at local midnight of that day.
+    ts = TrainingSession(kind=SessionKind.IMPORTED, status=SessionStatus.CLOSED, course_id=course.id,
+                         course_version_id=version.id, instructor_id=actor.id, agency_id=agency.id,
+                         starts_at=local_start(db, agency, day, time(0, 0)), location=location.strip()[:200],
+                         code_secret=codes.new_secret(),
+                         created_at=now, closed_at=now, agencies=list(open_to.values()))
+    db.add(ts)
+    db.flush()
+    for person, status, minutes in entries:
+        ts.attendances.append(Attendance(person_id=person.id, status=status, method=AttendanceMethod.IMPORT,
+                                         minutes_attended=minutes if status is AttendanceStatus.PARTIAL else None,
+                                         recorded_at=now, recorded_by_id=actor.id))
+    db.flush()
+    submit_roster(db, ts=ts, actor=actor, now=now)
+    return ts
+
+
+# ------------------------------------------------------------------------------------- make-ups
+
+_AUDIENCE_ROLES = {"officer": Role.OFFICER, "dispatcher": Role.DISPATCHER}
+
+
+def absentees_query(ts: TrainingSession):
+    """People of the host agency in the course's audience who were not present in full."""
+    present = select(Attendance.person_id).where(Attendance.session_id == ts.id,
+                                                 Attendance.status == AttendanceStatus.PRESENT)
+    roles = [_AUDIENCE_ROLES[a] for a in ts.course_version.audience if a in _AUDIENCE_ROLES]
+    return (select(Person).where(Person.agency_id == ts.agency_id, Person.is_enabled, Person.role.in_(roles),
+                                 Person.id.not_in(present))
+            .order_by(Person.last_name, Person.first_name, Person.id))
+
+
+@dataclass
+class MakeUpOutcome:
+    assigned: int = 0
+    already: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+def assign_make_ups(db: Session, *, ts: TrainingSession, actor: Person, person_ids: Iterable[int] | None,
+                    due_on: date, now: datetime) -> MakeUpOutcome:
+    """Assign the course online to absentees (``person_ids``, or all of them when None), due ``due_on``."""
+    if not can_view(actor, ts):
+        raise NotFoundError("No such session.")
+    if ts.status is not SessionStatus.SUBMITTED:
+        raise ConflictError("Submit the roster first: make-ups go to the people it shows were absent.")
+    absent = {p.id: p for p in db.scalars(absentees_query(ts))}
+    chosen = list(absent) if person_ids is None else list(dict.fromkeys(person_ids))
+    strangers = [pid for pid in chosen if pid not in absent]
+    if strangers:
+        raise ValidationError("Make-ups go only to people of the agency who were absent from this session.",
+                              details={"people": strangers})
+    if not chosen:
+        raise ValidationError("No one to assign: everyone in the course's audience attended.")
+    day = ts.starts_at.astimezone(zone_of(db, ts.agency)).date()
+    note = f"Make-up for the {ts.kind.label.lower()} of {human_date(day)} ({ts.location})"
+    outcome = learning.assign_course(db, person_ids=chosen, course=ts.course, due_on=due_on,
+                                     reason=AssignmentReason.MAKE_UP, note=note, assigned_by=actor, now=now)
+    return MakeUpOutcome(assigned=len(outcome.assigned), already=len(outcome.already),
+                         names=[absent[a.person_id].full_name for a in outcome.assigned])
+
+
+# ------------------------------------------------------------------------------ qualifications
+
+
+def grant_qualification(db: Session, *, actor: Person, person: Person, qualification: str, valid_until: date | None,
+                        now: datetime) -> FacilitatorQualification:
+    if actor.role is not Role.ADMINISTRATOR:
+        raise PermissionDeniedError("Only administrators record facilitator qualifications.")
+    if person.role is not Role.INSTRUCTOR:
+        raise ValidationError(f"{person.full_name} is not an instructor.")
+    qualification = qualification.strip().lower()
+    if not qualification.replace("_", "").isalnum():
+        raise ValidationError("A qualification is a lower_snake_case name, e.g. racial_profiling.",
+                              details={"qualification": "lower_snake_case"})
+    held = db.scalar(select(FacilitatorQualification).where(FacilitatorQualification.person_id == person.id,
+                                                            FacilitatorQualification.qualification == qualification))
+    if held is None:
+        held = FacilitatorQualification(person_id=person.id, qualification=qualification, granted_at=now)
+        db.add(held)
+    held.valid_until, held.granted_by_id, held.granted_at = valid_until, actor.id, now
+    db.flush()
+    return held
+
+
+def revoke_qualification(db: Session, *, actor: Person, qualification_id: int) -> None:
+    if actor.role is not Role.ADMINISTRATOR:
+        raise PermissionDeniedError("Only administrators record facilitator qualifications.")
+    held = db.get(FacilitatorQualification, qualification_id)
+    if held is None:
+        raise NotFoundError("No such qualification.")
+    db.delete(held)
+    db.flush()
+
+
+def list_qualifications(db: Session) -> list[FacilitatorQualification]:
+    return list(db.scalars(select(FacilitatorQualification).join(FacilitatorQualification.person)
+                           .order_by(Person.last_name, Person.first_name, FacilitatorQualification.qualification)))
