@@ -6,7 +6,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from learning_portal.sessions.models import SessionKind
+from learning_portal.sessions.models import AttendanceStatus, SessionKind
 
 
 class SessionCreateForm(FlaskForm):
@@ -49,7 +49,7 @@ class AddAttendeeForm(FlaskForm):
 
 
 class MarkAttendanceForm(FlaskForm):
-    status = SelectField("Attendance", choices=[("present", "Present"), ("partial", "Partial")])
+    status = SelectField("Attendance", choices=[SelectChoice(s.value, s.label) for s in AttendanceStatus])
     minutes = IntegerField("Minutes attended", validators=[Optional(), NumberRange(min=0, max=24 * 60)])
 
 

@@ -55,8 +55,10 @@ def new():
     hosts = services.host_agencies(db, actor)
     form.agency_id.choices = [SelectChoice(str(a.id), a.label) for a in hosts]
     status = 200
-    if request.method == "GET":
-        form.day.data = now.astimezone(services.zone_of(db, hosts[0])).date() if hosts else now.date()
+    if request.method == "GET" and hosts:  # default: today, now (rounded down to 5 minutes), host's local time
+        local = now.astimezone(services.zone_of(db, hosts[0]))
+        form.day.data, form.at.data = local.date(), local.time().replace(minute=local.minute - local.minute % 5,
+                                                                          second=0, microsecond=0)
     if form.validate_on_submit():
         try:
             course = _course(form.course_id.data)
@@ -107,6 +109,10 @@ def _agencies_by_number(host: Agency, text: str) -> list[Agency]:
     if unknown:
         raise ValidationError(f"No agency numbered {', '.join(unknown)} in {host.jurisdiction}.")
     return list(found.values())
+
+
+def _invalid(form) -> ValidationError:
+    return ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
 
 
 def _load(session_id: int, *, manage: bool = False, lock: bool = False) -> TrainingSession:
@@ -223,7 +229,7 @@ def add_attendee(session_id: int):
         elif form.validate_on_submit():
             outcome = services.add_attendee(db, ts=ts, actor=actor, query=form.person.data, now=now)
         else:
-            raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+            raise _invalid(form)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("sessions.detail", session_id=ts.id, _anchor="roster-h"))
@@ -244,7 +250,7 @@ def mark(session_id: int, attendance_id: int):
     form = MarkAttendanceForm()
     try:
         if not form.validate_on_submit():
-            raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+            raise _invalid(form)
         attendance = services.mark_attendance(db, ts=ts, attendance_id=attendance_id, status=form.status.data,
                                               minutes=form.minutes.data)
     except DomainError as exc:
@@ -307,7 +313,7 @@ def make_ups(session_id: int):
     form = MakeUpForm()
     try:
         if not form.validate_on_submit():
-            raise ValidationError(" ".join(e for errors in form.errors.values() for e in errors))
+            raise _invalid(form)
         everyone = request.form.get("everyone") == "1"
         chosen = None if everyone else [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
         outcome = services.assign_make_ups(db, ts=ts, actor=current_actor(), person_ids=chosen,
@@ -381,6 +387,9 @@ def check_in():
     elif form.errors:
         status = 422
     pending = db.get(TrainingSession, int(form.session_id.data)) if (form.session_id.data or "").isdigit() else None
+    if pending is not None and (pending.status is not SessionStatus.RUNNING
+                                or actor.agency_id not in {a.id for a in pending.agencies}):
+        pending = None  # say what the session is only to those who may check in to it
     return render_template("sessions/check_in.html", form=form, pending=pending), status
 
 

@@ -214,7 +214,8 @@ def test_a_roster_of_a_course_needing_a_qualified_facilitator_credits_the_mandat
     ts = world.session(db_session, "racial-identity-profiling-update")
     services.add_attendee_by_id(db_session, ts=ts, actor=world.instructor, person_id=world.officers[0].id, now=NOW)
     # The qualification lapses before the roster is submitted: the roster is refused, nothing recorded.
-    services.revoke_qualification(db_session, actor=admin, qualification_id=services.list_qualifications(db_session)[0].id)
+    [held] = services.list_qualifications(db_session)
+    services.revoke_qualification(db_session, actor=admin, qualification_id=held.id)
     with pytest.raises(PermissionDeniedError):
         services.submit_roster(db_session, ts=ts, actor=world.instructor, now=NOW)
     assert completions(db_session) == 0 and ts.status is SessionStatus.RUNNING

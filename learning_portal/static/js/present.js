@@ -23,6 +23,7 @@
           if (code.dataset.code !== s.code) {
             code.dataset.code = s.code;
             code.textContent = s.code.slice(0, 3) + " " + s.code.slice(3);
+            expiry.textContent = "New code in " + s.expires_in_s + " s";
             qr.src = s.qr_url;
             qr.hidden = false;
           }
