@@ -36,6 +36,11 @@ CLIPS = (
         "Slow down so that you can stop within the distance you can see.",
         "Fatigue and glare make this worse: rest before a night shift and keep the windshield clean.",
     )),
+    DemoClip("ripa-briefing", "Bias and racial profiling: a briefing", (
+        "Racial and identity profiling is never a lawful basis for a stop, a search or an arrest.",
+        "Base every decision on specific facts about what a person does, not on who the person is.",
+        "After this video, your facilitator leads the discussion: bring your questions.",
+    )),
     DemoClip("dyk-dementia", "Did you know? People with dementia who wander", (
         "People living with dementia may wander and become lost, even close to home.",
         "Speak calmly, introduce yourself, and use short, simple sentences.",
