@@ -253,9 +253,13 @@ class AssignOutcome:
 
 
 def assign_course(session: Session, *, person_ids: Iterable[int], course: Course, due_on: date,
-                  reason: AssignmentReason, note: str, assigned_by: Person, now: datetime) -> AssignOutcome:
-    """Assign ``course`` to each person (who may see whom is the caller's check). Assigning twice keeps one."""
-    if due_on < now.date():
+                  reason: AssignmentReason, note: str, assigned_by: Person, now: datetime,
+                  today: date | None = None) -> AssignOutcome:
+    """Assign ``course`` to each person (who may see whom is the caller's check). Assigning twice keeps one.
+
+    ``today`` is the date where the people are (their jurisdiction's zone); it defaults to UTC's.
+    """
+    if due_on < (today or now.date()):
         raise ValidationError("The due date is in the past.", details={"due_on": "Choose a date from today on."})
     ids = sorted(set(person_ids))
     if not ids:

@@ -35,7 +35,7 @@ def create():
     if starts_at.tzinfo is None:
         raise ValidationError("starts_at needs its UTC offset.", details={"starts_at": "ISO 8601 with offset"})
     actor = current_actor()
-    agency = db.get(Agency, data["agency_id"]) if isinstance(data.get("agency_id"), int) else actor.agency
+    agency = db.get(Agency, _id(data["agency_id"], "agency_id")) if "agency_id" in data else actor.agency
     if agency is None:
         raise ValidationError("Give the host agency's id.", details={"agency_id": "Required."})
     others = data.get("also_open_to", [])
@@ -44,7 +44,7 @@ def create():
     kind = data.get("kind", SessionKind.BRIEFING.value)
     if kind not in (SessionKind.BRIEFING.value, SessionKind.CLASSROOM.value):
         raise ValidationError("kind is briefing or classroom.", details={"kind": "briefing or classroom"})
-    also = [a for a in (db.get(Agency, i) for i in others) if a is not None]
+    also = [a for a in (db.get(Agency, _id(i, "also_open_to")) for i in others) if a is not None]
     if len(also) != len(others):
         raise ValidationError("An agency in also_open_to does not exist.", details={"also_open_to": "unknown id"})
     ts = services.create_session(db, actor=actor, course=course, kind=SessionKind(kind), starts_at=starts_at,
@@ -84,8 +84,8 @@ def add_attendee(session_id: int):
     data = json_body()
     require_fields(data, post_id=str)
     db, actor = get_session(), current_actor()
-    ts = services.get_session(db, actor=actor, session_id=session_id, manage=True)
-    person = services.person_by_post_id(db, data["post_id"])
+    ts = services.get_session(db, actor=actor, session_id=session_id, manage=True, lock=True)
+    person = services.attendee_by_post_id(db, ts, data["post_id"])
     outcome = services.add_attendee_by_id(db, ts=ts, actor=actor, person_id=person.id, now=utcnow())
     assert outcome.attendance is not None
     if "status" in data:
@@ -102,7 +102,7 @@ def add_attendee(session_id: int):
 @require_role(Role.INSTRUCTOR, Role.ADMINISTRATOR)
 def remove_attendee(session_id: int, attendance_id: int):
     db = get_session()
-    ts = services.get_session(db, actor=current_actor(), session_id=session_id, manage=True)
+    ts = services.get_session(db, actor=current_actor(), session_id=session_id, manage=True, lock=True)
     services.remove_attendee(db, ts=ts, attendance_id=attendance_id)
     db.commit()
     return "", 204
@@ -129,9 +129,11 @@ def make_ups(session_id: int):
     except ValueError as exc:
         raise ValidationError("due_on is a date (YYYY-MM-DD).", details={"due_on": "YYYY-MM-DD"}) from exc
     people = data.get("person_ids")
-    if people is not None and (not isinstance(people, list) or not all(isinstance(i, int) for i in people)):
-        raise ValidationError("person_ids is a list of ids; leave it out to assign every absentee.",
-                              details={"person_ids": "list of integers"})
+    if people is not None:
+        if not isinstance(people, list):
+            raise ValidationError("person_ids is a list of ids; leave it out to assign every absentee.",
+                                  details={"person_ids": "list of integers"})
+        people = [_id(i, "person_ids") for i in people]
     db = get_session()
     ts = services.get_session(db, actor=current_actor(), session_id=session_id)
     outcome = services.assign_make_ups(db, ts=ts, actor=current_actor(), person_ids=people, due_on=due_on,
@@ -145,15 +147,19 @@ def make_ups(session_id: int):
 def check_in():
     data = json_body()
     require_fields(data, code=str)
-    session_id = data.get("session_id")
-    if session_id is not None and (not isinstance(session_id, int) or isinstance(session_id, bool)):
-        raise ValidationError("session_id is an integer.", details={"session_id": "integer"})
+    session_id = _id(data["session_id"], "session_id") if data.get("session_id") is not None else None
     db = get_session()
     result = services.check_in(db, person=current_actor(), code=data["code"], now=utcnow(), session_id=session_id)
     db.commit()
     ts = result.session
     return jsonify(session_id=ts.id, course=ts.course.slug, title=ts.course_version.title,
                    checked_in=True, already=not result.created), 201 if result.created else 200
+
+
+def _id(value: object, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise ValidationError(f"{field} is a positive integer id.", details={field: "integer id"})
+    return value
 
 
 def attendance_json(a: Attendance) -> dict:

@@ -48,7 +48,7 @@ def shown_code(secret: str, now: datetime) -> ShownCode:
 
 def normalise(entered: str) -> str:
     """What people type: spaces and dashes dropped ("123 456", "123-456")."""
-    return "".join(ch for ch in entered if ch.isdigit())
+    return "".join(ch for ch in entered if ch in "0123456789")
 
 
 def check(secret: str, entered: str, now: datetime) -> str:

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -21,7 +21,7 @@ from learning_portal.errors import ConflictError, NotFoundError, PermissionDenie
 from learning_portal.formatting import hours as format_hours
 from learning_portal.formatting import human_date
 from learning_portal.learning import services as learning
-from learning_portal.learning.models import AssignmentReason
+from learning_portal.learning.models import AssignmentReason, Completion, CompletionSource
 from learning_portal.sessions import codes
 from learning_portal.sessions.models import (
     Attendance,
@@ -83,6 +83,21 @@ def zone_of(db: Session, agency: Agency) -> ZoneInfo:
 
 def local_start(db: Session, agency: Agency, day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=zone_of(db, agency))
+
+
+def local_day(db: Session, ts: TrainingSession) -> date:
+    """The session's date where it takes place (an evening briefing is not dated the next day in UTC)."""
+    return ts.starts_at.astimezone(zone_of(db, ts.agency)).date()
+
+
+MAX_MINUTES = 24 * 60
+
+
+def parse_id(text: object) -> int | None:
+    """A database id from form or query text: ASCII digits within range, else None."""
+    if not isinstance(text, str) or not (text.isascii() and text.isdecimal()) or len(text) > 9:
+        return None
+    return int(text) or None
 
 
 # ------------------------------------------------------------------------------------- who sees what
@@ -240,6 +255,12 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     ts = mine[0]
     if person.id == ts.instructor_id:
         raise CheckInError("You are facilitating this session; instructors do not check in to their own session.")
+    if not person.is_enabled:
+        raise PermissionDeniedError("Your account is disabled.")
+    # Lock the session row and look again: the roster may have been submitted meanwhile.
+    status = db.scalar(select(TrainingSession.status).where(TrainingSession.id == ts.id).with_for_update())
+    if status is not SessionStatus.RUNNING:
+        raise CheckInError(f"Check-in for this session closed (it is {ts.status.label.lower()}). Ask the instructor.")
     attendance, created = _record(db, ts=ts, person=person, method=AttendanceMethod.CHECK_IN, recorded_by=person,
                                   now=now)
     return CheckIn(ts, attendance, created)
@@ -286,7 +307,8 @@ def add_attendee(db: Session, *, ts: TrainingSession, actor: Person, query: str,
     if not text:
         raise ValidationError("Enter a POST ID or a name.", details={"person": "Required."})
     open_ids = [a.id for a in ts.agencies]
-    by_post_id = db.scalar(select(Person).where(func.lower(Person.post_id) == text.lower()))
+    by_post_id = db.scalar(select(Person).where(func.lower(Person.post_id) == text.lower(),
+                                                Person.agency_id.in_(open_ids)))
     if by_post_id is not None:
         return _add_person(db, ts=ts, actor=actor, person=by_post_id, now=now)
     words = [w.lower().strip(",") for w in text.split()]
@@ -302,10 +324,12 @@ def add_attendee(db: Session, *, ts: TrainingSession, actor: Person, query: str,
     return AddOutcome(candidates=tuple(matches[:20]))
 
 
-def person_by_post_id(db: Session, post_id: str) -> Person:
-    person = db.scalar(select(Person).where(func.lower(Person.post_id) == post_id.strip().lower()))
+def attendee_by_post_id(db: Session, ts: TrainingSession, post_id: str) -> Person:
+    """Someone of the agencies the session is open to; nobody else's details are revealed."""
+    person = db.scalar(select(Person).where(func.lower(Person.post_id) == post_id.strip().lower(),
+                                            Person.agency_id.in_([a.id for a in ts.agencies])))
     if person is None:
-        raise NotFoundError(f"No one in the portal has POST ID {post_id}.")
+        raise NotFoundError(f"No one in {', '.join(a.label for a in ts.agencies)} has POST ID {post_id}.")
     return person
 
 
@@ -313,18 +337,16 @@ def add_attendee_by_id(db: Session, *, ts: TrainingSession, actor: Person, perso
                        now: datetime) -> AddOutcome:
     _require_editable(ts)
     person = db.get(Person, person_id)
-    if person is None:
-        raise NotFoundError("No such person.")
+    if person is None or person.agency_id not in {a.id for a in ts.agencies}:
+        raise NotFoundError("No one with that id in the agencies this session is open to.")
     return _add_person(db, ts=ts, actor=actor, person=person, now=now)
 
 
 def _add_person(db: Session, *, ts: TrainingSession, actor: Person, person: Person, now: datetime) -> AddOutcome:
-    if person.agency_id not in {a.id for a in ts.agencies}:
-        raise ValidationError(f"{person.full_name} ({person.post_id}) is with "
-                              f"{person.agency.label if person.agency else 'no agency'}, which this session is not "
-                              "open to.")
     if person.id == ts.instructor_id:
         raise ValidationError("The instructor facilitating the session is not on its roster.")
+    if not person.is_enabled:
+        raise ValidationError(f"{person.full_name}'s account is disabled.")
     attendance, created = _record(db, ts=ts, person=person, method=AttendanceMethod.INSTRUCTOR, recorded_by=actor,
                                   now=now)
     return AddOutcome(attendance=attendance, created=created)
@@ -354,8 +376,9 @@ def mark_attendance(db: Session, *, ts: TrainingSession, attendance_id: int, sta
         new_status = AttendanceStatus(status)
     except ValueError as exc:
         raise ValidationError("Attendance is present or partial.", details={"status": "present or partial"}) from exc
-    if new_status is AttendanceStatus.PARTIAL and minutes is not None and minutes < 0:
-        raise ValidationError("Minutes attended cannot be negative.", details={"minutes": "0 or more"})
+    if minutes is not None and not 0 <= minutes <= MAX_MINUTES:
+        raise ValidationError(f"Minutes attended are between 0 and {MAX_MINUTES}.",
+                              details={"minutes": f"0 to {MAX_MINUTES}"})
     attendance.status = new_status
     attendance.minutes_attended = minutes if new_status is AttendanceStatus.PARTIAL else None
     db.flush()
@@ -456,6 +479,11 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
     post_ids = [row["post_id"] for _, row in rows if row.get("post_id")]
     people = {p.post_id.lower(): p for p in db.scalars(select(Person).where(
         func.lower(Person.post_id).in_([p.lower() for p in post_ids])))} if post_ids else {}
+    day_start = local_start(db, agency, day, time(0, 0))
+    already_credited = set(db.scalars(select(Completion.person_id).where(
+        Completion.course_id == course.id, Completion.source == CompletionSource.ROSTER,
+        Completion.completed_at >= day_start, Completion.completed_at < day_start + timedelta(days=1),
+        Completion.person_id.in_([p.id for p in people.values()])))) if people else set()
     seen: dict[str, int] = {}
     entries: list[tuple[Person, AttendanceStatus, int | None]] = []
     for line, row in rows:
@@ -485,13 +513,18 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
         minutes_text = row.get("minutes_attended", "")
         minutes = None
         if minutes_text:
-            if not minutes_text.isdigit():
+            if not (minutes_text.isascii() and minutes_text.isdecimal()) or int(minutes_text) > MAX_MINUTES:
                 errors.append(RowError(line, "minutes_attended", f"\u201c{minutes_text}\u201d is not a number of "
-                                                                 "minutes."))
+                                                                 f"minutes from 0 to {MAX_MINUTES}."))
                 continue
             minutes = int(minutes_text)
         if person.id == actor.id:
             errors.append(RowError(line, "post_id", "You are the instructor; you are not on your own roster."))
+        if not person.is_enabled:
+            errors.append(RowError(line, "post_id", f"{post_id}: the account is disabled."))
+        if person.id in already_credited:
+            errors.append(RowError(line, "post_id", f"{post_id} already has a roster for this course on "
+                                                    f"{human_date(day)}; nothing is credited twice."))
         entries.append((person, AttendanceStatus(status_text), minutes))
     if errors:
         raise CsvImportError(sorted(errors, key=lambda e: (e.line, e.column)))
@@ -502,7 +535,7 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
     # The file gives a date, not a time: the training is dated at local midnight of that day.
     ts = TrainingSession(kind=SessionKind.IMPORTED, status=SessionStatus.CLOSED, course_id=course.id,
                          course_version_id=version.id, instructor_id=actor.id, agency_id=agency.id,
-                         starts_at=local_start(db, agency, day, time(0, 0)), location=location.strip()[:200],
+                         starts_at=day_start, location=location.strip()[:200],
                          code_secret=codes.new_secret(),
                          created_at=now, closed_at=now, agencies=list(open_to.values()))
     db.add(ts)
@@ -552,11 +585,13 @@ def assign_make_ups(db: Session, *, ts: TrainingSession, actor: Person, person_i
         raise ValidationError("Make-ups go only to people of the agency who were absent from this session.",
                               details={"people": strangers})
     if not chosen:
-        raise ValidationError("No one to assign: everyone in the course's audience attended.")
-    day = ts.starts_at.astimezone(zone_of(db, ts.agency)).date()
+        raise ValidationError("Tick at least one person." if person_ids is not None
+                              else "No one to assign: everyone in the course's audience attended.")
+    day = local_day(db, ts)
     note = f"Make-up for the {ts.kind.label.lower()} of {human_date(day)} ({ts.location})"
     outcome = learning.assign_course(db, person_ids=chosen, course=ts.course, due_on=due_on,
-                                     reason=AssignmentReason.MAKE_UP, note=note, assigned_by=actor, now=now)
+                                     reason=AssignmentReason.MAKE_UP, note=note, assigned_by=actor, now=now,
+                                     today=now.astimezone(zone_of(db, ts.agency)).date())
     return MakeUpOutcome(assigned=len(outcome.assigned), already=len(outcome.already),
                          names=[absent[a.person_id].full_name for a in outcome.assigned])
 

@@ -30,7 +30,7 @@ from learning_portal.sessions.forms import (
 )
 from learning_portal.sessions.models import SessionKind, SessionStatus, TrainingSession
 from learning_portal.web.auth import current_actor, login_required, require_role
-from learning_portal.web.pagination import paginate
+from learning_portal.web.pagination import page_args, paginate
 
 bp = Blueprint("sessions", __name__)
 admin_bp = Blueprint("sessions_admin", __name__, url_prefix="/admin/qualifications")
@@ -42,8 +42,10 @@ _VIEWERS = (Role.INSTRUCTOR, Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 @require_role(*_VIEWERS)
 def index():
     actor = current_actor()
-    return render_template("sessions/index.html", sessions=services.list_sessions(get_session(), actor=actor),
-                           can_create=actor.role is Role.INSTRUCTOR)
+    db = get_session()
+    sessions = services.list_sessions(db, actor=actor)
+    return render_template("sessions/index.html", sessions=sessions, can_create=actor.role is Role.INSTRUCTOR,
+                           local_day={ts.id: services.local_day(db, ts) for ts in sessions})
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
@@ -127,13 +129,14 @@ def detail(session_id: int):
     ts = _load(session_id)
     absentees = None
     if ts.status is SessionStatus.SUBMITTED:
-        absentees = paginate(db, services.absentees_query(ts), page=request.args.get("page", 1, type=int),
-                             per_page=50)
+        page, _ = page_args()
+        absentees = paginate(db, services.absentees_query(ts), page=page, per_page=50)
+    zone = services.zone_of(db, ts.agency)
     make_up_form = MakeUpForm()
-    make_up_form.due_on.data = (utcnow() + timedelta(days=30)).date()
+    make_up_form.due_on.data = (utcnow().astimezone(zone) + timedelta(days=30)).date()
     return render_template("sessions/detail.html", ts=ts, can_manage=services.can_manage(actor, ts),
                            add_form=AddAttendeeForm(), mark_form=MarkAttendanceForm(), make_up_form=make_up_form,
-                           absentees=absentees, zone=services.zone_of(db, ts.agency))
+                           absentees=absentees, zone=zone)
 
 
 @bp.get("/sessions/<int:session_id>/roster")
@@ -220,12 +223,12 @@ def change_status(session_id: int):
 @require_role(Role.INSTRUCTOR, Role.ADMINISTRATOR)
 def add_attendee(session_id: int):
     db, actor, now = get_session(), current_actor(), utcnow()
-    ts = _load(session_id, manage=True)
+    ts = _load(session_id, manage=True, lock=True)
     form = AddAttendeeForm()
     try:
-        if request.form.get("person_id", "").isdigit():
-            outcome = services.add_attendee_by_id(db, ts=ts, actor=actor, person_id=int(request.form["person_id"]),
-                                                  now=now)
+        person_id = services.parse_id(request.form.get("person_id"))
+        if person_id is not None:
+            outcome = services.add_attendee_by_id(db, ts=ts, actor=actor, person_id=person_id, now=now)
         elif form.validate_on_submit():
             outcome = services.add_attendee(db, ts=ts, actor=actor, query=form.person.data, now=now)
         else:
@@ -246,7 +249,7 @@ def add_attendee(session_id: int):
 @require_role(Role.INSTRUCTOR, Role.ADMINISTRATOR)
 def mark(session_id: int, attendance_id: int):
     db = get_session()
-    ts = _load(session_id, manage=True)
+    ts = _load(session_id, manage=True, lock=True)
     form = MarkAttendanceForm()
     try:
         if not form.validate_on_submit():
@@ -265,7 +268,7 @@ def mark(session_id: int, attendance_id: int):
 @require_role(Role.INSTRUCTOR, Role.ADMINISTRATOR)
 def remove(session_id: int, attendance_id: int):
     db = get_session()
-    ts = _load(session_id, manage=True)
+    ts = _load(session_id, manage=True, lock=True)
     try:
         person = services.remove_attendee(db, ts=ts, attendance_id=attendance_id)
     except DomainError as exc:
@@ -300,7 +303,7 @@ def submit(session_id: int):
 def roster_csv(session_id: int):
     db = get_session()
     ts = _load(session_id)
-    filename = f"roster-{ts.course.course_number}-{ts.starts_at:%Y%m%d}-{ts.id}.csv"
+    filename = f"roster-{ts.course.course_number}-{services.local_day(db, ts):%Y%m%d}-{ts.id}.csv"
     return Response(list(services.csv_text(services.roster_rows(db, ts))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -315,7 +318,7 @@ def make_ups(session_id: int):
         if not form.validate_on_submit():
             raise _invalid(form)
         everyone = request.form.get("everyone") == "1"
-        chosen = None if everyone else [int(v) for v in request.form.getlist("person_id") if v.isdigit()]
+        chosen = None if everyone else [i for i in map(services.parse_id, request.form.getlist("person_id")) if i]
         outcome = services.assign_make_ups(db, ts=ts, actor=current_actor(), person_ids=chosen,
                                            due_on=form.due_on.data, now=utcnow())
     except DomainError as exc:
@@ -374,7 +377,7 @@ def check_in():
         form.session_id.data = request.args.get("session", "")
     status = 200
     if form.validate_on_submit():
-        session_id = int(form.session_id.data) if (form.session_id.data or "").isdigit() else None
+        session_id = services.parse_id(form.session_id.data)
         try:
             result = services.check_in(db, person=actor, code=form.code.data, now=utcnow(), session_id=session_id)
         except DomainError as exc:
@@ -386,7 +389,8 @@ def check_in():
                                    zone=services.zone_of(db, result.session.agency))
     elif form.errors:
         status = 422
-    pending = db.get(TrainingSession, int(form.session_id.data)) if (form.session_id.data or "").isdigit() else None
+    pending_id = services.parse_id(form.session_id.data)
+    pending = db.get(TrainingSession, pending_id) if pending_id else None
     if pending is not None and (pending.status is not SessionStatus.RUNNING
                                 or actor.agency_id not in {a.id for a in pending.agencies}):
         pending = None  # say what the session is only to those who may check in to it

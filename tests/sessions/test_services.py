@@ -150,7 +150,7 @@ def test_the_instructor_adds_by_post_id_or_name_and_picks_among_several_matches(
     assert by_name.attendance.person_id == world.officers[2].id
     several = services.add_attendee(db_session, ts=ts, actor=world.instructor, query="Tester", now=NOW)
     assert several.attendance is None and {p.id for p in several.candidates} >= {o.id for o in world.officers}
-    with pytest.raises(ValidationError, match="not open to"):
+    with pytest.raises(NotFoundError, match="No one in Central PD"):  # another agency's people stay unseen
         services.add_attendee(db_session, ts=ts, actor=world.instructor, query=world.outsider.post_id, now=NOW)
     with pytest.raises(NotFoundError):
         services.add_attendee(db_session, ts=ts, actor=world.instructor, query="Nobody Atall", now=NOW)
@@ -339,3 +339,38 @@ def test_a_make_up_due_in_the_past_is_refused(db_session, world):
     with pytest.raises(ValidationError, match="past"):
         services.assign_make_ups(db_session, ts=ts, actor=world.instructor, person_ids=None,
                                  due_on=date(2026, 3, 1), now=NOW)
+
+
+def test_importing_the_same_roster_again_credits_no_one_twice(db_session, world):
+    data = f"post_id\n{world.officers[0].post_id}\n".encode()
+    course = world.course(db_session, "psp-arrest-and-control")
+    services.import_roster(db_session, actor=world.instructor, course=course, day=NOW.date(), location="Academy",
+                           agency=world.agency, data=data, now=NOW)
+    with pytest.raises(CsvImportError) as err:
+        services.import_roster(db_session, actor=world.instructor, course=course, day=NOW.date(),
+                               location="Academy", agency=world.agency, data=data, now=NOW)
+    assert "nothing is credited twice" in str(err.value.errors[0])
+    assert completions(db_session) == 1
+
+
+def test_people_outside_the_sessions_agencies_are_neither_added_nor_described(db_session, world):
+    ts = world.session(db_session)
+    with pytest.raises(NotFoundError) as err:
+        services.add_attendee_by_id(db_session, ts=ts, actor=world.instructor, person_id=world.outsider.id, now=NOW)
+    assert world.outsider.last_name not in err.value.message
+    with pytest.raises(NotFoundError) as err:
+        services.attendee_by_post_id(db_session, ts, world.outsider.post_id)
+    assert world.outsider.last_name not in err.value.message
+    world.officers[0].is_enabled = False
+    with pytest.raises(ValidationError, match="disabled"):
+        services.add_attendee_by_id(db_session, ts=ts, actor=world.instructor, person_id=world.officers[0].id, now=NOW)
+    services.add_attendee_by_id(db_session, ts=ts, actor=world.instructor, person_id=world.officers[1].id, now=NOW)
+    with pytest.raises(ValidationError, match="between 0 and 1440"):
+        services.mark_attendance(db_session, ts=ts, attendance_id=ts.attendances[0].id, status="partial",
+                                 minutes=10**12)
+
+
+def test_odd_input_is_refused_not_crashed_on():
+    assert codes.check(codes.new_secret(), "١٢٣٤٥٦", NOW) == "wrong"  # Arabic-Indic digits
+    assert [services.parse_id(t) for t in ("12", "²", "0", "9" * 30, None, "-3")] == [12, None, None, None, None,
+                                                                                      None]

@@ -173,3 +173,20 @@ def test_administrators_record_facilitator_qualifications(db_session, world, sig
     not_instructor = admin.post("/admin/qualifications/", data={"post_id": world.officers[0].post_id,
                                                                 "qualification": "racial_profiling"})
     assert not_instructor.status_code == 422 and b"is not an instructor" in not_instructor.data
+
+
+def test_odd_ids_codes_and_pages_get_clear_answers_not_errors(db_session, world, signed_in):
+    instructor = signed_in(world.instructor)
+    session = create_via_api(instructor).json
+    ana = signed_in(world.officers[0])
+    assert ana.get("/checkin?session=" + "9" * 30).status_code == 200
+    assert ana.get("/checkin?session=²").status_code == 200
+    assert ana.post("/checkin", data={"code": "１２３４５６", "session_id": "²"}).status_code == 422
+    assert ana.post("/api/v1/checkins", json={"code": "123456", "session_id": 10**30}).status_code == 422
+    big = instructor.post(f"/api/v1/sessions/{session['id']}/attendees",
+                          json={"post_id": world.officers[1].post_id, "status": "partial",
+                                "minutes_attended": 10**12})
+    assert big.status_code == 422
+    instructor.post(f"/api/v1/sessions/{session['id']}/submit")
+    for page in ("0", "-1", "x"):
+        assert instructor.get(f"/sessions/{session['id']}?page={page}").status_code == 200

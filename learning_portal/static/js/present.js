@@ -35,7 +35,7 @@
           expiry.textContent = s.status_label + ".";
           secondsLeft = 0;
         }
-        window.setTimeout(poll, Math.min(2000, Math.max(250, secondsLeft * 1000)));
+        window.setTimeout(poll, s.code ? Math.min(2000, Math.max(250, secondsLeft * 1000)) : 3000);
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   }
