@@ -260,7 +260,7 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     # Lock the session row and look again: the roster may have been submitted meanwhile.
     status = db.scalar(select(TrainingSession.status).where(TrainingSession.id == ts.id).with_for_update())
     if status is not SessionStatus.RUNNING:
-        raise CheckInError(f"Check-in for this session closed (it is {ts.status.label.lower()}). Ask the instructor.")
+        raise CheckInError(f"Check-in for this session closed (it is {status.label.lower()}). Ask the instructor.")
     attendance, created = _record(db, ts=ts, person=person, method=AttendanceMethod.CHECK_IN, recorded_by=person,
                                   now=now)
     return CheckIn(ts, attendance, created)
