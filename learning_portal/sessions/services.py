@@ -406,7 +406,7 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
         raise ConflictError("The session was cancelled; its roster cannot be submitted.")
     version = ts.course_version
     _require_facilitable(version)
-    day = ts.starts_at.astimezone(zone_of(db, ts.agency)).date()
+    day = local_day(db, ts)
     _require_qualified(db, instructor=ts.instructor, version=version, on=day)
     if ts.starts_at > now:
         raise ValidationError(f"The session starts on {human_date(day)}; submit the roster after it has taken place.")
@@ -433,7 +433,7 @@ EXPORT_COLUMNS = ("post_id", "last_name", "first_name", "agency", "course_number
 def roster_rows(db: Session, ts: TrainingSession) -> Iterator[list[str]]:
     """The roster as presenters file it: one row per person, credited hours for those present."""
     yield list(EXPORT_COLUMNS)
-    day = ts.starts_at.astimezone(zone_of(db, ts.agency)).date().isoformat()
+    day = local_day(db, ts).isoformat()
     for a in sorted(ts.attendances, key=lambda a: (a.person.last_name.lower(), a.person.first_name.lower())):
         credited = a.status is AttendanceStatus.PRESENT
         yield [a.person.post_id, a.person.last_name, a.person.first_name,
