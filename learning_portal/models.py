@@ -9,6 +9,7 @@ from learning_portal.catalog.models import (
     HourCategory,
     Requirement,
 )
+from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
 from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
 from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
@@ -21,7 +22,8 @@ metadata = Base.metadata
 
 __all__ = [
     "Agency", "ApiToken", "Attendance", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem",
-    "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment", "FacilitatorQualification",
-    "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "Person", "Question", "Quiz",
-    "QuizAttempt", "Requirement", "TrainingRecord", "TrainingSession", "metadata", "session_agencies",
+    "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment", "Exemption",
+    "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset",
+    "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "Requirement", "RequirementStatus",
+    "TrainingRecord", "TrainingSession", "metadata", "session_agencies",
 ]

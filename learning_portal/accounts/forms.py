@@ -61,6 +61,7 @@ class PersonCreateForm(FlaskForm):
     is_clerical = BooleanField("Primarily clerical or administrative duties")
     hire_date = DateField("Hire date", validators=[Optional()])
     promotion_date = DateField("Date of last promotion", validators=[Optional()])
+    assigned_on = DateField("Date the current assignment began", validators=[Optional()])
     password = PasswordField("Initial password", validators=[Optional(), Length(min=12, max=256)],
                              description="Optional. Without one, the person cannot sign in until you set it.",
                              render_kw={"autocomplete": "new-password"})

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.db import Base, enum_column
@@ -64,6 +64,7 @@ class Jurisdiction(Base):
     cycle_anchor: Mapped[date]  # the first day of any one cycle
     repeat_credit_in_cycle: Mapped[bool] = mapped_column(default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA zone dates are counted in
+    due_soon_days: Mapped[int] = mapped_column(default=90, server_default="90")  # compliance: "due soon" window
     updated_at: Mapped[datetime]
 
     def local_date(self, moment: datetime) -> date:
@@ -111,6 +112,7 @@ class Person(Base):
     is_clerical: Mapped[bool] = mapped_column(default=False)
     hire_date: Mapped[date | None]
     promotion_date: Mapped[date | None]
+    assigned_on: Mapped[date | None]  # when the current assignment began (one-time requirements key on it)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -121,6 +123,9 @@ class Person(Base):
     login_nonce: Mapped[str] = mapped_column(String(32))
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Bumped by every UPDATE of the row, so stored compliance results know when a person's facts changed.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0",
+                                          onupdate=literal_column("revision") + 1)
 
     agency: Mapped[Agency | None] = relationship(back_populates="people", lazy="joined")
 

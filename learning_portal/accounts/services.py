@@ -98,10 +98,11 @@ def create_agency(session: Session, *, actor: Person, jurisdiction: str, number:
 
 
 def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
-                        repeat_credit_in_cycle: bool, timezone: str, now: datetime) -> bool:
+                        repeat_credit_in_cycle: bool, timezone: str, due_soon_days: int, now: datetime) -> bool:
     return upsert_by_key(session, Jurisdiction, code, {"name": name, "cycle_months": cycle_months,
                                                        "cycle_anchor": cycle_anchor, "timezone": timezone,
-                                                       "repeat_credit_in_cycle": repeat_credit_in_cycle}, now=now)
+                                                       "repeat_credit_in_cycle": repeat_credit_in_cycle,
+                                                       "due_soon_days": due_soon_days}, now=now)
 
 
 def known_jurisdictions(session: Session) -> set[str]:
@@ -136,6 +137,7 @@ class PersonInput:
     is_clerical: bool | str = False
     hire_date: date | str | None = None
     promotion_date: date | str | None = None
+    assigned_on: date | str | None = None
     agency_id: int | None = None
 
     def clean(self) -> tuple[dict[str, object], dict[str, str]]:
@@ -178,7 +180,7 @@ class PersonInput:
             except ValueError:
                 errors[name] = "Use yes or no."
 
-        for name in ("hire_date", "promotion_date"):
+        for name in ("hire_date", "promotion_date", "assigned_on"):
             try:
                 values[name] = parse_date(getattr(self, name))
             except ValueError:
@@ -321,7 +323,8 @@ def authenticate_token(session: Session, *, raw: str, now: datetime) -> Person:
 
 CSV_COLUMNS = (
     "post_id", "first_name", "last_name", "email", "role", "rank_tier", "assignment",
-    "is_reserve", "is_clerical", "hire_date", "promotion_date", "jurisdiction", "agency_number", "username",
+    "is_reserve", "is_clerical", "hire_date", "promotion_date", "assigned_on", "jurisdiction", "agency_number",
+    "username",
 )
 CSV_REQUIRED = ("post_id", "first_name", "last_name", "role", "jurisdiction", "agency_number")
 
@@ -389,7 +392,7 @@ def _person_input_from_row(row: Mapping[str, str], agency_id: int | None) -> Per
         assignment=row.get("assignment") or Assignment.OTHER.value,
         is_reserve=row.get("is_reserve", ""), is_clerical=row.get("is_clerical", ""),
         hire_date=row.get("hire_date") or None, promotion_date=row.get("promotion_date") or None,
-        agency_id=agency_id,
+        assigned_on=row.get("assigned_on") or None, agency_id=agency_id,
     )
 
 

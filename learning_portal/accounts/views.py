@@ -171,7 +171,8 @@ def person_new():
             email=form.email.data or "", username=form.username.data or "", role=form.role.data,
             rank_tier=form.rank_tier.data, assignment=form.assignment.data, is_reserve=form.is_reserve.data,
             is_clerical=form.is_clerical.data, hire_date=form.hire_date.data,
-            promotion_date=form.promotion_date.data, agency_id=form.agency_id.data or None)
+            promotion_date=form.promotion_date.data, assigned_on=form.assigned_on.data,
+            agency_id=form.agency_id.data or None)
         try:
             person = services.create_person(session, actor=current_actor(), data=data, now=utcnow(),
                                             password=form.password.data or None)

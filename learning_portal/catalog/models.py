@@ -57,6 +57,7 @@ class Requirement(Base):
     title: Mapped[str] = mapped_column(String(200))
     citation: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text)
+    rule: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # catalog.rules.Rule.to_dict(); None: not evaluated
     updated_at: Mapped[datetime]
 
 

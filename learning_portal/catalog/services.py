@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,10 +28,10 @@ from learning_portal.errors import ConflictError
 
 
 def upsert_requirement(session: Session, *, id: str, jurisdiction: str, title: str, citation: str, summary: str,
-                       now: datetime) -> bool:
+                       rule: dict[str, Any] | None, now: datetime) -> bool:
     """Create or update a requirement definition; True when something changed."""
     return upsert_by_key(session, Requirement, id, {"jurisdiction": jurisdiction, "title": title, "citation": citation,
-                                              "summary": summary}, now=now)
+                                              "summary": summary, "rule": rule}, now=now)
 
 
 def upsert_category(session: Session, *, id: str, title: str) -> bool:

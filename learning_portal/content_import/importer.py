@@ -33,13 +33,14 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> Import
     for j in tree.jurisdictions.values():
         report.requirements_changed += accounts.upsert_jurisdiction(
             session, code=j.code, name=j.name, cycle_months=j.cycle_months, cycle_anchor=j.cycle_anchor,
-            repeat_credit_in_cycle=j.repeat_credit_in_cycle, timezone=j.timezone, now=now)
+            repeat_credit_in_cycle=j.repeat_credit_in_cycle, timezone=j.timezone,
+            due_soon_days=j.due_soon_days, now=now)
     for category in tree.categories.values():
         report.categories_changed += catalog.upsert_category(session, id=category.id, title=category.title)
     for req in tree.requirements.values():
         report.requirements_changed += catalog.upsert_requirement(
             session, id=req.id, jurisdiction=req.jurisdiction, title=req.title, citation=req.citation,
-            summary=req.summary, now=now)
+            summary=req.summary, rule=req.rule.to_dict() if req.rule else None, now=now)
     session.flush()
     for spec in tree.courses:
         result = catalog.publish_course_version(session, fields=_fields(spec), now=now)

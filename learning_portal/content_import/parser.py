@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from learning_portal.catalog.rules import RULE_KEYS, Rule, parse_rule
 from learning_portal.content_import.toml_lines import LineIndex
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -48,6 +49,7 @@ class RequirementSpec:
     title: str
     citation: str
     summary: str
+    rule: Rule | None  # None only while the file has problems
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class JurisdictionSpec:
     cycle_anchor: date
     repeat_credit_in_cycle: bool
     timezone: str
+    due_soon_days: int
 
 
 @dataclass(frozen=True)
@@ -151,8 +154,16 @@ def load_tree(root: Path, only: list[Path] | None = None) -> ContentTree:
     if not req_dir.is_dir():
         tree.problems.append(Problem(_rel(req_dir, root), None, "missing requirements folder"))
     else:
+        files = []
         for path in sorted(req_dir.glob("*.toml")):
-            _parse_requirements_file(path, root, tree)
+            rel = _rel(path, root)
+            data, lines = _load_toml(path, rel, tree.problems)
+            if data is not None:
+                files.append((data, _Reporter(rel, lines, tree.problems)))
+        for data, report in files:  # categories first: requirements of any file may count them
+            _parse_categories(data, report, tree)
+        for data, report in files:
+            _parse_requirements(data, report, tree)
     packages = only if only is not None else sorted(p for p in root.iterdir()
                                                     if p.is_dir() and p.name != "requirements")
     seen_numbers: dict[str, str] = {}
@@ -172,12 +183,7 @@ def load_tree(root: Path, only: list[Path] | None = None) -> ContentTree:
 # --- requirements -------------------------------------------------------------------------------
 
 
-def _parse_requirements_file(path: Path, root: Path, tree: ContentTree) -> None:
-    rel = _rel(path, root)
-    data, lines = _load_toml(path, rel, tree.problems)
-    if data is None:
-        return
-    report = _Reporter(rel, lines, tree.problems)
+def _parse_categories(data: dict, report: _Reporter, tree: ContentTree) -> None:
     if "categories" in data:
         for i, raw in enumerate(_table_list(data, "categories", report)):
             cid, title = raw.get("id"), raw.get("title")
@@ -189,6 +195,9 @@ def _parse_requirements_file(path: Path, root: Path, tree: ContentTree) -> None:
             if cid in tree.categories:
                 report("categories", i, "id", msg=f"category '{cid}' is defined twice")
             tree.categories[cid] = CategorySpec(cid, str(title or ""))
+
+
+def _parse_requirements(data: dict, report: _Reporter, tree: ContentTree) -> None:
     if "requirements" not in data:
         return
     jurisdiction = data.get("jurisdiction")
@@ -208,8 +217,13 @@ def _parse_requirements_file(path: Path, root: Path, tree: ContentTree) -> None:
                 report("requirements", i, key, msg=f"requirement {rid} needs a {key}")
         if rid in tree.requirements:
             report("requirements", i, "id", msg=f"requirement '{rid}' is defined twice")
+        for key in sorted(set(raw) - RULE_KEYS - {"id", "title", "citation", "summary"}):
+            report("requirements", i, key, msg=f"unknown key '{key}' in requirement {rid}")
+        rule, rule_errors = parse_rule(raw, set(tree.categories))
+        for key, message in rule_errors:
+            report("requirements", i, key if key in raw else "id", msg=f"{rid}: {message}")
         tree.requirements[rid] = RequirementSpec(rid, jurisdiction, str(raw.get("title", "")),
-                                                 str(raw.get("citation", "")), str(raw.get("summary", "")))
+                                                 str(raw.get("citation", "")), str(raw.get("summary", "")), rule)
 
 
 def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentTree) -> None:
@@ -236,9 +250,15 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
     except (ZoneInfoNotFoundError, ValueError):
         report("timezone", msg="timezone must be an IANA time zone such as America/Los_Angeles")
         return
+    compliance = data.get("compliance", {})
+    due_soon = compliance.get("due_soon_days", 90) if isinstance(compliance, dict) else None
+    if not isinstance(due_soon, int) or isinstance(due_soon, bool) or not 0 <= due_soon <= 365:
+        report("compliance", msg="[compliance] due_soon_days must be a whole number of days from 0 to 365")
+        return
     if code in tree.jurisdictions:
         report("jurisdiction", msg=f"jurisdiction {code} is defined twice")
-    tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat, timezone)
+    tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat, timezone,
+                                                due_soon)
 
 
 # --- courses --------------------------------------------------------------------------------------

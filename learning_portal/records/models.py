@@ -29,6 +29,7 @@ class TrainingRecord(Base):
         # Every record has exactly one origin, and each origin yields one record (idempotent writes).
         CheckConstraint("(posting_id IS NULL) <> (inbound_key IS NULL)", name="one_origin"),
         Index("ix_training_records_person_id_completed_on", "person_id", "completed_on"),
+        Index("ix_training_records_person_id_id", "person_id", "id"),  # compliance: "a record newer than..."
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

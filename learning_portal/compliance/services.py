@@ -1,0 +1,325 @@
+"""Compliance: evaluating people against their jurisdiction's requirements, keeping the stored evaluation
+fresh, exemptions, and assigning courses to people who need them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, exists, false, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
+from learning_portal.accounts.permissions import can_view_person
+from learning_portal.catalog.models import Course, Requirement
+from learning_portal.catalog.rules import Rule
+from learning_portal.compliance.engine import (
+    ExemptionFact,
+    Finding,
+    PersonFacts,
+    RecordFact,
+    RequirementDef,
+    evaluate,
+)
+from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
+from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.learning import services as learning
+from learning_portal.learning.models import AssignmentReason
+from learning_portal.records.models import TrainingRecord
+
+BATCH = 500  # people evaluated per round trip when refreshing stored statuses
+UNDATED = date(1900, 1, 1)  # stored as the due date of something outstanding with no date: counts as overdue
+
+
+@dataclass(frozen=True)
+class Definitions:
+    jurisdiction: Jurisdiction
+    requirements: tuple[RequirementDef, ...]
+    titles: dict[str, Requirement]
+    fingerprint: str  # changes whenever a rule, a title or the jurisdiction's cycle changes
+
+    def today(self, now: datetime) -> date:
+        return self.jurisdiction.local_date(now)
+
+
+def definitions(session: Session, jurisdiction: str) -> Definitions:
+    j = session.get(Jurisdiction, jurisdiction)
+    if j is None:
+        raise NotFoundError(f"Unknown jurisdiction {jurisdiction}.")
+    rows = list(session.scalars(select(Requirement).where(Requirement.jurisdiction == jurisdiction,
+                                                          Requirement.rule.is_not(None)).order_by(Requirement.id)))
+    reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor)
+                 for r in rows)
+    payload = json.dumps([[r.id, r.title, r.rule] for r in rows] + [j.cycle_months, j.cycle_anchor.isoformat()],
+                         sort_keys=True, default=str)
+    return Definitions(j, reqs, {r.id: r for r in rows}, hashlib.sha256(payload.encode()).hexdigest())
+
+
+def person_facts(person: Person) -> PersonFacts:
+    return PersonFacts(role=person.role.value, rank_tier=person.rank_tier.value, assignment=person.assignment.value,
+                       is_reserve=person.is_reserve, is_clerical=person.is_clerical, hire_date=person.hire_date,
+                       promotion_date=person.promotion_date, assigned_on=person.assigned_on)
+
+
+def _record_fact(record: TrainingRecord) -> RecordFact:
+    return RecordFact(record.completed_on, Decimal(record.hours),
+                      {c: Decimal(h) for c, h in record.categories.items()}, frozenset(record.satisfies))
+
+
+def _exemption_fact(e: Exemption) -> ExemptionFact:
+    return ExemptionFact(e.requirement_id, e.reason, e.starts_on, e.ends_on, agency_wide=e.agency_id is not None)
+
+
+def _exemptions_for(session: Session, people: Sequence[Person]) -> dict[int, list[ExemptionFact]]:
+    """Exemptions in force or to come, per person (an agency's count for everyone in it)."""
+    ids = [p.id for p in people]
+    agencies = {p.agency_id for p in people if p.agency_id is not None}
+    rows = session.scalars(select(Exemption).where(
+        Exemption.revoked_at.is_(None),
+        or_(Exemption.person_id.in_(ids), Exemption.agency_id.in_(agencies) if agencies else false())))
+    by_person: dict[int, list[ExemptionFact]] = defaultdict(list)
+    by_agency: dict[int, list[ExemptionFact]] = defaultdict(list)
+    for e in rows:
+        (by_person[e.person_id] if e.person_id is not None else by_agency[e.agency_id]).append(_exemption_fact(e))
+    return {p.id: by_person[p.id] + by_agency.get(p.agency_id, []) for p in people}
+
+
+# --- one person, live -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    requirement: Requirement
+    finding: Finding
+    status: str
+
+
+def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple[list[Standing], Definitions]:
+    """Every requirement of the person's jurisdiction, evaluated now from their records (worst first)."""
+    if person.agency is None:
+        raise NotFoundError("Commission staff have no agency, so no training requirements.")
+    defs = definitions(session, person.agency.jurisdiction)
+    today = defs.today(now)
+    records = [_record_fact(r) for r in session.scalars(
+        select(TrainingRecord).where(TrainingRecord.person_id == person.id))]
+    exemptions = _exemptions_for(session, [person])[person.id]
+    facts = person_facts(person)
+    standings = []
+    for req in defs.requirements:
+        finding = evaluate(req, facts, records, exemptions, today)
+        standings.append(Standing(defs.titles[req.id], finding,
+                                  finding.status(today, defs.jurisdiction.due_soon_days)))
+    order = ("overdue", "due_soon", "compliant", "exempt", "not_applicable")
+    standings.sort(key=lambda s: (order.index(s.status), s.requirement.id))
+    return standings, defs
+
+
+# --- stored evaluation ----------------------------------------------------------------------------
+
+
+def stale_people(session: Session, *, agency_ids: Iterable[int], defs: Definitions, today: date) -> list[int]:
+    """People of these agencies whose stored evaluation is missing or out of date."""
+    ev = PersonEvaluation
+    newer_record = exists().where(TrainingRecord.person_id == Person.id, TrainingRecord.id > ev.last_record_id)
+    return list(session.scalars(
+        select(Person.id).outerjoin(ev, ev.person_id == Person.id)
+        .where(Person.agency_id.in_(list(agency_ids)),
+               or_(ev.person_id.is_(None), ev.stale, ev.valid_until < today, ev.definitions != defs.fingerprint,
+                   ev.person_revision != Person.revision, ev.agency_id != Person.agency_id, newer_record))))
+
+
+def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, now: datetime) -> int:
+    """Re-evaluate and store these people (all of ``defs``' jurisdiction). Returns how many were stored."""
+    today = defs.today(now)
+    stored = 0
+    for start in range(0, len(person_ids), BATCH):
+        chunk = list(person_ids[start:start + BATCH])
+        people = list(session.scalars(select(Person).where(Person.id.in_(chunk))))
+        records: dict[int, list[RecordFact]] = defaultdict(list)
+        last_id: dict[int, int] = defaultdict(int)
+        for row in session.execute(select(TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.completed_on,
+                                          TrainingRecord.hours, TrainingRecord.categories, TrainingRecord.satisfies)
+                                   .where(TrainingRecord.person_id.in_(chunk))):
+            records[row.person_id].append(RecordFact(row.completed_on, Decimal(row.hours),
+                                                     {c: Decimal(h) for c, h in row.categories.items()},
+                                                     frozenset(row.satisfies)))
+            last_id[row.person_id] = max(last_id[row.person_id], row.id)
+        exemptions = _exemptions_for(session, people)
+        status_rows, person_rows = [], []
+        for person in people:
+            if person.agency_id is None:
+                continue
+            findings = [evaluate(req, person_facts(person), records[person.id], exemptions[person.id], today)
+                        for req in defs.requirements]
+            concerned = [f for f in findings if f.state != "not_applicable" or f.period or f.trigger]
+            status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id, agency_id=person.agency_id,
+                                 state=f.state, done=f.done, due_on=f.due_on, finding=f.to_json())
+                            for f in concerned]
+            outstanding = [f.due_on or UNDATED for f in findings if f.state == "tracked" and not f.done]
+            limits = [f.valid_until for f in findings if f.valid_until is not None]
+            person_rows.append(dict(
+                person_id=person.id, agency_id=person.agency_id, definitions=defs.fingerprint,
+                person_revision=person.revision, last_record_id=last_id[person.id],
+                valid_until=min(limits) if limits else None, stale=False,
+                worst_due_on=min(outstanding) if outstanding else None, outstanding=bool(outstanding),
+                tracked=sum(f.state == "tracked" for f in findings), exempt=sum(f.state == "exempt" for f in findings),
+                evaluated_at=now))
+        ids = [row["person_id"] for row in person_rows]
+        try:
+            with session.begin_nested():
+                session.execute(delete(RequirementStatus).where(RequirementStatus.person_id.in_(ids)))
+                session.execute(delete(PersonEvaluation).where(PersonEvaluation.person_id.in_(ids)))
+                if status_rows:
+                    session.execute(RequirementStatus.__table__.insert(), status_rows)
+                if person_rows:
+                    session.execute(PersonEvaluation.__table__.insert(), person_rows)
+        except IntegrityError:
+            continue  # another request stored these people at the same moment: theirs is as fresh
+        stored += len(person_rows)
+    return stored
+
+
+def ensure_fresh(session: Session, *, agency_ids: Sequence[int], defs: Definitions, now: datetime) -> int:
+    """Bring the stored evaluation of these agencies up to date; returns how many people were re-evaluated."""
+    stale = stale_people(session, agency_ids=agency_ids, defs=defs, today=defs.today(now))
+    return refresh(session, stale, defs=defs, now=now) if stale else 0
+
+
+def mark_stale(session: Session, *, person_id: int | None = None, agency_id: int | None = None) -> None:
+    where = (PersonEvaluation.person_id == person_id if person_id is not None
+             else PersonEvaluation.agency_id == agency_id)
+    session.execute(update(PersonEvaluation).where(where).values(stale=True))
+
+
+# --- permissions ----------------------------------------------------------------------------------
+
+
+def can_view_agency(actor: Person, agency_id: int) -> bool:
+    return actor.role is Role.ADMINISTRATOR or (actor.role is Role.TRAINING_MANAGER and actor.agency_id == agency_id)
+
+
+def agency_for(session: Session, actor: Person, agency_id: int) -> Agency:
+    """The agency, if ``actor`` may see its compliance; otherwise not found (existence is not revealed)."""
+    agency = session.get(Agency, agency_id)
+    if agency is None or not can_view_agency(actor, agency_id):
+        raise NotFoundError("No such agency.")
+    return agency
+
+
+def person_for(session: Session, actor: Person, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or not can_view_person(actor, person) or person.agency_id is None:
+        raise NotFoundError("No such person.")
+    return person
+
+
+# --- exemptions -----------------------------------------------------------------------------------
+
+
+def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequence[str], reason: str,
+                    starts_on: date, ends_on: date | None, now: datetime, person: Person | None = None,
+                    agency: Agency | None = None) -> list[Exemption]:
+    """Exempt a person (their training manager or an administrator) or a whole agency (administrators: an
+    agency asks the commission in writing) from requirements of their jurisdiction."""
+    if (person is None) == (agency is None):
+        raise ValueError("exempt a person or an agency")
+    if agency is not None and actor.role is not Role.ADMINISTRATOR:
+        raise PermissionDeniedError("Only commission staff grant an agency's exemption.")
+    if person is not None and not (actor.role is Role.ADMINISTRATOR or (
+            actor.role is Role.TRAINING_MANAGER and actor.agency_id == person.agency_id)):
+        raise PermissionDeniedError("Only the person's training manager or commission staff grant an exemption.")
+    target_agency = agency or (person.agency if person else None)
+    assert target_agency is not None
+    reason = " ".join(reason.split())
+    errors = {}
+    if not 3 <= len(reason) <= 300:
+        errors["reason"] = "Say why, in 3 to 300 characters."
+    if ends_on is not None and ends_on < starts_on:
+        errors["ends_on"] = "The end date is before the start date."
+    known = {r.id for r in session.scalars(select(Requirement).where(
+        Requirement.jurisdiction == target_agency.jurisdiction, Requirement.rule.is_not(None)))}
+    if not requirement_ids:
+        errors["requirement_ids"] = "Choose at least one requirement."
+    elif not set(requirement_ids) <= known:
+        errors["requirement_ids"] = f"Not a requirement of {target_agency.jurisdiction}."
+    if errors:
+        raise ValidationError("The exemption was not recorded.", details=errors)
+    made = []
+    for rid in dict.fromkeys(requirement_ids):
+        exemption = Exemption(requirement_id=rid, person_id=person.id if person else None,
+                              agency_id=agency.id if agency else None, reason=reason, starts_on=starts_on,
+                              ends_on=ends_on, granted_by_id=actor.id, granted_at=now)
+        session.add(exemption)
+        made.append(exemption)
+    session.flush()
+    mark_stale(session, person_id=person.id if person else None, agency_id=agency.id if agency else None)
+    return made
+
+
+def revoke_exemption(session: Session, *, actor: Person, exemption_id: int, now: datetime) -> Exemption:
+    exemption = session.get(Exemption, exemption_id)
+    if exemption is None or exemption.revoked_at is not None:
+        raise NotFoundError("No such exemption in force.")
+    if exemption.agency_id is not None:
+        allowed = actor.role is Role.ADMINISTRATOR
+    else:
+        owner = session.get(Person, exemption.person_id)
+        allowed = actor.role is Role.ADMINISTRATOR or (
+            actor.role is Role.TRAINING_MANAGER and owner is not None and actor.agency_id == owner.agency_id)
+    if not allowed:
+        raise NotFoundError("No such exemption in force.")
+    exemption.revoked_at, exemption.revoked_by_id = now, actor.id
+    session.flush()
+    mark_stale(session, person_id=exemption.person_id, agency_id=exemption.agency_id)
+    return exemption
+
+
+def exemptions_of(session: Session, *, person: Person | None = None, agency: Agency | None = None,
+                  include_revoked: bool = False) -> list[Exemption]:
+    where = Exemption.person_id == person.id if person is not None else Exemption.agency_id == agency.id
+    query = select(Exemption).where(where).order_by(Exemption.granted_at.desc())
+    if not include_revoked:
+        query = query.where(Exemption.revoked_at.is_(None))
+    return list(session.scalars(query))
+
+
+# --- assigning courses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    assigned: int
+    already: int
+
+
+def assign_course(session: Session, *, actor: Person, agency: Agency, person_ids: Sequence[int], course_slug: str,
+                  due_on: date, note: str, now: datetime) -> AssignResult:
+    """Assign a course with a due date to the people selected, all of ``agency`` (checked here)."""
+    if not can_view_agency(actor, agency.id):
+        raise NotFoundError("No such agency.")
+    course = session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        raise ValidationError("Choose a course.", details={"course": "Choose a course from the catalogue."})
+    ids = list(dict.fromkeys(person_ids))
+    if not ids:
+        raise ValidationError("Select the people to assign it to.", details={"people": "Select at least one person."})
+    people = list(session.scalars(select(Person).where(Person.id.in_(ids), Person.agency_id == agency.id,
+                                                       Person.is_enabled)))
+    if len(people) != len(ids):
+        raise ValidationError("Some of the people selected are not in this agency.",
+                              details={"people": "Select people of this agency only."})
+    outcome = learning.assign_course(session, person_ids=ids, course=course, due_on=due_on,
+                                     reason=AssignmentReason.ASSIGNED, note=note, assigned_by=actor, now=now,
+                                     today=agency_today(session, agency, now))
+    return AssignResult(len(outcome.assigned), len(outcome.already))
+
+
+def agency_today(session: Session, agency: Agency, now: datetime) -> date:
+    j = session.get(Jurisdiction, agency.jurisdiction)
+    return j.local_date(now) if j else now.date()
