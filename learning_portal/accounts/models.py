@@ -65,6 +65,7 @@ class Jurisdiction(Base):
     repeat_credit_in_cycle: Mapped[bool] = mapped_column(default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA zone dates are counted in
     due_soon_days: Mapped[int] = mapped_column(default=90, server_default="90")  # compliance: "due soon" window
+    judged_from: Mapped[date | None]  # compliance: cycles that ended before this day are not judged
     updated_at: Mapped[datetime]
 
     def local_date(self, moment: datetime) -> date:

@@ -67,6 +67,7 @@ class RequirementDef:
     rule: Rule
     cycle_months: int  # the jurisdiction's CPT cycle
     cycle_anchor: date
+    judged_from: date | None = None  # cycles that ended before this day are not judged (records start here)
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,8 @@ def _cycle(req: RequirementDef, person: PersonFacts, records: Sequence[RecordFac
     if met:
         return Finding(req.id, rule.kind, "tracked", done=True, due_on=current.end, **base)
     previous = cycle_for(current.start - timedelta(days=1), months=months, anchor=req.cycle_anchor)
-    before = None if any(e.overlaps(previous) for e in exemptions) else _tally(
+    judged = req.judged_from is None or previous.start >= req.judged_from
+    before = None if not judged or any(e.overlaps(previous) for e in exemptions) else _tally(
         rule, req.id, person, records, previous, months)
     if before is not None and (before[0] < before[1] or before[2]):
         return Finding(req.id, rule.kind, "tracked", due_on=previous.end,

@@ -54,9 +54,9 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
         raise NotFoundError(f"Unknown jurisdiction {jurisdiction}.")
     rows = list(session.scalars(select(Requirement).where(Requirement.jurisdiction == jurisdiction,
                                                           Requirement.rule.is_not(None)).order_by(Requirement.id)))
-    reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor)
-                 for r in rows)
-    payload = json.dumps([[r.id, r.title, r.rule] for r in rows] + [j.cycle_months, j.cycle_anchor.isoformat()],
+    reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor,
+                                j.judged_from) for r in rows)
+    payload = json.dumps([[r.id, r.title, r.rule] for r in rows] + [j.cycle_months, j.cycle_anchor, j.judged_from],
                          sort_keys=True, default=str)
     return Definitions(j, reqs, {r.id: r for r in rows}, hashlib.sha256(payload.encode()).hexdigest())
 

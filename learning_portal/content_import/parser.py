@@ -61,6 +61,7 @@ class JurisdictionSpec:
     repeat_credit_in_cycle: bool
     timezone: str
     due_soon_days: int
+    judged_from: date | None
 
 
 @dataclass(frozen=True)
@@ -255,10 +256,14 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
     if not isinstance(due_soon, int) or isinstance(due_soon, bool) or not 0 <= due_soon <= 365:
         report("compliance", msg="[compliance] due_soon_days must be a whole number of days from 0 to 365")
         return
+    judged_from = compliance.get("judged_from")
+    if judged_from is not None and not isinstance(judged_from, date):
+        report("compliance", "judged_from", msg="judged_from must be a date such as 2025-01-01")
+        return
     if code in tree.jurisdictions:
         report("jurisdiction", msg=f"jurisdiction {code} is defined twice")
     tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat, timezone,
-                                                due_soon)
+                                                due_soon, judged_from)
 
 
 # --- courses --------------------------------------------------------------------------------------

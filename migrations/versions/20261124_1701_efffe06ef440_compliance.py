@@ -80,6 +80,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('jurisdictions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_soon_days', sa.Integer(), server_default='90', nullable=False))
+        batch_op.add_column(sa.Column('judged_from', sa.Date(), nullable=True))
 
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assigned_on', sa.Date(), nullable=True))
@@ -105,6 +106,7 @@ def downgrade() -> None:
         batch_op.drop_column('assigned_on')
 
     with op.batch_alter_table('jurisdictions', schema=None) as batch_op:
+        batch_op.drop_column('judged_from')
         batch_op.drop_column('due_soon_days')
 
     with op.batch_alter_table('compliance_statuses', schema=None) as batch_op:
