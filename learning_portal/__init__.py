@@ -13,6 +13,8 @@ from learning_portal.accounts import views as accounts_views
 from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
 from learning_portal.cli import register_cli
+from learning_portal.compliance import api as compliance_api
+from learning_portal.compliance import views as compliance_views
 from learning_portal.config import ROOT, Config
 from learning_portal.credits import api as credits_api
 from learning_portal.credits import views as credits_views
@@ -45,6 +47,8 @@ BLUEPRINTS = (
     sessions_api.bp,
     credits_views.bp,
     credits_views.admin_bp,
+    compliance_views.bp,
+    compliance_api.bp,
     credits_api.bp,
     certificate_views.bp,
     media_views.bp,
@@ -52,7 +56,7 @@ BLUEPRINTS = (
     openapi.bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,
-             sessions_api.OPENAPI, credits_api.OPENAPI)
+             sessions_api.OPENAPI, credits_api.OPENAPI, compliance_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:

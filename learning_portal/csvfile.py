@@ -1,10 +1,11 @@
-"""Reading an uploaded CSV file for an all-or-nothing import: every problem is reported with its line."""
+"""CSV in and out: reading an uploaded file for an all-or-nothing import (every problem reported with its
+line), and writing exports in chunks that spreadsheets open safely."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from learning_portal.errors import ValidationError
@@ -82,3 +83,22 @@ def _records(text: str) -> Iterable[tuple[int, list[str]]]:
         if any(c.strip() for c in cells):
             yield start, cells
         start = reader.line_num + 1
+
+
+def write_rows(rows: Iterable[Iterable[str]], *, chunk: int = 500) -> Iterator[str]:
+    """CSV text, ``chunk`` rows at a time (for streaming). Formula-like cells are neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for i, row in enumerate(rows, 1):
+        writer.writerow([safe_cell(cell) for cell in row])
+        if i % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def safe_cell(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

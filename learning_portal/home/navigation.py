@@ -18,7 +18,8 @@ class NavItem:
 
 # Each entry names an endpoint the role is allowed to open.
 _LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses"),
-            NavItem("My learning", "learning.my_learning"), NavItem("My profile", "credits.my_profile"))
+            NavItem("My learning", "learning.my_learning"), NavItem("My profile", "credits.my_profile"),
+            NavItem("My compliance", "compliance.mine"))
 
 _CHECK_IN = NavItem("Check in", "sessions.check_in")
 _SESSIONS = NavItem("Sessions", "sessions.index")
@@ -27,12 +28,14 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
     Role.OFFICER: (*_LEARNER, _CHECK_IN),
     Role.DISPATCHER: (*_LEARNER, _CHECK_IN),
     Role.INSTRUCTOR: (*_LEARNER, _SESSIONS, _CHECK_IN),
-    Role.TRAINING_MANAGER: (*_LEARNER, NavItem("My agency's people", "accounts.people"), _SESSIONS, _CHECK_IN),
+    Role.TRAINING_MANAGER: (*_LEARNER, NavItem("Agency compliance", "compliance.my_agency"),
+                            NavItem("My agency's people", "accounts.people"), _SESSIONS, _CHECK_IN),
     Role.ADMINISTRATOR: (
         NavItem("Home", "home.index"),
         NavItem("Courses", "catalog.courses"),
         NavItem("People", "accounts.people"),
         NavItem("Agencies", "accounts_admin.agencies"),
+        NavItem("Compliance", "compliance.state"),
         NavItem("Import people", "accounts_admin.people_import"),
         NavItem("Videos", "media_admin.assets"),
         _SESSIONS,

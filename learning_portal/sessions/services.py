@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -440,18 +438,6 @@ def roster_rows(db: Session, ts: TrainingSession) -> Iterator[list[str]]:
                a.person.agency.number if a.person.agency else "", ts.course.course_number, ts.course_version.title,
                day, format_hours(ts.course_version.cpt_hours) if credited else "0", a.status.value,
                "" if a.minutes_attended is None else str(a.minutes_attended)]
-
-
-def csv_text(rows: Iterable[list[str]]) -> Iterator[str]:
-    for row in rows:
-        buffer = io.StringIO()
-        csv.writer(buffer).writerow([_safe_cell(cell) for cell in row])
-        yield buffer.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 IMPORT_COLUMNS = ("post_id", "last_name", "first_name", "attendance", "minutes_attended")

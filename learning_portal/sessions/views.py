@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.catalog.models import Course, ItemKind
 from learning_portal.clock import utcnow
-from learning_portal.csvfile import CsvImportError, RowError
+from learning_portal.csvfile import CsvImportError, RowError, write_rows
 from learning_portal.db import get_session
 from learning_portal.errors import DomainError, NotFoundError, ValidationError
 from learning_portal.learning.services import video_asset
@@ -304,7 +304,7 @@ def roster_csv(session_id: int):
     db = get_session()
     ts = _load(session_id)
     filename = f"roster-{ts.course.course_number}-{services.local_day(db, ts):%Y%m%d}-{ts.id}.csv"
-    return Response(list(services.csv_text(services.roster_rows(db, ts))), mimetype="text/csv",
+    return Response(list(write_rows(services.roster_rows(db, ts))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

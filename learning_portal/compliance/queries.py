@@ -1,0 +1,260 @@
+"""Reports over the stored evaluation: an agency's summary and people table, its export, the statewide summary.
+
+Statuses are computed in SQL from ``done`` and ``due_on`` for the day asked about (see models), so filters,
+sorting and counts run in the database, whatever the agency's size.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Agency, Assignment, Person, RankTier
+from learning_portal.catalog.models import Course, CourseVersion, CourseVersionRequirement
+from learning_portal.catalog.queries import category_titles
+from learning_portal.compliance.engine import STATUSES, Finding, reason
+from learning_portal.compliance.models import PersonEvaluation, RequirementStatus
+from learning_portal.compliance.services import Definitions
+from learning_portal.csvfile import write_rows
+
+PE, RS = PersonEvaluation, RequirementStatus
+SORTS = ("status", "name", "due")
+
+
+def requirement_status(today: date, due_soon_days: int) -> ColumnElement[str]:
+    soon = today + timedelta(days=due_soon_days)
+    return case(
+        (RS.state != "tracked", RS.state), (RS.done, literal("compliant")),
+        (or_(RS.due_on.is_(None), RS.due_on < today), literal("overdue")),
+        (RS.due_on <= soon, literal("due_soon")), else_=literal("compliant"))
+
+
+def overall_status(today: date, due_soon_days: int) -> ColumnElement[str]:
+    soon = today + timedelta(days=due_soon_days)
+    return case(
+        (and_(PE.outstanding, PE.worst_due_on < today), literal("overdue")),
+        (and_(PE.outstanding, PE.worst_due_on <= soon), literal("due_soon")),
+        (PE.tracked > 0, literal("compliant")), (PE.exempt > 0, literal("exempt")), else_=literal("not_applicable"))
+
+
+def _rank(status: ColumnElement[str]) -> ColumnElement[int]:
+    return case(*[(status == s, i) for i, s in enumerate(STATUSES)], else_=len(STATUSES))
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    requirement: str | None = None
+    status: str | None = None
+    assignment: str | None = None
+    rank: str | None = None
+    q: str = ""
+    sort: str = "status"
+
+    @classmethod
+    def from_args(cls, args: Any, defs: Definitions) -> PeopleFilter:
+        """Unknown values are dropped, not errors: a stale bookmark still opens the page."""
+        def pick(name: str, allowed: Any) -> str | None:
+            value = (args.get(name) or "").strip()
+            return value if value in allowed else None
+        return cls(requirement=pick("requirement", defs.titles), status=pick("status", STATUSES),
+                   assignment=pick("assignment", {a.value for a in Assignment}),
+                   rank=pick("rank", {r.value for r in RankTier}), q=(args.get("q") or "").strip()[:100],
+                   sort=pick("sort", SORTS) or "status")
+
+    def args(self) -> dict[str, str]:
+        values = {"requirement": self.requirement, "status": self.status, "assignment": self.assignment,
+                  "rank": self.rank, "q": self.q or None, "sort": self.sort if self.sort != "status" else None}
+        return {k: v for k, v in values.items() if v}
+
+
+def people_query(agency_id: int, f: PeopleFilter, *, today: date, due_soon_days: int):
+    """People of the agency with their status (for one requirement, or overall) and due date."""
+    if f.requirement:
+        status = requirement_status(today, due_soon_days)
+        query = (select(Person, status.label("status"), RS.due_on.label("due_on"), RS.finding.label("finding"),
+                        RS.done.label("done"), RS.state.label("state"))
+                 .join(RS, and_(RS.person_id == Person.id, RS.requirement_id == f.requirement)))
+        due = RS.due_on
+    else:
+        status = overall_status(today, due_soon_days)
+        query = (select(Person, status.label("status"), PE.worst_due_on.label("due_on"), literal(None).label("finding"),
+                        literal(False).label("done"), literal("tracked").label("state"))
+                 .join(PE, PE.person_id == Person.id))
+        due = PE.worst_due_on
+    query = query.where(Person.agency_id == agency_id, Person.is_enabled)
+    if f.status:
+        query = query.where(status == f.status)
+    if f.assignment:
+        query = query.where(Person.assignment == Assignment(f.assignment))
+    if f.rank:
+        query = query.where(Person.rank_tier == RankTier(f.rank))
+    if f.q:
+        like = f"%{f.q.lower()}%"
+        query = query.where(or_(func.lower(Person.last_name).like(like), func.lower(Person.first_name).like(like),
+                                func.lower(Person.post_id).like(like)))
+    name = (Person.last_name, Person.first_name, Person.id)
+    order = {"name": name, "due": (due.is_(None), due, *name), "status": (_rank(status), due.is_(None), due, *name)}
+    return query.order_by(*order[f.sort])
+
+
+@dataclass(frozen=True)
+class Row:
+    person: Person
+    status: str
+    due_on: date | None
+    reason: str = ""
+    issues: tuple[tuple[str, str], ...] = ()  # (requirement id, status) needing attention, overall view
+
+
+def people_page(session: Session, agency_id: int, f: PeopleFilter, *, defs: Definitions, today: date, page: int,
+                per_page: int) -> tuple[list[Row], int]:
+    query = people_query(agency_id, f, today=today, due_soon_days=defs.jurisdiction.due_soon_days)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    results = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    titles = category_titles(session)
+    issues: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if not f.requirement and results:
+        status = requirement_status(today, defs.jurisdiction.due_soon_days)
+        for pid, rid, st in session.execute(
+                select(RS.person_id, RS.requirement_id, status)
+                .where(RS.person_id.in_([r.Person.id for r in results]), status.in_(("overdue", "due_soon")))
+                .order_by(RS.requirement_id)):
+            issues[pid].append((rid, st))
+    rows = []
+    for r in results:
+        text = ""
+        if r.finding is not None:
+            text = reason(Finding.from_json(f.requirement, r.state, r.done, r.due_on, r.finding), r.status, titles)
+        rows.append(Row(r.Person, r.status, r.due_on, text, tuple(sorted(issues[r.Person.id],
+                                                                         key=lambda i: STATUSES.index(i[1])))))
+    return rows, total
+
+
+@dataclass
+class Summary:
+    by_requirement: dict[str, Counter[str]] = field(default_factory=dict)
+    overall: Counter[str] = field(default_factory=Counter)
+
+
+def agency_summary(session: Session, agency_ids: list[int], *, defs: Definitions, today: date) -> Summary:
+    """Counts per requirement and status, and people per overall status, over these agencies."""
+    window = defs.jurisdiction.due_soon_days
+    summary = Summary({rid: Counter() for rid in defs.titles})
+    status = requirement_status(today, window)
+    for rid, st, n in session.execute(
+            select(RS.requirement_id, status, func.count()).join(Person, Person.id == RS.person_id)
+            .where(RS.agency_id.in_(agency_ids), Person.is_enabled).group_by(RS.requirement_id, status)):
+        summary.by_requirement.setdefault(rid, Counter())[st] += n
+    overall = overall_status(today, window)
+    for st, n in session.execute(
+            select(overall, func.count()).join(Person, Person.id == PE.person_id)
+            .where(PE.agency_id.in_(agency_ids), Person.is_enabled).group_by(overall)):
+        summary.overall[st] += n
+    return summary
+
+
+@dataclass(frozen=True)
+class AgencyLine:
+    agency: Agency
+    counts: Counter[str]
+
+    @property
+    def people(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def overdue_share(self) -> float:
+        return self.counts["overdue"] / self.people if self.people else 0.0
+
+
+def agencies_overview(session: Session, jurisdiction: str, *, defs: Definitions, today: date) -> list[AgencyLine]:
+    """Every agency of the jurisdiction with its people per overall status, most overdue first."""
+    overall = overall_status(today, defs.jurisdiction.due_soon_days)
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for agency_id, st, n in session.execute(
+            select(PE.agency_id, overall, func.count()).join(Person, Person.id == PE.person_id)
+            .join(Agency, Agency.id == PE.agency_id)
+            .where(Agency.jurisdiction == jurisdiction, Person.is_enabled).group_by(PE.agency_id, overall)):
+        counts[agency_id][st] += n
+    agencies = session.scalars(select(Agency).where(Agency.jurisdiction == jurisdiction))
+    lines = [AgencyLine(a, counts.get(a.id, Counter())) for a in agencies]
+    lines.sort(key=lambda line: (-line.overdue_share, -line.counts["overdue"], line.agency.name))
+    return lines
+
+
+EXPORT_COLUMNS = ("post_id", "last_name", "first_name", "rank_tier", "assignment", "requirement", "title", "status",
+                  "hours_done", "hours_needed", "due_on", "reason")
+
+
+def export_rows(session: Session, agency_id: int, f: PeopleFilter, *, defs: Definitions,
+                today: date) -> Iterator[tuple[str, ...]]:
+    """One row per person and requirement that concerns them, streamed from the database in batches."""
+    status = requirement_status(today, defs.jurisdiction.due_soon_days)
+    people = people_query(agency_id, f, today=today, due_soon_days=defs.jurisdiction.due_soon_days)
+    ids = people.with_only_columns(Person.id).order_by(None).subquery()
+    query = (select(Person.post_id, Person.last_name, Person.first_name, Person.rank_tier, Person.assignment,
+                    RS.requirement_id, status, RS.state, RS.done, RS.due_on, RS.finding)
+             .join(RS, RS.person_id == Person.id).where(Person.id.in_(select(ids.c.id))))
+    if f.requirement:
+        query = query.where(RS.requirement_id == f.requirement)
+    query = query.order_by(Person.last_name, Person.first_name, Person.id, RS.requirement_id)
+    titles = category_titles(session)
+    for row in session.execute(query.execution_options(yield_per=2000)):
+        finding = Finding.from_json(row.requirement_id, row.state, row.done, row.due_on, row.finding)
+        yield (row.post_id, row.last_name, row.first_name, row.rank_tier.value, row.assignment.value,
+               row.requirement_id, defs.titles[row.requirement_id].title, row[6],
+               _hours(finding.hours_done), _hours(finding.hours_needed),
+               row.due_on.isoformat() if row.due_on else "", reason(finding, row[6], titles))
+
+
+def export_csv(session: Session, agency_id: int, f: PeopleFilter, *, defs: Definitions,
+               today: date) -> Iterator[str]:
+    """The export as CSV text in chunks, header first."""
+    return write_rows(itertools.chain([EXPORT_COLUMNS], export_rows(session, agency_id, f, defs=defs, today=today)))
+
+
+def _hours(value: Any) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+@dataclass(frozen=True)
+class CourseLink:
+    slug: str
+    number: str
+    title: str
+    cpt_hours: Any
+
+
+def satisfying_courses(session: Session, defs: Definitions) -> dict[str, list[CourseLink]]:
+    """Per requirement, the courses in the catalogue (current versions) that count toward it."""
+    versions = list(session.execute(
+        select(Course, CourseVersion).join(CourseVersion, and_(CourseVersion.course_id == Course.id,
+                                                               CourseVersion.version == Course.current_version_number))
+        .order_by(CourseVersion.title)).all())
+    satisfies: dict[int, set[str]] = defaultdict(set)
+    for version_id, rid in session.execute(select(CourseVersionRequirement.course_version_id,
+                                                  CourseVersionRequirement.requirement_id)):
+        satisfies[version_id].add(rid)
+    by_req: dict[str, list[CourseLink]] = {}
+    for req in defs.requirements:
+        rule = req.rule
+        links = []
+        for course, version in versions:
+            if rule.kind == "category_hours":
+                counts = any(Decimal(version.hours.get(c, "0")) > 0 for c in rule.categories)
+            elif rule.kind == "cycle_hours" and rule.counts == "all":
+                counts = version.cpt_hours > 0 and version.credit_mode.value != "none"
+            else:
+                counts = req.id in satisfies[version.id]
+            if counts:
+                links.append(CourseLink(course.slug, course.course_number, version.title, version.cpt_hours))
+        by_req[req.id] = links
+    return by_req

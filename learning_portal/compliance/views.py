@@ -1,0 +1,218 @@
+"""Compliance pages: My compliance, an agency's dashboard and export, a person's standing, the statewide summary."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from sqlalchemy import select
+
+from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
+from learning_portal.catalog.models import Course, CourseVersion
+from learning_portal.catalog.queries import category_titles
+from learning_portal.clock import utcnow
+from learning_portal.compliance import queries, services
+from learning_portal.compliance.engine import STATUS_LABELS, STATUSES, reason
+from learning_portal.compliance.forms import AssignForm, ExemptionForm
+from learning_portal.db import get_session
+from learning_portal.errors import NotFoundError, ValidationError
+from learning_portal.records.models import TrainingRecord
+from learning_portal.web.auth import current_actor, login_required, require_role
+from learning_portal.web.pagination import Page, page_args
+
+bp = Blueprint("compliance", __name__, url_prefix="/compliance")
+
+
+@bp.app_template_filter("compliance_reason")
+def _reason(finding, status: str, categories: dict[str, str]) -> str:
+    return reason(finding, status, categories)
+
+
+@bp.get("/")
+@login_required
+def mine():
+    db, actor = get_session(), current_actor()
+    if actor.agency is None:
+        return redirect(url_for("compliance.state"))
+    standings, defs = services.evaluate_person(db, actor, now=utcnow())
+    return render_template("compliance/mine.html", person=actor, own=True, today=defs.today(utcnow()),
+                           **_standing_context(db, standings, defs))
+
+
+def _standing_context(db, standings, defs) -> dict:
+    return {"standings": standings, "defs": defs, "labels": STATUS_LABELS,
+            "courses": queries.satisfying_courses(db, defs), "categories": category_titles(db),
+            "counts": {s: sum(1 for x in standings if x.status == s) for s in STATUSES}}
+
+
+@bp.get("/agency")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def my_agency():
+    actor = current_actor()
+    if actor.role is Role.ADMINISTRATOR:
+        return redirect(url_for("compliance.state"))
+    return redirect(url_for("compliance.agency", agency_id=actor.agency_id))
+
+
+@bp.get("/agencies/<int:agency_id>")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def agency(agency_id: int):
+    db, actor, now = get_session(), current_actor(), utcnow()
+    agency = services.agency_for(db, actor, agency_id)
+    defs = services.definitions(db, agency.jurisdiction)
+    refreshed = services.ensure_fresh(db, agency_ids=[agency.id], defs=defs, now=now)
+    db.commit()
+    today = defs.today(now)
+    filters = queries.PeopleFilter.from_args(request.args, defs)
+    number, per_page = page_args(default_size=50, max_size=200)
+    rows, total = queries.people_page(db, agency.id, filters, defs=defs, today=today, page=number,
+                                      per_page=per_page)
+    form = AssignForm()
+    form.course.choices = [("", "Choose a course")] + [(c.slug, f"{v} ({c.course_number})")
+                                                       for c, v in _courses(db)]
+    return render_template(
+        "compliance/agency.html", agency=agency, defs=defs, filters=filters, today=today,
+        summary=queries.agency_summary(db, [agency.id], defs=defs, today=today), rows=rows,
+        page=Page(rows, number, per_page, total), labels=STATUS_LABELS, statuses=STATUSES, form=form,
+        assignments=list(Assignment), ranks=list(RankTier), refreshed=refreshed,
+        agency_exemptions=services.exemptions_of(db, agency=agency),
+        exemption_form=_exemption_form(defs) if actor.role is Role.ADMINISTRATOR else None)
+
+
+def _courses(db):
+    return db.execute(select(Course, CourseVersion.title).join(
+        CourseVersion, (CourseVersion.course_id == Course.id)
+        & (CourseVersion.version == Course.current_version_number)).order_by(CourseVersion.title)).all()
+
+
+@bp.get("/agencies/<int:agency_id>/export.csv")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def export(agency_id: int):
+    db, actor, now = get_session(), current_actor(), utcnow()
+    agency = services.agency_for(db, actor, agency_id)
+    defs = services.definitions(db, agency.jurisdiction)
+    services.ensure_fresh(db, agency_ids=[agency.id], defs=defs, now=now)
+    db.commit()
+    filters = queries.PeopleFilter.from_args(request.args, defs)
+    chunks = queries.export_csv(db, agency.id, filters, defs=defs, today=defs.today(now))
+    name = f"compliance-{agency.jurisdiction}-{agency.number}-{defs.today(now).isoformat()}.csv"
+    return Response(stream_with_context(chunks), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/agencies/<int:agency_id>/assign")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def assign(agency_id: int):
+    db, actor, now = get_session(), current_actor(), utcnow()
+    agency = services.agency_for(db, actor, agency_id)
+    form = AssignForm()
+    form.course.choices = [(c.slug, v) for c, v in _courses(db)]
+    back = request.form.get("back", "")
+    target = back if back.startswith(f"/compliance/agencies/{agency.id}") else url_for(
+        "compliance.agency", agency_id=agency.id)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(target)
+    ids = [int(v) for v in request.form.getlist("person") if v.isdigit() and len(v) < 12]
+    try:
+        result = services.assign_course(db, actor=actor, agency=agency, person_ids=ids, course_slug=form.course.data,
+                                        due_on=form.due_on.data, note=form.note.data or "", now=now)
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(target)
+    db.commit()
+    message = f"Assigned to {result.assigned} {'person' if result.assigned == 1 else 'people'}."
+    if result.already:
+        message += f" {result.already} already had it assigned; their due date is unchanged."
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person(person_id: int):
+    db, actor = get_session(), current_actor()
+    target = services.person_for(db, actor, person_id)
+    if target.id == actor.id:
+        return redirect(url_for("compliance.mine"))
+    standings, defs = services.evaluate_person(db, target, now=utcnow())
+    records = db.scalars(select(TrainingRecord).where(TrainingRecord.person_id == target.id)
+                         .order_by(TrainingRecord.completed_on.desc())).all()
+    can_exempt = actor.role is Role.ADMINISTRATOR or actor.role is Role.TRAINING_MANAGER
+    return render_template("compliance/person.html", person=target, own=False, records=records,
+                           today=defs.today(utcnow()),
+                           exemptions=services.exemptions_of(db, person=target, include_revoked=True),
+                           exemption_form=_exemption_form(defs) if can_exempt else None,
+                           **_standing_context(db, standings, defs))
+
+
+def _exemption_form(defs) -> ExemptionForm:
+    form = ExemptionForm()
+    form.requirement_ids.choices = [(r.id, f"{r.id}: {defs.titles[r.id].title}") for r in defs.requirements]
+    return form
+
+
+@bp.post("/people/<int:person_id>/exemptions")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def exempt_person(person_id: int):
+    db, actor = get_session(), current_actor()
+    target = services.person_for(db, actor, person_id)
+    defs = services.definitions(db, target.agency.jurisdiction)
+    _grant(db, actor, defs, person=target)
+    return redirect(url_for("compliance.person", person_id=target.id))
+
+
+@bp.post("/agencies/<int:agency_id>/exemptions")
+@require_role(Role.ADMINISTRATOR)
+def exempt_agency(agency_id: int):
+    db, actor = get_session(), current_actor()
+    target = services.agency_for(db, actor, agency_id)
+    _grant(db, actor, services.definitions(db, target.jurisdiction), agency=target)
+    return redirect(url_for("compliance.agency", agency_id=target.id))
+
+
+def _grant(db, actor, defs, **target) -> None:
+    form = _exemption_form(defs)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return
+    try:
+        made = services.grant_exemption(db, actor=actor, requirement_ids=form.requirement_ids.data or [],
+                                        reason=form.reason.data, starts_on=form.starts_on.data,
+                                        ends_on=form.ends_on.data, now=utcnow(), **target)
+    except ValidationError as exc:
+        flash(" ".join([exc.message, *(exc.details or {}).values()]), "error")
+        return
+    db.commit()
+    flash(f"Exemption recorded for {', '.join(e.requirement_id for e in made)}.", "success")
+
+
+@bp.post("/exemptions/<int:exemption_id>/revoke")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def revoke(exemption_id: int):
+    db, actor = get_session(), current_actor()
+    exemption = services.revoke_exemption(db, actor=actor, exemption_id=exemption_id, now=utcnow())
+    db.commit()
+    flash(f"Exemption from {exemption.requirement_id} ended.", "success")
+    if exemption.person_id is not None:
+        return redirect(url_for("compliance.person", person_id=exemption.person_id))
+    return redirect(url_for("compliance.agency", agency_id=exemption.agency_id))
+
+
+@bp.get("/state")
+@require_role(Role.ADMINISTRATOR)
+def state():
+    db, now = get_session(), utcnow()
+    codes = list(db.scalars(select(Jurisdiction.code).order_by(Jurisdiction.code)))
+    if not codes:
+        raise NotFoundError("No jurisdictions yet: import content/requirements first.")
+    code = request.args.get("jurisdiction") if request.args.get("jurisdiction") in codes else codes[0]
+    defs = services.definitions(db, code)
+    agency_ids = list(db.scalars(select(Agency.id).where(Agency.jurisdiction == code)))
+    services.ensure_fresh(db, agency_ids=agency_ids, defs=defs, now=now)
+    db.commit()
+    today = defs.today(now)
+    lines = queries.agencies_overview(db, code, defs=defs, today=today)
+    number, per_page = page_args(default_size=50, max_size=200)
+    page = Page(lines[(number - 1) * per_page:number * per_page], number, per_page, len(lines))
+    return render_template("compliance/state.html", defs=defs, codes=codes, code=code, today=today,
+                           summary=queries.agency_summary(db, agency_ids, defs=defs, today=today), page=page,
+                           labels=STATUS_LABELS, statuses=STATUSES)

@@ -1,0 +1,214 @@
+"""The stored evaluation agrees with the live one and goes stale when it should; exemptions, assigning and
+agency isolation. Both backends."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from learning_portal.accounts.models import Assignment
+from learning_portal.catalog.models import Requirement
+from learning_portal.compliance import queries, services
+from learning_portal.compliance.models import RequirementStatus
+from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.learning.models import CourseAssignment
+from tests.compliance.conftest import TODAY_UTC, add_record
+
+TODAY = date(2026, 11, 1)
+
+
+def stored(db, person) -> dict[str, str]:
+    defs = services.definitions(db, "CA-POST")
+    status = queries.requirement_status(TODAY, defs.jurisdiction.due_soon_days)
+    return dict(db.execute(select(RequirementStatus.requirement_id, status)
+                           .where(RequirementStatus.person_id == person.id)).all())
+
+
+def live(db, person) -> dict[str, str]:
+    standings, _ = services.evaluate_person(db, person, now=TODAY_UTC)
+    return {s.requirement.id: s.status for s in standings if s.status != "not_applicable" or s.finding.period}
+
+
+def refresh_central(db, world) -> int:
+    defs = services.definitions(db, "CA-POST")
+    return services.ensure_fresh(db, agency_ids=[world.central.id], defs=defs, now=TODAY_UTC)
+
+
+def test_live_evaluation_gives_each_person_their_reasons(db_session, world):
+    standings, _ = services.evaluate_person(db_session, world.ana, now=TODAY_UTC)
+    by_id = {s.requirement.id: s for s in standings}
+    assert by_id["CA-CPT-24"].status == "compliant" and by_id["CA-CPT-24"].finding.done
+    assert by_id["CA-PSP-AC"].status == "due_soon"
+    assert by_id["CA-PSP-SC"].status == "compliant"
+    assert by_id["CA-PSD-CPT"].status == "not_applicable"  # a dispatcher requirement
+    assert by_id["CA-LM-FA-2Y"].status == "overdue"  # never done, hired 2015
+    assert standings[0].status == "overdue"  # worst first
+    cleo = {s.requirement.id: s.status for s in services.evaluate_person(db_session, world.cleo, now=TODAY_UTC)[0]}
+    assert cleo["CA-PSP-AC"] == "not_applicable" and cleo["CA-CPT-24"] == "due_soon"
+
+
+def test_stored_statuses_match_the_live_evaluation_for_everyone(db_session, world):
+    assert refresh_central(db_session, world) == len(world.central_people)
+    for person in world.central_people:
+        assert stored(db_session, person) == live(db_session, person), person.first_name
+    assert refresh_central(db_session, world) == 0  # nothing stale now
+
+
+def test_a_new_training_record_makes_only_that_person_stale(db_session, world):
+    refresh_central(db_session, world)
+    add_record(db_session, world.ben, date(2026, 10, 1), 14, "CA-CPT-24", general=14)
+    db_session.flush()
+    assert refresh_central(db_session, world) == 1
+    assert stored(db_session, world.ben)["CA-CPT-24"] == "compliant"
+
+
+def test_a_change_to_the_person_makes_them_stale(db_session, world):
+    refresh_central(db_session, world)
+    world.cleo.assignment = Assignment.PATROL
+    db_session.flush()
+    assert refresh_central(db_session, world) == 1
+    assert stored(db_session, world.cleo)["CA-PSP-AC"] == "due_soon"
+
+
+def test_a_changed_requirement_makes_everyone_stale(db_session, world):
+    refresh_central(db_session, world)
+    rule = dict(db_session.get(Requirement, "CA-CPT-24").rule, hours="40")
+    db_session.execute(update(Requirement).where(Requirement.id == "CA-CPT-24").values(rule=rule))
+    db_session.expire_all()
+    assert refresh_central(db_session, world) == len(world.central_people)
+    assert stored(db_session, world.ana)["CA-CPT-24"] == "due_soon"  # 24 of 40 now
+
+
+def test_a_new_cycle_makes_the_stored_evaluation_stale(db_session, world):
+    refresh_central(db_session, world)
+    defs = services.definitions(db_session, "CA-POST")
+    assert services.stale_people(db_session, agency_ids=[world.central.id], defs=defs, today=TODAY) == []
+    stale = services.stale_people(db_session, agency_ids=[world.central.id], defs=defs, today=date(2027, 1, 1))
+    assert set(stale) >= {world.ana.id, world.ben.id}
+
+
+def test_exemptions_by_a_manager_for_their_own_people_only(db_session, world):
+    refresh_central(db_session, world)
+    services.grant_exemption(db_session, actor=world.manager, person=world.ben, requirement_ids=["CA-PSP-AC"],
+                             reason="Medical leave", starts_on=TODAY - timedelta(days=30), ends_on=None,
+                             now=TODAY_UTC)
+    assert refresh_central(db_session, world) == 1
+    assert stored(db_session, world.ben)["CA-PSP-AC"] == "exempt"
+    with pytest.raises(PermissionDeniedError):
+        services.grant_exemption(db_session, actor=world.harbor_manager, person=world.ben,
+                                 requirement_ids=["CA-PSP-AC"], reason="Not mine", starts_on=TODAY, ends_on=None,
+                                 now=TODAY_UTC)
+    with pytest.raises(PermissionDeniedError):
+        services.grant_exemption(db_session, actor=world.manager, agency=world.central, requirement_ids=["CA-PSP-AC"],
+                                 reason="Agencies ask the commission", starts_on=TODAY, ends_on=None, now=TODAY_UTC)
+    with pytest.raises(ValidationError) as bad:
+        services.grant_exemption(db_session, actor=world.manager, person=world.ben, requirement_ids=["CO-315-5Y"],
+                                 reason="x", starts_on=TODAY, ends_on=TODAY - timedelta(days=1), now=TODAY_UTC)
+    assert set(bad.value.details) == {"reason", "ends_on", "requirement_ids"}
+
+
+def test_an_agency_exemption_covers_everyone_in_it_until_revoked(db_session, world):
+    refresh_central(db_session, world)
+    made = services.grant_exemption(db_session, actor=world.admin, agency=world.central,
+                                    requirement_ids=["CA-PSP-AC", "CA-PSP-DT"], reason="No marked vehicles",
+                                    starts_on=date(2025, 1, 1), ends_on=None, now=TODAY_UTC)
+    refresh_central(db_session, world)
+    assert stored(db_session, world.ana)["CA-PSP-AC"] == "exempt"
+    assert stored(db_session, world.ben)["CA-PSP-DT"] == "exempt"
+    with pytest.raises(NotFoundError):
+        services.revoke_exemption(db_session, actor=world.manager, exemption_id=made[0].id, now=TODAY_UTC)
+    services.revoke_exemption(db_session, actor=world.admin, exemption_id=made[0].id, now=TODAY_UTC)
+    refresh_central(db_session, world)
+    assert stored(db_session, world.ana)["CA-PSP-AC"] == "due_soon"
+
+
+def test_a_manager_never_reaches_another_agency(db_session, world):
+    with pytest.raises(NotFoundError):
+        services.agency_for(db_session, world.manager, world.harbor.id)
+    with pytest.raises(NotFoundError):
+        services.person_for(db_session, world.manager, world.erin.id)
+    with pytest.raises(NotFoundError):
+        services.agency_for(db_session, world.ana, world.central.id)  # an officer has no dashboard
+    assert services.agency_for(db_session, world.admin, world.harbor.id) == world.harbor
+    defs = services.definitions(db_session, "CA-POST")
+    services.ensure_fresh(db_session, agency_ids=[world.central.id, world.harbor.id], defs=defs, now=TODAY_UTC)
+    rows, total = queries.people_page(db_session, world.central.id, queries.PeopleFilter(), defs=defs,
+                                      today=TODAY, page=1, per_page=50)
+    assert {r.person.id for r in rows} == {p.id for p in world.central_people} and total == 5
+
+
+def test_the_people_table_filters_sorts_and_pages(db_session, world):
+    defs = services.definitions(db_session, "CA-POST")
+    refresh_central(db_session, world)
+
+    def names(**kwargs):
+        rows, _ = queries.people_page(db_session, world.central.id, queries.PeopleFilter(**kwargs), defs=defs,
+                                      today=TODAY, page=1, per_page=50)
+        return [r.person.first_name for r in rows]
+
+    assert names(requirement="CA-CPT-24", status="due_soon", sort="name") == ["Ben", "Cleo"]
+    assert names(requirement="CA-CPT-24", status="compliant") == ["Ana"]
+    assert names(requirement="CA-PSD-CPT") == ["Dee"]
+    assert names(q="alv") == ["Ana"]
+    assert names(assignment="custody") == ["Cleo"]
+    assert names(rank="supervisor") == ["Morgan"]
+    rows, _ = queries.people_page(db_session, world.central.id, queries.PeopleFilter(requirement="CA-CPT-24",
+                                                                                       sort="name"),
+                                  defs=defs, today=TODAY, page=1, per_page=50)
+    assert rows[1].reason == "10 of 24 hours for 2025-2026; 14 to go; due 31 Dec 2026."
+    first, total = queries.people_page(db_session, world.central.id, queries.PeopleFilter(sort="name"), defs=defs,
+                                       today=TODAY, page=2, per_page=2)
+    assert total == 5 and [r.person.first_name for r in first] == ["Cleo", "Dee"]
+
+
+def test_the_summary_counts_each_requirement(db_session, world):
+    defs = services.definitions(db_session, "CA-POST")
+    refresh_central(db_session, world)
+    summary = queries.agency_summary(db_session, [world.central.id], defs=defs, today=TODAY)
+    assert summary.by_requirement["CA-CPT-24"] == {"compliant": 1, "due_soon": 2}  # Ana; Ben, Cleo
+    assert summary.by_requirement["CA-PSD-CPT"] == {"due_soon": 1}
+    assert sum(summary.overall.values()) == 5
+
+
+def test_the_export_has_a_row_per_person_and_requirement(db_session, world):
+    defs = services.definitions(db_session, "CA-POST")
+    refresh_central(db_session, world)
+    rows = list(queries.export_rows(db_session, world.central.id, queries.PeopleFilter(requirement="CA-CPT-24"),
+                                    defs=defs, today=TODAY))
+    assert [r[2] for r in rows] == ["Ana", "Ben", "Cleo"]  # Morgan manages: not an officer
+    assert rows[1][5:11] == ("CA-CPT-24", "Continuing Professional Training (24 hours per cycle)", "due_soon", "10",
+                             "24", "2026-12-31")
+
+
+def test_assigning_a_course_to_people_selected(db_session, world):
+    result = services.assign_course(db_session, actor=world.manager, agency=world.central,
+                                    person_ids=[world.ana.id, world.ben.id], course_slug="psp-arrest-and-control",
+                                    due_on=TODAY + timedelta(days=30), note="Before year end", now=TODAY_UTC)
+    assert result.assigned == 2
+    again = services.assign_course(db_session, actor=world.manager, agency=world.central, person_ids=[world.ana.id],
+                                   course_slug="psp-arrest-and-control", due_on=TODAY + timedelta(days=30), note="",
+                                   now=TODAY_UTC)
+    assert again.already == 1
+    with pytest.raises(ValidationError):
+        services.assign_course(db_session, actor=world.manager, agency=world.central, person_ids=[world.erin.id],
+                               course_slug="psp-arrest-and-control", due_on=TODAY, note="", now=TODAY_UTC)
+    with pytest.raises(NotFoundError):
+        services.assign_course(db_session, actor=world.harbor_manager, agency=world.central,
+                               person_ids=[world.ana.id], course_slug="psp-arrest-and-control", due_on=TODAY,
+                               note="", now=TODAY_UTC)
+    assert db_session.scalar(select(CourseAssignment).where(CourseAssignment.person_id == world.erin.id)) is None
+
+
+def test_colorado_people_are_judged_by_colorado_rules(db_session, world):
+    standings, defs = services.evaluate_person(db_session, world.cody, now=TODAY_UTC)
+    assert defs.jurisdiction.code == "CO-POST"
+    assert {s.requirement.id for s in standings} == {"CO-R28-ANNUAL", "CO-R28-PERISH", "CO-315-5Y"}
+    by_id = {s.requirement.id: s for s in standings}
+    assert by_id["CO-R28-ANNUAL"].finding.period == "2026"
+
+
+def test_people_without_an_agency_have_no_requirements(db_session, world):
+    with pytest.raises(NotFoundError):
+        services.evaluate_person(db_session, world.admin, now=TODAY_UTC)
