@@ -12,6 +12,7 @@ from learning_portal.compliance.engine import STATUSES, reason
 from learning_portal.compliance.services import Standing
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError
+from learning_portal.formatting import hours as format_hours
 from learning_portal.web.api import api_blueprint
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.openapi import error_responses
@@ -36,8 +37,8 @@ def standing_json(s: Standing, titles: dict[str, str]) -> dict:
     return {
         "id": s.requirement.id, "title": s.requirement.title, "citation": s.requirement.citation,
         "status": s.status, "reason": reason(f, s.status, titles), "kind": f.kind,
-        "hours_done": None if f.hours_done is None else str(f.hours_done),
-        "hours_needed": None if f.hours_needed is None else str(f.hours_needed),
+        "hours_done": None if f.hours_done is None else format_hours(f.hours_done),
+        "hours_needed": None if f.hours_needed is None else format_hours(f.hours_needed),
         "period": f.period, "due_on": f.due_on.isoformat() if f.due_on and f.state == "tracked" else None,
         "last_completed_on": f.last_done.isoformat() if f.last_done else None,
     }

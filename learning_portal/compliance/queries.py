@@ -24,6 +24,7 @@ from learning_portal.compliance.engine import STATUSES, Finding, reason
 from learning_portal.compliance.models import PersonEvaluation, RequirementStatus
 from learning_portal.compliance.services import Definitions
 from learning_portal.csvfile import write_rows
+from learning_portal.formatting import hours as format_hours
 
 PE, RS = PersonEvaluation, RequirementStatus
 SORTS = ("status", "name", "due")
@@ -222,7 +223,7 @@ def export_csv(session: Session, agency_id: int, f: PeopleFilter, *, defs: Defin
 
 
 def _hours(value: Any) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+    return "" if value is None else format_hours(value)
 
 
 @dataclass(frozen=True)
