@@ -292,9 +292,9 @@ def reason(f: Finding, status: str, category_titles: Mapping[str, str] | None = 
     due = _due_words(f, status)
     if f.kind in ("cycle_hours", "category_hours"):
         assert f.hours_done is not None and f.hours_needed is not None
-        what = "hours"
+        what = "hour" if f.hours_needed == 1 else "hours"
         if f.categories:
-            what = "hours of " + _list([titles.get(c, c) for c in f.categories])
+            what += " of " + _list([titles.get(c, c) for c in f.categories])
         text = f"{fmt_hours(f.hours_done)} of {fmt_hours(f.hours_needed)} {what} for {f.period}"
         if f.done:
             text += ": done."
@@ -307,7 +307,8 @@ def reason(f: Finding, status: str, category_titles: Mapping[str, str] | None = 
             text += "; " + "; ".join(parts) + (f"; {due}." if not f.previous else ".")
         if f.previous and not f.done:
             label, got, needed, end = f.previous
-            text = (f"Only {fmt_hours(got)} of {fmt_hours(needed)} hours in {label}, which ended "
+            text = (f"Only {fmt_hours(got)} of {fmt_hours(needed)} {'hour' if needed == 1 else 'hours'} in {label}, "
+                    f"which ended "
                     f"{human_date(end)}; complete this cycle's hours to clear it. " + text)
         return text
     if f.kind == "rolling":

@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+from learning_portal.records.models import RecordSource
+from learning_portal.records.services import RecordInput, write_record
 from learning_portal.sessions.models import FacilitatorQualification
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo credential, demo mode only
@@ -37,6 +40,8 @@ class DemoPerson:
     hire_date: date | None = None
     is_reserve: bool = False
     is_clerical: bool = False
+    promotion_date: date | None = None
+    assigned_on: date | None = None
 
 
 AGENCIES = (
@@ -57,11 +62,11 @@ PEOPLE = (
                assignment=Assignment.ADMINISTRATION, hire_date=date(2015, 5, 18)),
     DemoPerson("ca-patrol-2", "D10006", "Taylor", "Brooks", Role.OFFICER, "ca", hire_date=date(2023, 8, 21)),
     DemoPerson("ca-traffic", "D10007", "Riley", "Chen", Role.OFFICER, "ca", assignment=Assignment.TRAFFIC,
-               hire_date=date(2016, 3, 7)),
+               hire_date=date(2016, 3, 7), assigned_on=date(2025, 9, 1)),
     DemoPerson("ca-detective", "D10008", "Jamie", "Patel", Role.OFFICER, "ca",
                assignment=Assignment.INVESTIGATIONS, hire_date=date(2011, 11, 14)),
     DemoPerson("ca-sergeant", "D10009", "Avery", "Johnson", Role.OFFICER, "ca", rank_tier=RankTier.SUPERVISOR,
-               hire_date=date(2009, 7, 1)),
+               hire_date=date(2009, 7, 1), promotion_date=date(2026, 5, 1)),
     DemoPerson("ca-lieutenant", "D10010", "Quinn", "Martinez", Role.OFFICER, "ca",
                rank_tier=RankTier.MIDDLE_MANAGEMENT, assignment=Assignment.ADMINISTRATION,
                hire_date=date(2005, 4, 25)),
@@ -109,12 +114,14 @@ def load_demo(session: Session, *, now: datetime) -> tuple[int, int]:
             username=spec.username, post_id=spec.post_id, first_name=spec.first_name, last_name=spec.last_name,
             email=f"{spec.username}@example.org", role=spec.role, rank_tier=spec.rank_tier,
             assignment=spec.assignment, is_reserve=spec.is_reserve, is_clerical=spec.is_clerical,
-            hire_date=spec.hire_date, agency_id=agencies[spec.agency].id if spec.agency else None,
+            hire_date=spec.hire_date, promotion_date=spec.promotion_date, assigned_on=spec.assigned_on,
+            agency_id=agencies[spec.agency].id if spec.agency else None,
             password_hash=password_hash, login_nonce=secrets.token_hex(8), created_at=now,
         ))
         created_people += 1
     session.flush()
     _qualify_demo_instructor(session, now=now)
+    _training_history(session, now=now)
     return created_agencies, created_people
 
 
@@ -126,3 +133,39 @@ def _qualify_demo_instructor(session: Session, *, now: datetime) -> None:
         session.add(FacilitatorQualification(person_id=instructor.id, qualification="racial_profiling",
                                              granted_at=now))
         session.flush()
+
+
+# Training done before the portal, so the compliance pages show a realistic mix. The five contract accounts
+# keep an empty history: their journeys start from nothing.
+HISTORY = (
+    ("ca-traffic", "9999-00108", "Arrest & Control (PSP)", "4", {"arrest_control": "4"}, ("CA-PSP-AC",), "2025-03-12"),
+    ("ca-traffic", "9999-00109", "Tactical Firearms (PSP)", "4", {"firearms": "4"}, ("CA-PSP-TF",), "2025-06-02"),
+    ("ca-traffic", "9999-00110", "Driver Training/Awareness (PSP)", "4", {"driving": "4"}, ("CA-PSP-DT",),
+     "2025-09-18"),
+    ("ca-traffic", "9999-00105", "First Aid/CPR/AED Retraining", "8", {"general": "8"},
+     ("CA-LM-FA-2Y", "CA-CPT-24"), "2025-01-20"),
+    ("ca-traffic", "9999-00111", "Use of Force & De-escalation (PSP)", "4", {"use_of_force": "4"}, ("CA-PSP-UOF",),
+     "2026-02-10"),
+    ("ca-detective", "9999-00103", "Courtroom Testimony & Report Credibility", "4", {"general": "4"},
+     ("CA-CPT-24",), "2025-11-04"),
+    ("ca-detective", "9999-00106", "Racial & Identity Profiling Update", "2", {"general": "2"},
+     ("CA-LM-RIPA-5Y", "CA-CPT-24"), "2022-04-21"),
+    ("ca-sergeant", "9999-00101", "Domestic Violence Response Update", "2", {"general": "2"},
+     ("CA-LM-DV-2Y", "CA-CPT-24"), "2024-12-02"),
+    ("co-deputy", "9999-00108", "Arrest & Control (PSP)", "4", {"arrest_control": "4"}, (), "2026-03-03"),
+    ("co-deputy", "9999-00109", "Tactical Firearms (PSP)", "4", {"firearms": "4"}, (), "2026-05-14"),
+)
+
+
+def _training_history(session: Session, *, now: datetime) -> None:
+    people = {p.username: p for p in session.scalars(select(Person).where(
+        Person.username.in_({h[0] for h in HISTORY})))}
+    for n, (username, number, title, hours, categories, satisfies, day) in enumerate(HISTORY):
+        person = people.get(username)
+        if person is None:
+            continue
+        write_record(session, data=RecordInput(
+            person_id=person.id, course_number=number, title=title, hours=Decimal(hours),
+            categories={k: Decimal(v) for k, v in categories.items()}, satisfies=satisfies,
+            completed_on=date.fromisoformat(day), source=RecordSource.ROSTER), now=now,
+            inbound_key=f"demo-history-{n}-{username}")
