@@ -36,6 +36,7 @@ bench: $(VENV)/.dev
 	scripts/system-packages.sh test
 	mkdir -p bench/results
 	$(BIN)/python -m bench.poster --markdown bench/results/poster.md
+	$(BIN)/python -m bench.compliance --markdown bench/results/compliance.md
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check learning_portal tests migrations bench app.py wsgi.py

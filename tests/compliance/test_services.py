@@ -212,3 +212,11 @@ def test_colorado_people_are_judged_by_colorado_rules(db_session, world):
 def test_people_without_an_agency_have_no_requirements(db_session, world):
     with pytest.raises(NotFoundError):
         services.evaluate_person(db_session, world.admin, now=TODAY_UTC)
+
+
+def test_the_refresh_command_evaluates_everyone_stale(app, db_session, world):
+    result = app.test_cli_runner().invoke(args=["compliance", "refresh", "--jurisdiction", "CA-POST"])
+    assert result.exit_code == 0, result.output
+    assert "CA-POST: 7 people re-evaluated." in result.output  # Central's five and Harbor's two
+    again = app.test_cli_runner().invoke(args=["compliance", "refresh", "--jurisdiction", "CA-POST"])
+    assert "CA-POST: 0 people re-evaluated." in again.output
