@@ -48,10 +48,7 @@ def standing_json(s: Standing, titles: dict[str, str]) -> dict:
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def agency_compliance(agency_id: int):
     db, actor, now = get_session(), current_actor(), utcnow()
-    agency = services.agency_for(db, actor, agency_id)
-    defs = services.definitions(db, agency.jurisdiction)
-    services.ensure_fresh(db, agency_ids=[agency.id], defs=defs, now=now)
-    db.commit()
+    agency, defs = services.fresh_agency(db, actor, agency_id, now=now)
     today = defs.today(now)
     filters = queries.PeopleFilter.from_args(request.args, defs)
     if request.args.get("format") == "csv":

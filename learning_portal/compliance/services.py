@@ -212,6 +212,16 @@ def agency_for(session: Session, actor: Person, agency_id: int) -> Agency:
     return agency
 
 
+def fresh_agency(session: Session, actor: Person, agency_id: int, *, now: datetime) -> tuple[Agency, Definitions]:
+    """The agency (if ``actor`` may see it) and its definitions, with its stored evaluation brought up to date
+    and committed (so the work is kept even if what follows fails)."""
+    agency = agency_for(session, actor, agency_id)
+    defs = definitions(session, agency.jurisdiction)
+    ensure_fresh(session, agency_ids=[agency.id], defs=defs, now=now)
+    session.commit()
+    return agency, defs
+
+
 def person_for(session: Session, actor: Person, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None or not can_view_person(actor, person) or person.agency_id is None:

@@ -56,10 +56,7 @@ def my_agency():
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def agency(agency_id: int):
     db, actor, now = get_session(), current_actor(), utcnow()
-    agency = services.agency_for(db, actor, agency_id)
-    defs = services.definitions(db, agency.jurisdiction)
-    refreshed = services.ensure_fresh(db, agency_ids=[agency.id], defs=defs, now=now)
-    db.commit()
+    agency, defs = services.fresh_agency(db, actor, agency_id, now=now)
     today = defs.today(now)
     filters = queries.PeopleFilter.from_args(request.args, defs)
     number, per_page = page_args(default_size=50, max_size=200)
@@ -72,7 +69,7 @@ def agency(agency_id: int):
         "compliance/agency.html", agency=agency, defs=defs, filters=filters, today=today,
         summary=queries.agency_summary(db, [agency.id], defs=defs, today=today), rows=rows,
         page=Page(rows, number, per_page, total), labels=STATUS_LABELS, statuses=STATUSES, form=form,
-        assignments=list(Assignment), ranks=list(RankTier), refreshed=refreshed,
+        assignments=list(Assignment), ranks=list(RankTier),
         agency_exemptions=services.exemptions_of(db, agency=agency),
         exemption_form=_exemption_form(defs) if actor.role is Role.ADMINISTRATOR else None)
 
@@ -87,10 +84,7 @@ def _courses(db):
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def export(agency_id: int):
     db, actor, now = get_session(), current_actor(), utcnow()
-    agency = services.agency_for(db, actor, agency_id)
-    defs = services.definitions(db, agency.jurisdiction)
-    services.ensure_fresh(db, agency_ids=[agency.id], defs=defs, now=now)
-    db.commit()
+    agency, defs = services.fresh_agency(db, actor, agency_id, now=now)
     filters = queries.PeopleFilter.from_args(request.args, defs)
     chunks = queries.export_csv(db, agency.id, filters, defs=defs, today=defs.today(now))
     name = f"compliance-{agency.jurisdiction}-{agency.number}-{defs.today(now).isoformat()}.csv"

@@ -21,17 +21,6 @@ def frozen_clock(monkeypatch):
     monkeypatch.setattr(api, "utcnow", lambda: TODAY_UTC)
 
 
-@pytest.fixture
-def signed_in(app, db_session):
-    def _client(person):
-        client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = person.get_id()
-            sess["_fresh"] = True
-        return client
-    return _client
-
-
 def test_my_compliance_explains_each_requirement_and_links_courses(world, signed_in):
     page = signed_in(world.ben).get("/compliance/").get_data(as_text=True)
     assert "My compliance" in page

@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from learning_portal.accounts.models import Role
@@ -15,20 +14,6 @@ from learning_portal.clock import utcnow
 from learning_portal.learning.models import Completion, CourseAssignment
 from learning_portal.sessions.models import TrainingSession
 from tests.factories import make_person
-
-
-@pytest.fixture
-def signed_in(app, db_session):
-    """A separate browser-like client per person."""
-
-    def _client(person):
-        client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = person.get_id()
-            sess["_fresh"] = True
-        return client
-
-    return _client
 
 
 def count(db, model):
