@@ -68,7 +68,7 @@ def agency_compliance(agency_id: int):
         people=[{"id": r.person.id, "post_id": r.person.post_id, "last_name": r.person.last_name,
                  "first_name": r.person.first_name, "rank_tier": r.person.rank_tier.value,
                  "assignment": r.person.assignment.value, "status": r.status,
-                 "due_on": r.due_on.isoformat() if r.due_on and r.due_on.year > 1900 else None,
+                 "due_on": r.due_on.isoformat() if r.due_on else None,
                  **({"reason": r.reason} if filters.requirement else
                     {"needs_attention": [{"id": rid, "status": st} for rid, st in r.issues]})}
                 for r in rows])

@@ -250,16 +250,13 @@ def _one_time(req: RequirementDef, person: PersonFacts, records: Sequence[Record
             "assignment": person.assigned_on}[rule.trigger]
     if when is None:
         return Finding(req.id, rule.kind, "not_applicable",
-                       note=f"No {_TRIGGER_WORDS[rule.trigger]} date is on file, so no due date can be set.")
+                       note=f"No {rule.trigger} date is on file, so no due date can be set.")
     if rule.since is not None and when < rule.since:
         return Finding(req.id, rule.kind, "not_applicable", trigger=(rule.trigger, when),
-                       note=(f"Applies to a {_TRIGGER_WORDS[rule.trigger]} on or after {human_date(rule.since)}; "
+                       note=(f"Applies to a {rule.trigger} on or after {human_date(rule.since)}; "
                              f"this one was on {human_date(when)}."))
     return Finding(req.id, rule.kind, "tracked", due_on=add_months(when, rule.within_months),
                    trigger=(rule.trigger, when))
-
-
-_TRIGGER_WORDS = {"hire": "hire", "promotion": "promotion", "assignment": "assignment"}
 
 
 def _qualifying(rule: Rule, rid: str, records: Sequence[RecordFact]) -> list[RecordFact]:
@@ -273,12 +270,6 @@ def add_months(day: date, months: int) -> date:
     month += 1
     next_first = date(year + (month == 12), month % 12 + 1, 1)
     return date(year, month, min(day.day, (next_first - timedelta(days=1)).day))
-
-
-def worst(statuses: Iterable[str]) -> str:
-    """The status that needs attention first; "not_applicable" when nothing applies."""
-    ranked = sorted(statuses, key=STATUSES.index)
-    return ranked[0] if ranked else "not_applicable"
 
 
 # --- reasons --------------------------------------------------------------------------------------

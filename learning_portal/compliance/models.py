@@ -55,7 +55,8 @@ class PersonEvaluation(Base):
     last_record_id: Mapped[int]  # the newest training record counted
     valid_until: Mapped[date | None]  # the first day after which a cycle or exemption boundary has passed
     stale: Mapped[bool] = mapped_column(default=False)  # set by exemption changes
-    # The person's overall standing: the earliest due date of anything outstanding, and what applies at all.
+    # The person's overall standing: the earliest due date of anything outstanding (None with ``outstanding``:
+    # something has no due date, so overdue), and how many requirements are in force or exempt.
     worst_due_on: Mapped[date | None]
     outstanding: Mapped[bool] = mapped_column(default=False)
     tracked: Mapped[int] = mapped_column(default=0)  # requirements in force (neither exempt nor not applicable)

@@ -18,8 +18,8 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier
-from learning_portal.catalog.models import Course, CourseVersion, CourseVersionRequirement
-from learning_portal.catalog.queries import category_titles
+from learning_portal.catalog.models import CourseVersion, CourseVersionRequirement
+from learning_portal.catalog.queries import category_titles, current_versions
 from learning_portal.compliance.engine import STATUSES, Finding, reason
 from learning_portal.compliance.models import PersonEvaluation, RequirementStatus
 from learning_portal.compliance.services import Definitions
@@ -41,7 +41,7 @@ def requirement_status(today: date, due_soon_days: int) -> ColumnElement[str]:
 def overall_status(today: date, due_soon_days: int) -> ColumnElement[str]:
     soon = today + timedelta(days=due_soon_days)
     return case(
-        (and_(PE.outstanding, PE.worst_due_on < today), literal("overdue")),
+        (and_(PE.outstanding, or_(PE.worst_due_on.is_(None), PE.worst_due_on < today)), literal("overdue")),
         (and_(PE.outstanding, PE.worst_due_on <= soon), literal("due_soon")),
         (PE.tracked > 0, literal("compliant")), (PE.exempt > 0, literal("exempt")), else_=literal("not_applicable"))
 
@@ -236,10 +236,7 @@ class CourseLink:
 
 def satisfying_courses(session: Session, defs: Definitions) -> dict[str, list[CourseLink]]:
     """Per requirement, the courses in the catalogue (current versions) that count toward it."""
-    versions = list(session.execute(
-        select(Course, CourseVersion).join(CourseVersion, and_(CourseVersion.course_id == Course.id,
-                                                               CourseVersion.version == Course.current_version_number))
-        .order_by(CourseVersion.title)).all())
+    versions = list(session.scalars(current_versions().order_by(CourseVersion.title)))
     satisfies: dict[int, set[str]] = defaultdict(set)
     for version_id, rid in session.execute(select(CourseVersionRequirement.course_version_id,
                                                   CourseVersionRequirement.requirement_id)):
@@ -248,7 +245,7 @@ def satisfying_courses(session: Session, defs: Definitions) -> dict[str, list[Co
     for req in defs.requirements:
         rule = req.rule
         links = []
-        for course, version in versions:
+        for version in versions:
             if rule.kind == "category_hours":
                 counts = any(Decimal(version.hours.get(c, "0")) > 0 for c in rule.categories)
             elif rule.kind == "cycle_hours" and rule.counts == "all":
@@ -256,6 +253,7 @@ def satisfying_courses(session: Session, defs: Definitions) -> dict[str, list[Co
             else:
                 counts = req.id in satisfies[version.id]
             if counts:
-                links.append(CourseLink(course.slug, course.course_number, version.title, version.cpt_hours))
+                links.append(CourseLink(version.course.slug, version.course.course_number, version.title,
+                                        version.cpt_hours))
         by_req[req.id] = links
     return by_req

@@ -20,11 +20,13 @@ from learning_portal.accounts.permissions import can_view_person
 from learning_portal.catalog.models import Course, Requirement
 from learning_portal.catalog.rules import Rule
 from learning_portal.compliance.engine import (
+    STATUSES,
     ExemptionFact,
     Finding,
     PersonFacts,
     RecordFact,
     RequirementDef,
+    applies,
     evaluate,
 )
 from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
@@ -34,7 +36,6 @@ from learning_portal.learning.models import AssignmentReason
 from learning_portal.records.models import TrainingRecord
 
 BATCH = 500  # people evaluated per round trip when refreshing stored statuses
-UNDATED = date(1900, 1, 1)  # stored as the due date of something outstanding with no date: counts as overdue
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,14 @@ def person_facts(person: Person) -> PersonFacts:
                        promotion_date=person.promotion_date, assigned_on=person.assigned_on)
 
 
-def _record_fact(record: TrainingRecord) -> RecordFact:
-    return RecordFact(record.completed_on, Decimal(record.hours),
-                      {c: Decimal(h) for c, h in record.categories.items()}, frozenset(record.satisfies))
+_RECORD_COLUMNS = (TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.completed_on, TrainingRecord.hours,
+                   TrainingRecord.categories, TrainingRecord.satisfies)
+
+
+def _record_fact(row) -> RecordFact:
+    """A RecordFact from a row of ``_RECORD_COLUMNS``."""
+    return RecordFact(row.completed_on, Decimal(row.hours), {c: Decimal(h) for c, h in row.categories.items()},
+                      frozenset(row.satisfies))
 
 
 def _exemption_fact(e: Exemption) -> ExemptionFact:
@@ -106,8 +112,8 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
         raise NotFoundError("Commission staff have no agency, so no training requirements.")
     defs = definitions(session, person.agency.jurisdiction)
     today = defs.today(now)
-    records = [_record_fact(r) for r in session.scalars(
-        select(TrainingRecord).where(TrainingRecord.person_id == person.id))]
+    records = [_record_fact(r) for r in session.execute(
+        select(*_RECORD_COLUMNS).where(TrainingRecord.person_id == person.id))]
     exemptions = _exemptions_for(session, [person])[person.id]
     facts = person_facts(person)
     standings = []
@@ -115,8 +121,7 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
         finding = evaluate(req, facts, records, exemptions, today)
         standings.append(Standing(defs.titles[req.id], finding,
                                   finding.status(today, defs.jurisdiction.due_soon_days)))
-    order = ("overdue", "due_soon", "compliant", "exempt", "not_applicable")
-    standings.sort(key=lambda s: (order.index(s.status), s.requirement.id))
+    standings.sort(key=lambda s: (STATUSES.index(s.status), s.requirement.id))
     return standings, defs
 
 
@@ -143,31 +148,30 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
         people = list(session.scalars(select(Person).where(Person.id.in_(chunk))))
         records: dict[int, list[RecordFact]] = defaultdict(list)
         last_id: dict[int, int] = defaultdict(int)
-        for row in session.execute(select(TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.completed_on,
-                                          TrainingRecord.hours, TrainingRecord.categories, TrainingRecord.satisfies)
-                                   .where(TrainingRecord.person_id.in_(chunk))):
-            records[row.person_id].append(RecordFact(row.completed_on, Decimal(row.hours),
-                                                     {c: Decimal(h) for c, h in row.categories.items()},
-                                                     frozenset(row.satisfies)))
+        for row in session.execute(select(*_RECORD_COLUMNS).where(TrainingRecord.person_id.in_(chunk))):
+            records[row.person_id].append(_record_fact(row))
             last_id[row.person_id] = max(last_id[row.person_id], row.id)
         exemptions = _exemptions_for(session, people)
         status_rows, person_rows = [], []
         for person in people:
             if person.agency_id is None:
                 continue
-            findings = [evaluate(req, person_facts(person), records[person.id], exemptions[person.id], today)
+            facts = person_facts(person)
+            findings = [evaluate(req, facts, records[person.id], exemptions[person.id], today)
                         for req in defs.requirements]
-            concerned = [f for f in findings if f.state != "not_applicable" or f.period or f.trigger]
+            # Rows for the requirements whose audience includes the person (the others concern them not at all).
             status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id, agency_id=person.agency_id,
                                  state=f.state, done=f.done, due_on=f.due_on, finding=f.to_json())
-                            for f in concerned]
-            outstanding = [f.due_on or UNDATED for f in findings if f.state == "tracked" and not f.done]
+                            for req, f in zip(defs.requirements, findings, strict=True)
+                            if applies(req.rule.audience, facts)]
+            outstanding = [f.due_on for f in findings if f.state == "tracked" and not f.done]
+            undated = None in outstanding  # something outstanding with no due date: overdue
             limits = [f.valid_until for f in findings if f.valid_until is not None]
             person_rows.append(dict(
                 person_id=person.id, agency_id=person.agency_id, definitions=defs.fingerprint,
                 person_revision=person.revision, last_record_id=last_id[person.id],
                 valid_until=min(limits) if limits else None, stale=False,
-                worst_due_on=min(outstanding) if outstanding else None, outstanding=bool(outstanding),
+                worst_due_on=None if undated or not outstanding else min(outstanding), outstanding=bool(outstanding),
                 tracked=sum(f.state == "tracked" for f in findings), exempt=sum(f.state == "exempt" for f in findings),
                 evaluated_at=now))
         ids = [row["person_id"] for row in person_rows]

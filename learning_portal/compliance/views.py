@@ -6,8 +6,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
-from learning_portal.catalog.models import Course, CourseVersion
-from learning_portal.catalog.queries import category_titles
+from learning_portal.catalog.models import CourseVersion
+from learning_portal.catalog.queries import category_titles, current_versions
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
 from learning_portal.compliance.engine import STATUS_LABELS, STATUSES, reason
@@ -63,8 +63,7 @@ def agency(agency_id: int):
     rows, total = queries.people_page(db, agency.id, filters, defs=defs, today=today, page=number,
                                       per_page=per_page)
     form = AssignForm()
-    form.course.choices = [("", "Choose a course")] + [(c.slug, f"{v} ({c.course_number})")
-                                                       for c, v in _courses(db)]
+    form.course.choices = [("", "Choose a course"), *_course_choices(db)]
     return render_template(
         "compliance/agency.html", agency=agency, defs=defs, filters=filters, today=today,
         summary=queries.agency_summary(db, [agency.id], defs=defs, today=today), rows=rows,
@@ -74,10 +73,9 @@ def agency(agency_id: int):
         exemption_form=_exemption_form(defs) if actor.role is Role.ADMINISTRATOR else None)
 
 
-def _courses(db):
-    return db.execute(select(Course, CourseVersion.title).join(
-        CourseVersion, (CourseVersion.course_id == Course.id)
-        & (CourseVersion.version == Course.current_version_number)).order_by(CourseVersion.title)).all()
+def _course_choices(db) -> list[tuple[str, str]]:
+    return [(v.course.slug, f"{v.title} ({v.course.course_number})")
+            for v in db.scalars(current_versions().order_by(CourseVersion.title))]
 
 
 @bp.get("/agencies/<int:agency_id>/export.csv")
@@ -97,8 +95,7 @@ def export(agency_id: int):
 def assign(agency_id: int):
     db, actor, now = get_session(), current_actor(), utcnow()
     agency = services.agency_for(db, actor, agency_id)
-    form = AssignForm()
-    form.course.choices = [(c.slug, v) for c, v in _courses(db)]
+    form = AssignForm()  # the course is checked by the service: any course of the catalogue
     back = request.form.get("back", "")
     target = back if back.startswith(f"/compliance/agencies/{agency.id}") else url_for(
         "compliance.agency", agency_id=agency.id)

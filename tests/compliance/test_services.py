@@ -11,10 +11,12 @@ from sqlalchemy import select, update
 from learning_portal.accounts.models import Assignment
 from learning_portal.catalog.models import Requirement
 from learning_portal.compliance import queries, services
+from learning_portal.compliance.engine import applies
 from learning_portal.compliance.models import RequirementStatus
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning.models import CourseAssignment
 from tests.compliance.conftest import TODAY_UTC, add_record
+from tests.factories import make_person
 
 TODAY = date(2026, 11, 1)
 
@@ -27,8 +29,11 @@ def stored(db, person) -> dict[str, str]:
 
 
 def live(db, person) -> dict[str, str]:
-    standings, _ = services.evaluate_person(db, person, now=TODAY_UTC)
-    return {s.requirement.id: s.status for s in standings if s.status != "not_applicable" or s.finding.period}
+    """The live statuses of the requirements whose audience includes the person."""
+    standings, defs = services.evaluate_person(db, person, now=TODAY_UTC)
+    audience = {r.id: r.rule.audience for r in defs.requirements}
+    return {s.requirement.id: s.status for s in standings
+            if applies(audience[s.requirement.id], services.person_facts(person))}
 
 
 def refresh_central(db, world) -> int:
@@ -220,3 +225,13 @@ def test_the_refresh_command_evaluates_everyone_stale(app, db_session, world):
     assert "CA-POST: 7 people re-evaluated." in result.output  # Central's five and Harbor's two
     again = app.test_cli_runner().invoke(args=["compliance", "refresh", "--jurisdiction", "CA-POST"])
     assert "CA-POST: 0 people re-evaluated." in again.output
+
+
+def test_something_outstanding_without_a_due_date_counts_as_overdue(db_session, world):
+    undated = make_person(db_session, agency=world.central, first_name="Una", hire_date=None)
+    refresh_central(db_session, world)
+    assert stored(db_session, undated)["CA-LM-FA-2Y"] == "overdue"  # never done, no hire date to count from
+    defs = services.definitions(db_session, "CA-POST")
+    rows, _ = queries.people_page(db_session, world.central.id, queries.PeopleFilter(status="overdue", q="una"),
+                                  defs=defs, today=TODAY, page=1, per_page=50)
+    assert [(r.person.id, r.due_on) for r in rows] == [(undated.id, None)]
