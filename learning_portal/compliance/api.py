@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Response, jsonify, request, stream_with_context
 
 from learning_portal.accounts.models import Role
-from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.engine import STATUSES, reason
+from learning_portal.compliance.engine import STATUSES
 from learning_portal.compliance.services import Standing
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError
@@ -27,16 +26,15 @@ def my_compliance():
     if actor.agency is None:
         raise NotFoundError("Commission staff have no agency, so no training requirements.")
     standings, defs = services.evaluate_person(db, actor, now=now)
-    titles = category_titles(db)
     return jsonify(jurisdiction=defs.jurisdiction.code, as_of=defs.today(now).isoformat(),
-                   requirements=[standing_json(s, titles) for s in standings])
+                   requirements=[standing_json(s) for s in standings])
 
 
-def standing_json(s: Standing, titles: dict[str, str]) -> dict:
+def standing_json(s: Standing) -> dict:
     f = s.finding
     return {
         "id": s.requirement.id, "title": s.requirement.title, "citation": s.requirement.citation,
-        "status": s.status, "reason": reason(f, s.status, titles), "kind": f.kind,
+        "status": s.status, "reason": s.reason, "kind": f.kind,
         "hours_done": None if f.hours_done is None else format_hours(f.hours_done),
         "hours_needed": None if f.hours_needed is None else format_hours(f.hours_needed),
         "period": f.period, "due_on": f.due_on.isoformat() if f.due_on and f.state == "tracked" else None,

@@ -275,12 +275,25 @@ def add_months(day: date, months: int) -> date:
 # --- reasons --------------------------------------------------------------------------------------
 
 
+DUE = "{due}"  # in a stored reason, where the due words go: "was due" once the date has passed, else "due"
+
+
 def reason(f: Finding, status: str, category_titles: Mapping[str, str] | None = None) -> str:
-    """The plain-language why, e.g. "18 of 24 hours for 2025-2026; 6 to go, due 31 Dec 2026."."""
+    """The plain-language why, e.g. "18 of 24 hours for 2025-2026; 6 to go; due 31 Dec 2026."."""
+    return worded(reason_text(f, category_titles), status)
+
+
+def worded(text: str, status: str) -> str:
+    """A stored reason as read on a given day, when the requirement's status is ``status``."""
+    return text.replace(DUE, "was due" if status == "overdue" else "due")
+
+
+def reason_text(f: Finding, category_titles: Mapping[str, str] | None = None) -> str:
+    """The reason with a placeholder for the due words, so it can be stored once and read on any day."""
     titles = category_titles or {}
     if f.state != "tracked":
         return f.note
-    due = _due_words(f, status)
+    due = "overdue" if f.due_on is None else f"{DUE} {human_date(f.due_on)}"
     if f.kind in ("cycle_hours", "category_hours"):
         assert f.hours_done is not None and f.hours_needed is not None
         what = "hour" if f.hours_needed == 1 else "hours"
@@ -311,14 +324,6 @@ def reason(f: Finding, status: str, category_titles: Mapping[str, str] | None = 
     if f.done:
         return f"Completed {human_date(f.last_done)}."
     return f"Not completed; {due}, {_after_trigger(f)}."
-
-
-def _due_words(f: Finding, status: str) -> str:
-    if f.due_on is None:
-        return "overdue"
-    if status == "overdue":
-        return f"was due {human_date(f.due_on)}"
-    return f"next due {human_date(f.due_on)}" if f.kind == "rolling" and f.last_done else f"due {human_date(f.due_on)}"
 
 
 def _after_trigger(f: Finding) -> str:

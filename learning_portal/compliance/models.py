@@ -8,9 +8,10 @@ day asked about, so a row stays right as days pass.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.accounts.models import Agency, Person
@@ -77,4 +78,7 @@ class RequirementStatus(Base):
     state: Mapped[str] = mapped_column(String(16))  # tracked, exempt, not_applicable
     done: Mapped[bool]
     due_on: Mapped[date | None]
+    hours_done: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    hours_needed: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    reason: Mapped[str] = mapped_column(Text, server_default="")  # engine.reason_text(): read with engine.worded()
     finding: Mapped[dict[str, Any]] = mapped_column(JSON)  # engine.Finding.to_json()

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier
 from learning_portal.catalog.models import CourseVersion, CourseVersionRequirement
-from learning_portal.catalog.queries import category_titles, current_versions
-from learning_portal.compliance.engine import STATUSES, Finding, reason
+from learning_portal.catalog.queries import current_versions
+from learning_portal.compliance.engine import STATUSES, worded
 from learning_portal.compliance.models import PersonEvaluation, RequirementStatus
 from learning_portal.compliance.services import Definitions
 from learning_portal.csvfile import write_rows
@@ -80,14 +80,12 @@ def people_query(agency_id: int, f: PeopleFilter, *, today: date, due_soon_days:
     """People of the agency with their status (for one requirement, or overall) and due date."""
     if f.requirement:
         status = requirement_status(today, due_soon_days)
-        query = (select(Person, status.label("status"), RS.due_on.label("due_on"), RS.finding.label("finding"),
-                        RS.done.label("done"), RS.state.label("state"))
+        query = (select(Person, status.label("status"), RS.due_on.label("due_on"), RS.reason.label("reason"))
                  .join(RS, and_(RS.person_id == Person.id, RS.requirement_id == f.requirement)))
         due = RS.due_on
     else:
         status = overall_status(today, due_soon_days)
-        query = (select(Person, status.label("status"), PE.worst_due_on.label("due_on"), literal(None).label("finding"),
-                        literal(False).label("done"), literal("tracked").label("state"))
+        query = (select(Person, status.label("status"), PE.worst_due_on.label("due_on"), literal("").label("reason"))
                  .join(PE, PE.person_id == Person.id))
         due = PE.worst_due_on
     query = query.where(Person.agency_id == agency_id, Person.is_enabled)
@@ -120,7 +118,6 @@ def people_page(session: Session, agency_id: int, f: PeopleFilter, *, defs: Defi
     query = people_query(agency_id, f, today=today, due_soon_days=defs.jurisdiction.due_soon_days)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     results = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    titles = category_titles(session)
     issues: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if not f.requirement and results:
         status = requirement_status(today, defs.jurisdiction.due_soon_days)
@@ -129,14 +126,8 @@ def people_page(session: Session, agency_id: int, f: PeopleFilter, *, defs: Defi
                 .where(RS.person_id.in_([r.Person.id for r in results]), status.in_(("overdue", "due_soon")))
                 .order_by(RS.requirement_id)):
             issues[pid].append((rid, st))
-    rows = []
-    for r in results:
-        text = ""
-        if r.finding is not None:
-            text = reason(Finding.from_json(f.requirement, r.state, r.done, r.due_on, r.finding), r.status, titles)
-        rows.append(Row(r.Person, r.status, r.due_on, text, tuple(sorted(issues[r.Person.id],
-                                                                         key=lambda i: STATUSES.index(i[1])))))
-    return rows, total
+    return [Row(r.Person, r.status, r.due_on, worded(r.reason, r.status),
+                tuple(sorted(issues[r.Person.id], key=lambda i: STATUSES.index(i[1])))) for r in results], total
 
 
 @dataclass
@@ -202,18 +193,16 @@ def export_rows(session: Session, agency_id: int, f: PeopleFilter, *, defs: Defi
     people = people_query(agency_id, f, today=today, due_soon_days=defs.jurisdiction.due_soon_days)
     ids = people.with_only_columns(Person.id).order_by(None).subquery()
     query = (select(Person.post_id, Person.last_name, Person.first_name, Person.rank_tier, Person.assignment,
-                    RS.requirement_id, status, RS.state, RS.done, RS.due_on, RS.finding)
+                    RS.requirement_id, status, RS.hours_done, RS.hours_needed, RS.due_on, RS.reason)
              .join(RS, RS.person_id == Person.id).where(Person.id.in_(select(ids.c.id))))
     if f.requirement:
         query = query.where(RS.requirement_id == f.requirement)
     query = query.order_by(Person.last_name, Person.first_name, Person.id, RS.requirement_id)
-    titles = category_titles(session)
     for row in session.execute(query.execution_options(yield_per=2000)):
-        finding = Finding.from_json(row.requirement_id, row.state, row.done, row.due_on, row.finding)
         yield (row.post_id, row.last_name, row.first_name, row.rank_tier.value, row.assignment.value,
                row.requirement_id, defs.titles[row.requirement_id].title, row[6],
-               _hours(finding.hours_done), _hours(finding.hours_needed),
-               row.due_on.isoformat() if row.due_on else "", reason(finding, row[6], titles))
+               _hours(row.hours_done), _hours(row.hours_needed),
+               row.due_on.isoformat() if row.due_on else "", worded(row.reason, row[6]))
 
 
 def export_csv(session: Session, agency_id: int, f: PeopleFilter, *, defs: Definitions,

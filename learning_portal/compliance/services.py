@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.accounts.permissions import can_view_person
 from learning_portal.catalog.models import Course, Requirement
+from learning_portal.catalog.queries import category_titles
 from learning_portal.catalog.rules import Rule
 from learning_portal.compliance.engine import (
     STATUSES,
@@ -28,6 +29,8 @@ from learning_portal.compliance.engine import (
     RequirementDef,
     applies,
     evaluate,
+    reason,
+    reason_text,
 )
 from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -43,6 +46,7 @@ class Definitions:
     jurisdiction: Jurisdiction
     requirements: tuple[RequirementDef, ...]
     titles: dict[str, Requirement]
+    category_titles: dict[str, str]  # hour category id -> title, for reasons
     fingerprint: str  # changes whenever a rule, a title or the jurisdiction's cycle changes
 
     def today(self, now: datetime) -> date:
@@ -57,9 +61,10 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
                                                           Requirement.rule.is_not(None)).order_by(Requirement.id)))
     reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor,
                                 j.judged_from) for r in rows)
-    payload = json.dumps([[r.id, r.title, r.rule] for r in rows] + [j.cycle_months, j.cycle_anchor, j.judged_from],
-                         sort_keys=True, default=str)
-    return Definitions(j, reqs, {r.id: r for r in rows}, hashlib.sha256(payload.encode()).hexdigest())
+    categories = category_titles(session)
+    payload = json.dumps([[r.id, r.title, r.rule] for r in rows] + [j.cycle_months, j.cycle_anchor, j.judged_from,
+                                                                     categories], sort_keys=True, default=str)
+    return Definitions(j, reqs, {r.id: r for r in rows}, categories, hashlib.sha256(payload.encode()).hexdigest())
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -104,6 +109,7 @@ class Standing:
     requirement: Requirement
     finding: Finding
     status: str
+    reason: str  # in plain words, as of the day evaluated
 
 
 def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple[list[Standing], Definitions]:
@@ -119,8 +125,9 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
     standings = []
     for req in defs.requirements:
         finding = evaluate(req, facts, records, exemptions, today)
-        standings.append(Standing(defs.titles[req.id], finding,
-                                  finding.status(today, defs.jurisdiction.due_soon_days)))
+        status = finding.status(today, defs.jurisdiction.due_soon_days)
+        standings.append(Standing(defs.titles[req.id], finding, status,
+                                  reason(finding, status, defs.category_titles)))
     standings.sort(key=lambda s: (STATUSES.index(s.status), s.requirement.id))
     return standings, defs
 
@@ -161,7 +168,9 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
                         for req in defs.requirements]
             # Rows for the requirements whose audience includes the person (the others concern them not at all).
             status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id, agency_id=person.agency_id,
-                                 state=f.state, done=f.done, due_on=f.due_on, finding=f.to_json())
+                                 state=f.state, done=f.done, due_on=f.due_on, hours_done=f.hours_done,
+                                 hours_needed=f.hours_needed, reason=reason_text(f, defs.category_titles),
+                                 finding=f.to_json())
                             for req, f in zip(defs.requirements, findings, strict=True)
                             if applies(req.rule.audience, facts)]
             outstanding = [f.due_on for f in findings if f.state == "tracked" and not f.done]

@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
 from learning_portal.catalog.models import CourseVersion
-from learning_portal.catalog.queries import category_titles, current_versions
+from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.engine import STATUS_LABELS, STATUSES, reason
+from learning_portal.compliance.engine import STATUS_LABELS, STATUSES
 from learning_portal.compliance.forms import AssignForm, ExemptionForm
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError, ValidationError
@@ -19,11 +19,6 @@ from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.pagination import Page, page_args
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")
-
-
-@bp.app_template_filter("compliance_reason")
-def _reason(finding, status: str, categories: dict[str, str]) -> str:
-    return reason(finding, status, categories)
 
 
 @bp.get("/")
@@ -39,7 +34,7 @@ def mine():
 
 def _standing_context(db, standings, defs) -> dict:
     return {"standings": standings, "defs": defs, "labels": STATUS_LABELS,
-            "courses": queries.satisfying_courses(db, defs), "categories": category_titles(db),
+            "courses": queries.satisfying_courses(db, defs),
             "counts": {s: sum(1 for x in standings if x.status == s) for s in STATUSES}}
 
 

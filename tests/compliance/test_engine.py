@@ -127,7 +127,7 @@ def test_rolling_refresher_is_due_every_n_months_after_the_last_completion():
     records = [rec(date(2019, 5, 10), 2, ("CA-LM-RIPA-5Y",)), rec(date(2022, 8, 1), 2, ("CA-LM-RIPA-5Y",))]
     finding, status, why = check(ripa, records, date(2026, 1, 1))
     assert finding.due_on == date(2027, 8, 1) and status == "compliant"
-    assert why == "Last completed 1 Aug 2022; next due 1 Aug 2027."
+    assert why == "Last completed 1 Aug 2022; due 1 Aug 2027."
     _, status, _ = check(ripa, records, date(2027, 6, 1))
     assert status == "due_soon"
     _, status, why = check(ripa, records, date(2027, 8, 2))

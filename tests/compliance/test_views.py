@@ -53,12 +53,20 @@ def test_pagination_and_odd_parameters_do_not_break_the_page(world, signed_in):
 
 
 def test_the_csv_export_streams_every_row_with_the_filters(world, signed_in):
-    response = signed_in(world.manager).get(f"/compliance/agencies/{world.central.id}/export.csv?requirement=CA-CPT-24")
+    manager, url = signed_in(world.manager), f"/compliance/agencies/{world.central.id}/export.csv"
+    response = manager.get(f"{url}?requirement=CA-CPT-24")
     assert response.status_code == 200 and response.is_streamed
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:3] == ["post_id", "last_name", "first_name"]
     assert [r[2] for r in rows[1:]] == ["Ana", "Ben", "Cleo"]
+    ben = dict(zip(rows[0], rows[2], strict=True))
+    assert [ben[k] for k in ("status", "hours_done", "hours_needed", "due_on")] == ["due_soon", "10", "24",
+                                                                                   "2026-12-31"]
+    assert ben["reason"] == "10 of 24 hours for 2025-2026; 14 to go; due 31 Dec 2026."
+    everything = manager.get(url).get_data(as_text=True)
+    ana_first_aid = next(r for r in csv.reader(io.StringIO(everything)) if r[2] == "Ana" and r[5] == "CA-LM-FA-2Y")
+    assert ana_first_aid[7] == "overdue" and "was due" in ana_first_aid[-1]  # worded for the day of the export
 
 
 def test_a_manager_never_sees_another_agency(world, signed_in):
