@@ -8,6 +8,9 @@ same run on the same server: a single-row SELECT by primary key. Bounded: fixed 
 repetitions. Loopback only.
 
     .venv/bin/python -m bench.compliance [--people N] [--agencies M] [--records-per-person K] [--markdown FILE]
+
+With TEST_DATABASE_URL set (a server URL), the generated database is left on that server; ``--database-url``
+measures such a database again without generating it.
 """
 
 from __future__ import annotations
@@ -138,12 +141,16 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=600)
     parser.add_argument("--records-per-person", type=int, default=50)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--database-url", help="a database generated earlier (the sizes must match)")
     args = parser.parse_args()
     with pg.postgres_server() as server:
-        url = pg.create_database(server, prefix="bench_compliance")
-        t0 = time.perf_counter()
-        largest = generate(url, args.people, args.agencies, args.records_per_person)
-        load_s = time.perf_counter() - t0
+        url, largest, load_s = args.database_url, 1, float("nan")
+        if url is None:
+            url = pg.create_database(server, prefix="bench_compliance")
+            print(f"Generating {url}")
+            t0 = time.perf_counter()
+            largest = generate(url, args.people, args.agencies, args.records_per_person)
+            load_s = time.perf_counter() - t0
         engine = make_engine(url)
         with Session(engine) as db:
             ref = statistics.median(timed(lambda: db.execute(text("SELECT * FROM people WHERE id = 1")).one(), 200))

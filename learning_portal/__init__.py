@@ -10,6 +10,7 @@ from flask import Flask
 from learning_portal import db, errors, extensions
 from learning_portal.accounts import api as accounts_api
 from learning_portal.accounts import views as accounts_views
+from learning_portal.audit import requests as audit_requests
 from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
 from learning_portal.cli import register_cli
@@ -70,6 +71,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     db.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
+    audit_requests.init_app(app)
     filters.init_app(app)
     navigation.init_app(app)
     app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer

@@ -51,6 +51,7 @@ class Config:
     # Sign-in protection
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_ADDRESS_MAX_FAILURES = 30  # failed sign-ins from one address within the lockout window
     API_TOKEN_TTL_HOURS = 12
 
     MAX_CONTENT_LENGTH = 8 * 1024**2  # every request body; the video upload view raises its own limit

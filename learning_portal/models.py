@@ -1,6 +1,7 @@
 """Every domain's models, imported explicitly so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from learning_portal.accounts.models import Agency, ApiToken, Jurisdiction, Person
+from learning_portal.audit.models import AuditEntry, AuditHead
 from learning_portal.catalog.models import (
     Course,
     CourseItem,
@@ -21,9 +22,9 @@ from learning_portal.sessions.models import Attendance, FacilitatorQualification
 metadata = Base.metadata
 
 __all__ = [
-    "Agency", "ApiToken", "Attendance", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem",
-    "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment", "Exemption",
-    "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset",
-    "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "Requirement", "RequirementStatus",
+    "Agency", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course",
+    "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment",
+    "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
+    "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "Requirement", "RequirementStatus",
     "TrainingRecord", "TrainingSession", "metadata", "session_agencies",
 ]

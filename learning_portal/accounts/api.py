@@ -34,7 +34,7 @@ def issue_token():
     now = utcnow()
     try:
         person = services.authenticate(session, username=data["username"], password=data["password"], now=now,
-                                       policy=services.LoginPolicy.from_config(current_app.config))
+                                       via="api", policy=services.LoginPolicy.from_config(current_app.config))
     except AuthenticationError:
         session.commit()  # keep the failure count
         raise

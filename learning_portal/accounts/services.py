@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
 from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
+from learning_portal.audit import services as audit
+from learning_portal.audit.models import AuditEntry
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
 from learning_portal.db import upsert_by_key
 from learning_portal.errors import (
@@ -51,6 +53,16 @@ class AccountLockedError(AuthenticationError):
         self.until = until
 
 
+class AddressThrottledError(AuthenticationError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("Too many failed sign-in attempts from your network address. Try again after "
+                         f"{until:%H:%M} UTC.")
+        self.until = until
+
+
 class InvalidTokenError(AuthenticationError):
     code = "invalid_token"
 
@@ -61,13 +73,15 @@ class ExpiredTokenError(AuthenticationError):
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int = 5
+    max_failures: int = 5  # per account, then locked for ``lockout``
     lockout: timedelta = timedelta(minutes=15)
+    address_max_failures: int = 30  # per client address within ``lockout`` (a station shares one address)
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> LoginPolicy:
         return cls(max_failures=int(config["LOGIN_MAX_FAILURES"]),
-                   lockout=timedelta(minutes=float(config["LOGIN_LOCKOUT_MINUTES"])))
+                   lockout=timedelta(minutes=float(config["LOGIN_LOCKOUT_MINUTES"])),
+                   address_max_failures=int(config["LOGIN_ADDRESS_MAX_FAILURES"]))
 
 
 # --- agencies -------------------------------------------------------------------------------------
@@ -247,37 +261,60 @@ def change_own_password(session: Session, *, person: Person, current: str, new: 
     set_password(session, actor=person, person=person, password=new, now=now)
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime,
+def authenticate(session: Session, *, username: str, password: str, now: datetime, via: str = "form",
                  policy: LoginPolicy = LoginPolicy()) -> Person:
-    """Check a username and password. Failures are counted (the caller commits them)."""
+    """Check a username and password. Failures are counted and audited (the caller commits them)."""
+    _check_address(session, now, policy)
     person = session.scalar(select(Person).where(Person.username == username.strip().lower()))
     if person is None:
         passwords.verify_password(None, password)  # same cost as a real check
+        _sign_in_failed(session, None, now, via, reason="unknown username", username=username.strip()[:64])
         raise InvalidCredentialsError("Wrong username or password.")
     if person.locked_until is not None and person.locked_until > now:
+        _sign_in_failed(session, person, now, via, reason="locked")
         raise AccountLockedError(person.locked_until)
     if not passwords.verify_password(person.password_hash, password):
         person.failed_logins += 1
+        _sign_in_failed(session, person, now, via, reason="wrong password")
         if person.failed_logins >= policy.max_failures:
             person.failed_logins = 0
             person.locked_until = now + policy.lockout
-            session.flush()
+            audit.record(session, "account.locked", actor_id=None, subject_id=person.id, now=now,
+                         details={"until": person.locked_until.isoformat()})
             raise AccountLockedError(person.locked_until)
-        session.flush()
         left = policy.max_failures - person.failed_logins
         raise InvalidCredentialsError(
             f"Wrong username or password. {left} more failed attempt{'s' if left != 1 else ''} "
             "will lock the account for a while."
         )
     if not person.is_enabled:
+        _sign_in_failed(session, person, now, via, reason="disabled")
         raise InvalidCredentialsError("This account is disabled. Ask your administrator.")
     if person.password_hash and passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
     person.failed_logins = 0
     person.locked_until = None
     person.last_login_at = now
-    session.flush()
+    audit.record(session, "sign_in", actor_id=person.id, subject_id=person.id, now=now, details={"via": via})
     return person
+
+
+def _sign_in_failed(session: Session, person: Person | None, now: datetime, via: str, **details: str) -> None:
+    audit.record(session, "sign_in.failed", actor_id=None, subject_id=person.id if person else None, now=now,
+                 details={"via": via, **details})
+
+
+def _check_address(session: Session, now: datetime, policy: LoginPolicy) -> None:
+    """Refuse sign-ins from an address with too many recent failures (guessing across many accounts)."""
+    address = audit.client_address.get()
+    if address is None:
+        return
+    recent = session.scalars(select(AuditEntry.at).where(AuditEntry.address == address,
+                                                         AuditEntry.action == "sign_in.failed",
+                                                         AuditEntry.at > now - policy.lockout)
+                             .order_by(AuditEntry.at.desc()).limit(policy.address_max_failures)).all()
+    if len(recent) >= policy.address_max_failures:
+        raise AddressThrottledError(recent[-1] + policy.lockout)
 
 
 def load_session_user(session: Session, session_id: str) -> Person | None:

@@ -1,0 +1,94 @@
+"""Appending to the audit log and verifying its chain.
+
+``record`` runs inside the caller's transaction, so an action and its entry commit (or roll back) together.
+It updates the head row before anything else, so concurrent appends queue on that row (a row lock on
+PostgreSQL, the write lock on SQLite) and the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from learning_portal.audit.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64  # the hash before the first entry
+# The client address of the web request being served, set by the web layer (services never see requests).
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
+def record(session: Session, action: str, *, actor_id: int | None, now: datetime, subject_id: int | None = None,
+           target: str = "", details: Mapping[str, Any] | None = None) -> AuditEntry:
+    head = AuditHead.__table__
+    seq, prev = session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq + 1)
+                                .returning(head.c.seq, head.c.hash)).one()
+    entry = AuditEntry(seq=seq, at=now.astimezone(UTC), action=action, actor_id=actor_id, subject_id=subject_id,
+                       target=target, details=dict(details or {}), address=client_address.get(), prev_hash=prev)
+    entry.hash = entry_hash(entry)
+    session.execute(update(head).where(head.c.id == 1).values(hash=entry.hash))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def viewed(session: Session, *, actor_id: int, subject_id: int, what: str, now: datetime) -> None:
+    """Someone looked at another person's personal data (looking at one's own is not recorded)."""
+    if actor_id != subject_id:
+        record(session, "personal_data.viewed", actor_id=actor_id, subject_id=subject_id, target=what, now=now)
+
+
+def entry_hash(entry: Any) -> str:
+    """The hash of an entry (an AuditEntry or a row of the table) and the link to the one before."""
+    payload = json.dumps([entry.seq, entry.at.astimezone(UTC).isoformat(timespec="microseconds"), entry.action,
+                          entry.actor_id, entry.subject_id, entry.target, entry.details, entry.address,
+                          entry.prev_hash], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    head_hash: str
+    broken_at: int | None = None  # the first entry whose link does not hold
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(session: Session, *, batch: int = 5000) -> Verification:
+    """Walk the chain from the first entry; report the first entry that is missing, altered or out of place."""
+    prev, expected, checked = GENESIS, 1, 0
+    for entry in _entries(session, batch):
+        if entry.seq != expected:
+            return Verification(checked, prev, expected, f"Entry {expected} is missing.")
+        if entry.prev_hash != prev:
+            return Verification(checked, prev, entry.seq, f"Entry {entry.seq} does not link to entry {expected - 1}.")
+        if entry_hash(entry) != entry.hash:
+            return Verification(checked, prev, entry.seq, f"Entry {entry.seq} was altered after it was written.")
+        prev, expected, checked = entry.hash, expected + 1, checked + 1
+    head = session.get(AuditHead, 1)
+    if head is None or head.seq != checked or head.hash != prev:
+        return Verification(checked, prev, checked + 1, f"Entries after {checked} were removed (the head records "
+                                                         f"{head.seq if head else 0}).")
+    return Verification(checked, prev)
+
+
+def _entries(session: Session, batch: int) -> Iterator[Any]:
+    """Rows (not ORM objects, so nothing piles up in the session), in chain order, a batch at a time."""
+    table, last = AuditEntry.__table__, 0
+    while True:
+        rows = session.execute(select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].seq
