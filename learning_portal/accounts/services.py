@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
 from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
+from learning_portal.accounts.permissions import can_view_person
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
@@ -108,6 +109,8 @@ def create_agency(session: Session, *, actor: Person, jurisdiction: str, number:
     agency = Agency(jurisdiction=jurisdiction, number=number, name=name, created_at=now)
     session.add(agency)
     session.flush()
+    audit.record(session, "agency.created", actor_id=actor.id, target=f"agency:{agency.id}", now=now,
+                 details={"jurisdiction": jurisdiction, "number": number})
     return agency
 
 
@@ -211,13 +214,22 @@ class PersonInput:
 def create_person(session: Session, *, actor: Person, data: PersonInput, now: datetime,
                   password: str | None = None) -> Person:
     _require_admin(actor)
-    return _create_person(session, data=data, now=now, password=password)
+    person = _create_person(session, data=data, now=now, password=password)
+    _account_created(session, actor, person, now)
+    return person
 
 
 def create_administrator(session: Session, *, data: PersonInput, now: datetime, password: str) -> Person:
     """Bootstrap a portal's first administrator (CLI); there is no acting administrator yet."""
     data.role, data.agency_id = Role.ADMINISTRATOR.value, None
-    return _create_person(session, data=data, now=now, password=password)
+    person = _create_person(session, data=data, now=now, password=password)
+    _account_created(session, None, person, now)
+    return person
+
+
+def _account_created(session: Session, actor: Person | None, person: Person, now: datetime) -> None:
+    audit.record(session, "account.created", actor_id=actor.id if actor else None, subject_id=person.id, now=now,
+                 details={"role": person.role.value, "agency_id": person.agency_id})
 
 
 def _create_person(session: Session, *, data: PersonInput, now: datetime, password: str | None) -> Person:
@@ -252,6 +264,7 @@ def set_password(session: Session, *, actor: Person, person: Person, password: s
     session.execute(update(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
                     .values(revoked_at=now))
     session.flush()
+    audit.record(session, "account.password_set", actor_id=actor.id, subject_id=person.id, now=now)
 
 
 def change_own_password(session: Session, *, person: Person, current: str, new: str, now: datetime) -> None:
@@ -414,6 +427,8 @@ def import_people_csv(session: Session, *, actor: Person, data: bytes, now: date
         session.add(person)
         result.created.append(person)
     session.flush()
+    audit.record(session, "accounts.imported", actor_id=actor.id, now=now,
+                 details={"created": [p.id for p in result.created]})
     return result
 
 
@@ -478,6 +493,16 @@ def parse_date(value: date | str | None) -> date | None:
 
 def count_people(session: Session, agency_id: int) -> int:
     return session.scalar(select(func.count(Person.id)).where(Person.agency_id == agency_id)) or 0
+
+
+def open_person(session: Session, *, actor: Person, person_id: int, what: str, now: datetime) -> Person:
+    """The person, if ``actor`` may see them (404 otherwise, so ids cannot be probed); another's record
+    opened is recorded in the audit log."""
+    person = session.get(Person, person_id)
+    if person is None or not can_view_person(actor, person):
+        raise NotFoundError("No such person in the records you can see.")
+    audit.viewed(session, actor_id=actor.id, subject_id=person.id, what=what, now=now)
+    return person
 
 
 def get_person_or_error(session: Session, person_id: int) -> Person:

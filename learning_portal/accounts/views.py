@@ -18,10 +18,9 @@ from learning_portal.accounts.forms import (
     PersonCreateForm,
 )
 from learning_portal.accounts.models import Person, Role
-from learning_portal.accounts.permissions import can_view_person
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
-from learning_portal.errors import AuthenticationError, NotFoundError, ValidationError
+from learning_portal.errors import AuthenticationError, ValidationError
 from learning_portal.extensions import login_manager
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
@@ -121,10 +120,9 @@ def people():
 @bp.get("/people/<int:person_id>")
 @login_required
 def person_detail(person_id: int):
-    actor = current_actor()
-    person = get_session().get(Person, person_id)
-    if person is None or not can_view_person(actor, person):
-        raise NotFoundError("No such person in the records you can see.")
+    db = get_session()
+    person = services.open_person(db, actor=current_actor(), person_id=person_id, what="account", now=utcnow())
+    db.commit()
     return render_template("accounts/person.html", person=person, password_form=PasswordSetForm())
 
 

@@ -50,6 +50,8 @@ def agency_compliance(agency_id: int):
     today = defs.today(now)
     filters = queries.PeopleFilter.from_args(request.args, defs)
     if request.args.get("format") == "csv":
+        services.record_export(db, actor=actor, agency=agency, filters=filters.args(), now=now)
+        db.commit()
         chunks = queries.export_csv(db, agency.id, filters, defs=defs, today=today)
         return Response(stream_with_context(chunks), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="compliance-{agency.number}.csv"'})

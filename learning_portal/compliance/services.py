@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.accounts.permissions import can_view_person
+from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, Requirement
 from learning_portal.catalog.queries import category_titles
 from learning_portal.catalog.rules import Rule
@@ -235,6 +236,12 @@ def fresh_agency(session: Session, actor: Person, agency_id: int, *, now: dateti
     return agency, defs
 
 
+def record_export(session: Session, *, actor: Person, agency: Agency, filters: dict[str, str], now: datetime) -> None:
+    """An export of an agency's personal data goes in the audit log (the caller commits before streaming)."""
+    audit.record(session, "compliance.exported", actor_id=actor.id, target=f"agency:{agency.id}", now=now,
+                 details={"filters": filters})
+
+
 def person_for(session: Session, actor: Person, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None or not can_view_person(actor, person) or person.agency_id is None:
@@ -281,6 +288,10 @@ def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequenc
         session.add(exemption)
         made.append(exemption)
     session.flush()
+    for exemption in made:
+        audit.record(session, "exemption.granted", actor_id=actor.id, subject_id=exemption.person_id, now=now,
+                     target=f"exemption:{exemption.id}",
+                     details={"requirement": exemption.requirement_id, "agency_id": exemption.agency_id})
     mark_stale(session, person_id=person.id if person else None, agency_id=agency.id if agency else None)
     return made
 
@@ -299,6 +310,8 @@ def revoke_exemption(session: Session, *, actor: Person, exemption_id: int, now:
         raise NotFoundError("No such exemption in force.")
     exemption.revoked_at, exemption.revoked_by_id = now, actor.id
     session.flush()
+    audit.record(session, "exemption.revoked", actor_id=actor.id, subject_id=exemption.person_id, now=now,
+                 target=f"exemption:{exemption.id}", details={"requirement": exemption.requirement_id})
     mark_stale(session, person_id=exemption.person_id, agency_id=exemption.agency_id)
     return exemption
 
@@ -340,6 +353,8 @@ def assign_course(session: Session, *, actor: Person, agency: Agency, person_ids
     outcome = learning.assign_course(session, person_ids=ids, course=course, due_on=due_on,
                                      reason=AssignmentReason.ASSIGNED, note=note, assigned_by=actor, now=now,
                                      today=agency_today(session, agency, now))
+    audit.record(session, "course.assigned", actor_id=actor.id, target=f"course:{course.course_number}", now=now,
+                 details={"people": [a.person_id for a in outcome.assigned], "due_on": due_on.isoformat()})
     return AssignResult(len(outcome.assigned), len(outcome.already))
 
 

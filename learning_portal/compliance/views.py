@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
+from learning_portal.audit import services as audit
 from learning_portal.catalog.models import CourseVersion
 from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
@@ -79,6 +80,8 @@ def export(agency_id: int):
     db, actor, now = get_session(), current_actor(), utcnow()
     agency, defs = services.fresh_agency(db, actor, agency_id, now=now)
     filters = queries.PeopleFilter.from_args(request.args, defs)
+    services.record_export(db, actor=actor, agency=agency, filters=filters.args(), now=now)
+    db.commit()
     chunks = queries.export_csv(db, agency.id, filters, defs=defs, today=defs.today(now))
     name = f"compliance-{agency.jurisdiction}-{agency.number}-{defs.today(now).isoformat()}.csv"
     return Response(stream_with_context(chunks), mimetype="text/csv",
@@ -119,6 +122,8 @@ def person(person_id: int):
     target = services.person_for(db, actor, person_id)
     if target.id == actor.id:
         return redirect(url_for("compliance.mine"))
+    audit.viewed(db, actor_id=actor.id, subject_id=target.id, what="compliance", now=utcnow())
+    db.commit()
     standings, defs = services.evaluate_person(db, target, now=utcnow())
     records = db.scalars(select(TrainingRecord).where(TrainingRecord.person_id == target.id)
                          .order_by(TrainingRecord.completed_on.desc())).all()

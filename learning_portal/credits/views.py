@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from learning_portal.accounts import services as accounts
 from learning_portal.accounts.models import Person, Role
-from learning_portal.accounts.permissions import can_view_person
 from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
 from learning_portal.credits import queries, services
 from learning_portal.credits.models import PostingStatus
 from learning_portal.db import get_session
-from learning_portal.errors import NotFoundError
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
 
@@ -29,9 +28,10 @@ def my_profile():
 @bp.get("/people/<int:person_id>/profile")
 @login_required
 def person_profile(person_id: int):
-    person = get_session().get(Person, person_id)
-    if person is None or not can_view_person(current_actor(), person):
-        raise NotFoundError("No such person in the records you can see.")
+    db = get_session()
+    person = accounts.open_person(db, actor=current_actor(), person_id=person_id, what="training profile",
+                                  now=utcnow())
+    db.commit()
     return _profile_page(person)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_view_person
+from learning_portal.audit import services as audit
 from learning_portal.catalog.models import CourseItem, ItemKind
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import services as learning
@@ -229,6 +230,8 @@ def allow_new_start(session: Session, *, actor: Person, enrollment: Enrollment, 
     if exhausted_quiz(session, enrollment=enrollment) is None:
         raise ConflictError("Only an enrollment whose quiz attempts are used up can be started over.")
     learning.close_enrollment(session, enrollment=enrollment, now=now)
+    audit.record(session, "enrollment.new_start", actor_id=actor.id, subject_id=person.id, now=now,
+                 target=f"enrollment:{enrollment.id}")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import re
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from learning_portal.accounts.permissions import can_view_person
+from learning_portal.audit import services as audit
+from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import NotFoundError
 from learning_portal.formatting import hours as format_hours
@@ -34,6 +36,9 @@ def certificate_pdf(record_id: int):
         # The same answer whether the record is missing or someone else's, so ids cannot be probed.
         raise NotFoundError("No such training record in the records you can see.")
     record, person = found
+    audit.viewed(get_session(), actor_id=current_actor().id, subject_id=person.id,
+                 what=f"certificate of training_record:{record.id}", now=utcnow())
+    get_session().commit()
     pdf = build_certificate_pdf(
         person_name=person.full_name, post_id=person.post_id,
         agency_name=person.agency.name if person.agency else None, course_number=record.course_number,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
+from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, CourseVersion, Delivery
 from learning_portal.catalog.services import get_current_version
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
@@ -419,6 +420,8 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
     ts.status, ts.submitted_at, ts.submitted_by_id = SessionStatus.SUBMITTED, now, actor.id
     ts.closed_at = ts.closed_at or now
     db.flush()
+    audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
+                 details={"kind": ts.kind.value, "credited": [a.person_id for a in present]})
     return SubmitOutcome(len(present), already_submitted=False)
 
 
@@ -426,6 +429,10 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
 
 EXPORT_COLUMNS = ("post_id", "last_name", "first_name", "agency", "course_number", "course_title", "date", "hours",
                   "attendance", "minutes_attended")
+
+
+def record_roster_export(db: Session, *, ts: TrainingSession, actor: Person, now: datetime) -> None:
+    audit.record(db, "roster.exported", actor_id=actor.id, target=f"training_session:{ts.id}", now=now)
 
 
 def roster_rows(db: Session, ts: TrainingSession) -> Iterator[list[str]]:

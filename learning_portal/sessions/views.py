@@ -303,6 +303,8 @@ def submit(session_id: int):
 def roster_csv(session_id: int):
     db = get_session()
     ts = _load(session_id)
+    services.record_roster_export(db, ts=ts, actor=current_actor(), now=utcnow())
+    db.commit()
     filename = f"roster-{ts.course.course_number}-{services.local_day(db, ts):%Y%m%d}-{ts.id}.csv"
     return Response(list(write_rows(services.roster_rows(db, ts))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

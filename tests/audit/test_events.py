@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from learning_portal.accounts.models import Role
 from learning_portal.audit.models import AuditEntry
-from tests.factories import PASSWORD, make_person
+from tests.factories import PASSWORD, REAL_CONTENT, load_content, make_person
 
 
 def entries_since(db, seq: int) -> list[AuditEntry]:
@@ -42,3 +43,39 @@ def test_one_address_guessing_across_accounts_is_throttled(app_like, db_session)
     refused = sign_in(client, people[3].username, PASSWORD, "203.0.113.9")
     assert refused.status_code == 429 and b"network address" in refused.data
     assert sign_in(client, people[3].username, PASSWORD, "203.0.113.10").status_code == 302  # another address
+
+
+def test_opening_another_persons_record_is_recorded_but_not_ones_own(signed_in, db_session):
+    load_content(db_session, REAL_CONTENT, slugs=())  # the requirements, for the compliance page
+    officer = make_person(db_session)
+    manager = make_person(db_session, role=Role.TRAINING_MANAGER, agency=officer.agency)
+    start = last_seq(db_session)
+    assert signed_in(officer).get(f"/people/{officer.id}/profile").status_code == 200
+    assert entries_since(db_session, start) == []
+    as_manager = signed_in(manager)
+    for url in (f"/people/{officer.id}/profile", f"/people/{officer.id}", f"/compliance/people/{officer.id}"):
+        assert as_manager.get(url).status_code == 200, url
+    got = [(e.action, e.actor_id, e.subject_id, e.target) for e in entries_since(db_session, start)]
+    assert got == [("personal_data.viewed", manager.id, officer.id, "training profile"),
+                   ("personal_data.viewed", manager.id, officer.id, "account"),
+                   ("personal_data.viewed", manager.id, officer.id, "compliance")]
+    other = make_person(db_session, role=Role.TRAINING_MANAGER)  # another agency: refused, and nothing seen
+    before = last_seq(db_session)
+    assert signed_in(other).get(f"/people/{officer.id}/profile").status_code == 404
+    assert entries_since(db_session, before) == []
+
+
+def test_exports_and_exemptions_are_recorded(signed_in, db_session):
+    load_content(db_session, REAL_CONTENT, slugs=())
+    manager = make_person(db_session, role=Role.TRAINING_MANAGER)
+    officer = make_person(db_session, agency=manager.agency)
+    client, start = signed_in(manager), last_seq(db_session)
+    assert client.get(f"/compliance/agencies/{manager.agency_id}/export.csv?status=overdue").status_code == 200
+    granted = client.post(f"/compliance/people/{officer.id}/exemptions",
+                          data={"requirement_ids": "CA-PSP-AC", "reason": "Medical leave",
+                                "starts_on": "2026-01-01"})
+    assert granted.status_code == 302
+    got = [(e.action, e.actor_id, e.subject_id, e.details) for e in entries_since(db_session, start)]
+    assert got[0] == ("compliance.exported", manager.id, None, {"filters": {"status": "overdue"}})
+    assert got[1][:3] == ("exemption.granted", manager.id, officer.id)
+    assert got[1][3]["requirement"] == "CA-PSP-AC"
