@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from learning_portal.accounts.models import Assignment, RankTier, Role
+from learning_portal.audit.services import ACTIONS
 
 
 def _choices(enum_cls):
@@ -69,3 +70,18 @@ class PersonCreateForm(FlaskForm):
 
 class PeopleImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
+
+
+class AuditSearchForm(FlaskForm):
+    """Filters for the audit log (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", choices=[SelectChoice("", "Any action")] + [
+        SelectChoice(a, f"{a}: {text}") for a, text in ACTIONS.items()], default="")
+    actor = StringField("Done by", validators=[Optional(), Length(max=64)], description="POST ID or username")
+    subject = StringField("About", validators=[Optional(), Length(max=64)],
+                          description="POST ID or username of the person whose data was seen or changed")
+    since = DateField("From", validators=[Optional()])
+    until = DateField("Until", validators=[Optional()], description="Inclusive, UTC")

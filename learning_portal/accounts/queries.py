@@ -34,3 +34,14 @@ def list_agencies(session: Session) -> list[tuple[Agency, int]]:
         .order_by(Agency.jurisdiction, Agency.name)
     )
     return [(agency, n) for agency, n in rows]
+
+
+def person_by_identifier(session: Session, text: str) -> Person | None:
+    """Someone named by POST ID or username, as people type them."""
+    text = text.strip()
+    return session.scalar(select(Person).where(or_(Person.post_id == text.upper(), Person.username == text.lower()))
+                          .limit(1))
+
+
+def people_by_id(session: Session, ids: set[int]) -> dict[int, Person]:
+    return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}

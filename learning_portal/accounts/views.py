@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from learning_portal.accounts import queries, services
 from learning_portal.accounts.forms import (
     AgencyCreateForm,
+    AuditSearchForm,
     LoginForm,
     PasswordChangeForm,
     PasswordSetForm,
@@ -18,6 +20,7 @@ from learning_portal.accounts.forms import (
     PersonCreateForm,
 )
 from learning_portal.accounts.models import Person, Role
+from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import AuthenticationError, ValidationError
@@ -241,3 +244,43 @@ def _attach_errors(form, exc) -> None:
             placed = True
     if not placed:
         flash(exc.message, "error")
+
+
+@admin_bp.get("/audit")
+@require_role(Role.ADMINISTRATOR)
+def audit_log():
+    """Search the audit log by action, who did it, whose data, and dates."""
+    db = get_session()
+    form = AuditSearchForm(request.args)
+    entries, problems = [], []
+    if form.validate():
+        f, problems = _audit_filter(db, form)
+        if not problems:
+            before = request.args.get("before", type=int)
+            entries = audit_queries.search(db, f, before=before, limit=AUDIT_PAGE + 1)
+    more = len(entries) > AUDIT_PAGE
+    entries = entries[:AUDIT_PAGE]
+    people = queries.people_by_id(db, {i for e in entries for i in (e.actor_id, e.subject_id) if i is not None})
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    older = url_for("accounts_admin.audit_log", **args, before=entries[-1].seq) if more else None
+    return render_template("accounts/admin_audit.html", form=form, entries=entries, people=people, older=older,
+                           problems=problems), 422 if (form.errors or problems) else 200
+
+
+AUDIT_PAGE = 50
+
+
+def _audit_filter(db, form: AuditSearchForm) -> tuple[audit_queries.AuditFilter, list[str]]:
+    problems, ids = [], {}
+    for name in ("actor", "subject"):
+        text = (getattr(form, name).data or "").strip()
+        if text:
+            person = queries.person_by_identifier(db, text)
+            if person is None:
+                problems.append(f"No one has the POST ID or username {text}.")
+            else:
+                ids[name] = person.id
+    since = datetime.combine(form.since.data, time(), UTC) if form.since.data else None
+    until = datetime.combine(form.until.data + timedelta(days=1), time(), UTC) if form.until.data else None
+    return audit_queries.AuditFilter(action=form.action.data or None, actor_id=ids.get("actor"),
+                                     subject_id=ids.get("subject"), since=since, until=until), problems

@@ -21,12 +21,32 @@ from sqlalchemy.orm import Session
 from learning_portal.audit.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64  # the hash before the first entry
+# Every action the portal records, with what it means (the audit search offers these; SECURITY.md lists them).
+ACTIONS = {
+    "sign_in": "Signed in (form or API token)",
+    "sign_in.failed": "A sign-in was refused (unknown username, wrong password, locked or disabled account)",
+    "account.locked": "An account was locked after repeated failures",
+    "account.created": "An account was created",
+    "account.password_set": "A password was set or changed",
+    "accounts.imported": "People were imported from a CSV file",
+    "agency.created": "An agency was created",
+    "personal_data.viewed": "Someone opened another person's record",
+    "compliance.exported": "An agency's compliance was exported",
+    "roster.exported": "A session roster was downloaded",
+    "roster.submitted": "A roster was submitted (or imported), crediting those present",
+    "exemption.granted": "An exemption from a requirement was granted",
+    "exemption.revoked": "An exemption was ended",
+    "course.assigned": "A course was assigned to people",
+    "enrollment.new_start": "A learner was allowed to start a course over",
+}
 # The client address of the web request being served, set by the web layer (services never see requests).
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 
 def record(session: Session, action: str, *, actor_id: int | None, now: datetime, subject_id: int | None = None,
            target: str = "", details: Mapping[str, Any] | None = None) -> AuditEntry:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to ACTIONS")
     head = AuditHead.__table__
     seq, prev = session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq + 1)
                                 .returning(head.c.seq, head.c.hash)).one()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
+from learning_portal.accounts import queries as accounts_queries
 from learning_portal.accounts import services as accounts
 from learning_portal.accounts.models import Person, Role
 from learning_portal.catalog.queries import category_titles
@@ -48,8 +48,7 @@ def postings():
     status = request.args.get("status", "")
     page, per_page = page_args()
     result = paginate(session, queries.postings_query(status), page=page, per_page=per_page)
-    person_ids = {posting.person_id for posting in result.items}
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}  # one query
+    people = accounts_queries.people_by_id(session, {posting.person_id for posting in result.items})
     return render_template("credits/admin_postings.html", page=result, status=status, people=people,
                            counts=queries.status_counts(session), statuses=list(PostingStatus))
 

@@ -41,6 +41,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         _SESSIONS,
         NavItem("Qualifications", "sessions_admin.qualifications"),
         NavItem("Credit postings", "credits_admin.postings"),
+        NavItem("Audit log", "accounts_admin.audit_log"),
     ),
 }
 

@@ -79,3 +79,18 @@ def test_exports_and_exemptions_are_recorded(signed_in, db_session):
     assert got[0] == ("compliance.exported", manager.id, None, {"filters": {"status": "overdue"}})
     assert got[1][:3] == ("exemption.granted", manager.id, officer.id)
     assert got[1][3]["requirement"] == "CA-PSP-AC"
+
+
+def test_administrators_search_the_log_and_others_cannot(signed_in, db_session):
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    manager = make_person(db_session, role=Role.TRAINING_MANAGER)
+    officer = make_person(db_session, agency=manager.agency, post_id="AUD-1234")
+    assert signed_in(manager).get(f"/people/{officer.id}/profile").status_code == 200
+    as_admin = signed_in(admin)
+    page = as_admin.get("/admin/audit?action=personal_data.viewed&subject=aud-1234").get_data(as_text=True)
+    assert "personal_data.viewed" in page and manager.sort_name in page and "training profile" in page
+    none = as_admin.get("/admin/audit?actor=" + officer.username).get_data(as_text=True)
+    assert "No entries match" in none
+    unknown = as_admin.get("/admin/audit?subject=NOBODY-99")
+    assert unknown.status_code == 422 and b"No one has the POST ID or username NOBODY-99" in unknown.data
+    assert signed_in(manager).get("/admin/audit").status_code == 403

@@ -21,7 +21,7 @@ NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
 def append(db, n: int, start: int = 0) -> list[AuditEntry]:
-    return [audit.record(db, "test.event", actor_id=7, subject_id=8, target=f"thing:{start + i}",
+    return [audit.record(db, "course.assigned", actor_id=7, subject_id=8, target=f"thing:{start + i}",
                          details={"n": start + i, "word": "café"}, now=NOW + timedelta(seconds=i)) for i in range(n)]
 
 
