@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.accounts.models import Agency, Person
@@ -53,6 +53,9 @@ class PersonEvaluation(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
     definitions: Mapped[str] = mapped_column(String(64))  # hash of the jurisdiction's requirement definitions
     person_revision: Mapped[int]
+    # The person's account is enabled. Statuses are stored only for enabled people, so summaries count rows
+    # without joining people (disabling someone changes their revision, which makes them stale).
+    active: Mapped[bool] = mapped_column(server_default=true())
     last_record_id: Mapped[int]  # the newest training record counted
     valid_until: Mapped[date | None]  # the first day after which a cycle or exemption boundary has passed
     stale: Mapped[bool] = mapped_column(default=False)  # set by exemption changes
@@ -69,7 +72,9 @@ class RequirementStatus(Base):
     """One person's standing on one requirement that concerns them (the audience matches)."""
 
     __tablename__ = "compliance_statuses"
-    __table_args__ = (Index("ix_compliance_statuses_agency_id_requirement_id", "agency_id", "requirement_id"),)
+    # Covers the per-requirement summary, so it is read from the index alone.
+    __table_args__ = (Index("ix_compliance_statuses_summary", "agency_id", "requirement_id", "state", "done",
+                            "due_on"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     requirement_id: Mapped[str] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"),

@@ -142,13 +142,12 @@ def agency_summary(session: Session, agency_ids: list[int], *, defs: Definitions
     summary = Summary({rid: Counter() for rid in defs.titles})
     status = requirement_status(today, window)
     for rid, st, n in session.execute(
-            select(RS.requirement_id, status, func.count()).join(Person, Person.id == RS.person_id)
-            .where(RS.agency_id.in_(agency_ids), Person.is_enabled).group_by(RS.requirement_id, status)):
+            select(RS.requirement_id, status, func.count())
+            .where(RS.agency_id.in_(agency_ids)).group_by(RS.requirement_id, status)):
         summary.by_requirement.setdefault(rid, Counter())[st] += n
     overall = overall_status(today, window)
     for st, n in session.execute(
-            select(overall, func.count()).join(Person, Person.id == PE.person_id)
-            .where(PE.agency_id.in_(agency_ids), Person.is_enabled).group_by(overall)):
+            select(overall, func.count()).where(PE.agency_id.in_(agency_ids), PE.active).group_by(overall)):
         summary.overall[st] += n
     return summary
 
@@ -172,9 +171,8 @@ def agencies_overview(session: Session, jurisdiction: str, *, defs: Definitions,
     overall = overall_status(today, defs.jurisdiction.due_soon_days)
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     for agency_id, st, n in session.execute(
-            select(PE.agency_id, overall, func.count()).join(Person, Person.id == PE.person_id)
-            .join(Agency, Agency.id == PE.agency_id)
-            .where(Agency.jurisdiction == jurisdiction, Person.is_enabled).group_by(PE.agency_id, overall)):
+            select(PE.agency_id, overall, func.count()).join(Agency, Agency.id == PE.agency_id)
+            .where(Agency.jurisdiction == jurisdiction, PE.active).group_by(PE.agency_id, overall)):
         counts[agency_id][st] += n
     agencies = session.scalars(select(Agency).where(Agency.jurisdiction == jurisdiction))
     lines = [AgencyLine(a, counts.get(a.id, Counter())) for a in agencies]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, exists, false, or_, select, update
+from sqlalchemy import and_, delete, exists, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,11 +138,13 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
 
 def stale_people(session: Session, *, agency_ids: Iterable[int], defs: Definitions, today: date) -> list[int]:
     """People of these agencies whose stored evaluation is missing or out of date."""
-    ev = PersonEvaluation
+    ev, ids = PersonEvaluation, list(agency_ids)
     newer_record = exists().where(TrainingRecord.person_id == Person.id, TrainingRecord.id > ev.last_record_id)
+    # Evaluations are joined by agency too, so only these agencies' are read; someone who moved agency finds
+    # none, which makes them stale as it should.
     return list(session.scalars(
-        select(Person.id).outerjoin(ev, ev.person_id == Person.id)
-        .where(Person.agency_id.in_(list(agency_ids)),
+        select(Person.id).outerjoin(ev, and_(ev.person_id == Person.id, ev.agency_id.in_(ids)))
+        .where(Person.agency_id.in_(ids),
                or_(ev.person_id.is_(None), ev.stale, ev.valid_until < today, ev.definitions != defs.fingerprint,
                    ev.person_revision != Person.revision, ev.agency_id != Person.agency_id, newer_record))))
 
@@ -168,18 +170,19 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
             findings = [evaluate(req, facts, records[person.id], exemptions[person.id], today)
                         for req in defs.requirements]
             # Rows for the requirements whose audience includes the person (the others concern them not at all).
-            status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id, agency_id=person.agency_id,
-                                 state=f.state, done=f.done, due_on=f.due_on, hours_done=f.hours_done,
-                                 hours_needed=f.hours_needed, reason=reason_text(f, defs.category_titles),
-                                 finding=f.to_json())
-                            for req, f in zip(defs.requirements, findings, strict=True)
-                            if applies(req.rule.audience, facts)]
+            if person.is_enabled:
+                status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id,
+                                     agency_id=person.agency_id, state=f.state, done=f.done, due_on=f.due_on,
+                                     hours_done=f.hours_done, hours_needed=f.hours_needed,
+                                     reason=reason_text(f, defs.category_titles), finding=f.to_json())
+                                for req, f in zip(defs.requirements, findings, strict=True)
+                                if applies(req.rule.audience, facts)]
             outstanding = [f.due_on for f in findings if f.state == "tracked" and not f.done]
             undated = None in outstanding  # something outstanding with no due date: overdue
             limits = [f.valid_until for f in findings if f.valid_until is not None]
             person_rows.append(dict(
                 person_id=person.id, agency_id=person.agency_id, definitions=defs.fingerprint,
-                person_revision=person.revision, last_record_id=last_id[person.id],
+                person_revision=person.revision, active=person.is_enabled, last_record_id=last_id[person.id],
                 valid_until=min(limits) if limits else None, stale=False,
                 worst_due_on=None if undated or not outstanding else min(outstanding), outstanding=bool(outstanding),
                 tracked=sum(f.state == "tracked" for f in findings), exempt=sum(f.state == "exempt" for f in findings),

@@ -71,6 +71,26 @@ def test_a_new_training_record_makes_only_that_person_stale(db_session, world):
     assert stored(db_session, world.ben)["CA-CPT-24"] == "compliant"
 
 
+def test_a_disabled_account_leaves_the_summaries_and_comes_back_when_enabled(db_session, world):
+    defs = services.definitions(db_session, "CA-POST")
+
+    def counted() -> tuple[int, int]:
+        refresh_central(db_session, world)
+        summary = queries.agency_summary(db_session, [world.central.id], defs=defs, today=TODAY)
+        overview = {line.agency.id: line.people for line in
+                    queries.agencies_overview(db_session, "CA-POST", defs=defs, today=TODAY)}
+        assert overview[world.central.id] == sum(summary.overall.values())
+        return sum(summary.overall.values()), sum(summary.by_requirement["CA-CPT-24"].values())
+
+    people, cpt = counted()
+    world.ben.is_enabled = False
+    db_session.flush()
+    assert counted() == (people - 1, cpt - 1)
+    world.ben.is_enabled = True
+    db_session.flush()
+    assert counted() == (people, cpt)
+
+
 def test_a_change_to_the_person_makes_them_stale(db_session, world):
     refresh_central(db_session, world)
     world.cleo.assignment = Assignment.PATROL
