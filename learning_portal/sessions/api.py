@@ -122,6 +122,8 @@ def submit(session_id: int):
 @bp.post("/sessions/<int:session_id>/make-ups")
 @require_role(Role.INSTRUCTOR, Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def make_ups(session_id: int):
+    db = get_session()
+    ts = services.get_session(db, actor=current_actor(), session_id=session_id)  # before reading the body
     data = json_body()
     require_fields(data, due_on=str)
     try:
@@ -134,8 +136,6 @@ def make_ups(session_id: int):
             raise ValidationError("person_ids is a list of ids; leave it out to assign every absentee.",
                                   details={"person_ids": "list of integers"})
         people = [_id(i, "person_ids") for i in people]
-    db = get_session()
-    ts = services.get_session(db, actor=current_actor(), session_id=session_id)
     outcome = services.assign_make_ups(db, ts=ts, actor=current_actor(), person_ids=people, due_on=due_on,
                                        now=utcnow())
     db.commit()

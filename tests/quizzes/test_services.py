@@ -6,7 +6,7 @@ import pytest
 
 from learning_portal.accounts.models import Person, Role
 from learning_portal.catalog.queries import get_course
-from learning_portal.errors import ConflictError, PermissionDeniedError
+from learning_portal.errors import ConflictError, NotFoundError
 from learning_portal.learning import services as learning
 from learning_portal.quizzes import services
 from tests.factories import NOW, load_content, make_person
@@ -101,7 +101,7 @@ def test_a_manager_allows_a_new_start_after_the_attempts_run_out(app, client, db
     assert b"Your training manager can allow you a new start" in client.get("/my/profile").data
 
     stranger = make_person(db_session, role=Role.TRAINING_MANAGER)  # another agency
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # another agency's enrollment is not revealed
         services.allow_new_start(db_session, actor=stranger, enrollment=enrollment, now=NOW)
     login_as(make_person(db_session, role=Role.TRAINING_MANAGER, agency=learner.agency))
     url = f"/people/{learner.id}/enrollments/{enrollment.id}/new-start"

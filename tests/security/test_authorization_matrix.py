@@ -1,0 +1,275 @@
+"""Every route of the app, for every kind of actor, gives the expected answer.
+
+The routes come from the app's URL map, so a new route without a line in RULES fails the test. Object
+routes are called with objects that belong to the officer of agency A (their profile, record, attempt,
+exemption) or to agency A (its session, dashboard), so a manager of agency B and people without a reason to
+look get 404, never the data. Each POST runs in a savepoint that is rolled back, so one actor's change does
+not alter what the next one sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from learning_portal.accounts.models import Role
+from learning_portal.catalog.queries import get_course
+from learning_portal.compliance import services as compliance
+from learning_portal.credits import services as credits
+from learning_portal.credits.models import CreditPosting
+from learning_portal.learning import services as learning
+from learning_portal.media import services as media
+from learning_portal.quizzes import services as quizzes
+from learning_portal.records.models import RecordSource
+from learning_portal.records.services import RecordInput, write_record
+from learning_portal.sessions import services as sessions
+from learning_portal.sessions.models import SessionKind
+from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
+
+ANON, OFFICER, DISPATCHER, INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN = ACTORS = (
+    "anonymous", "officer", "dispatcher", "instructor", "manager", "other_manager", "admin")
+OK, LOGIN = "ok", "login"  # ok: served (a 2xx, a redirect, or a validation answer to our empty form)
+
+
+def everyone() -> dict[str, object]:
+    return dict.fromkeys(ACTORS, OK)
+
+
+def signed_in(**overrides: object) -> dict[str, object]:
+    return {**dict.fromkeys(ACTORS, OK), ANON: LOGIN, **overrides}
+
+
+def only(*allowed: str, others: int = 403, **overrides: object) -> dict[str, object]:
+    """Role-gated: the roles allowed are served, other signed-in people get ``others``."""
+    return {**{a: (OK if a in allowed else others) for a in ACTORS}, ANON: LOGIN, **overrides}
+
+
+ADMINS = only(ADMIN)
+MANAGERS = only(MANAGER, OTHER_MANAGER, ADMIN)
+# Agency A's pages: its manager and administrators; agency B's manager is told it does not exist.
+AGENCY_A = only(MANAGER, ADMIN, other_manager=404)
+# The officer's own record: the officer, their manager and administrators; no one else learns it exists.
+OFFICERS_RECORD = only(OFFICER, MANAGER, ADMIN, others=404)
+SESSION_VIEW = only(INSTRUCTOR, MANAGER, ADMIN, other_manager=404)
+SESSION_RUN = only(INSTRUCTOR, ADMIN)
+NOT_OTHERS = dict.fromkeys((DISPATCHER, INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN), 404)
+
+RULES: dict[tuple[str, str], dict[str, object]] = {
+    ("home.index", "GET"): signed_in(),  # the sign-in page for anyone else
+    ("home.healthz", "GET"): everyone(),
+    ("openapi.openapi_json", "GET"): everyone(),
+    ("media.vendor_hls", "GET"): everyone(),
+    ("certificates.verify_form", "GET"): everyone(),
+    ("certificates.verify", "GET"): everyone(),
+    ("accounts.login", "GET"): everyone(),
+    ("accounts.login", "POST"): everyone(),
+    ("accounts.logout", "POST"): dict.fromkeys(ACTORS, LOGIN),  # back to the sign-in page
+    ("accounts.account", "GET"): signed_in(),
+    ("accounts.account", "POST"): signed_in(),
+    ("accounts.people", "GET"): MANAGERS,
+    ("accounts.person_detail", "GET"): OFFICERS_RECORD,
+    ("accounts_admin.agencies", "GET"): ADMINS,
+    ("accounts_admin.agencies", "POST"): ADMINS,
+    ("accounts_admin.person_new", "GET"): ADMINS,
+    ("accounts_admin.person_new", "POST"): ADMINS,
+    ("accounts_admin.person_set_password", "POST"): ADMINS,
+    ("accounts_admin.people_import", "GET"): ADMINS,
+    ("accounts_admin.people_import", "POST"): ADMINS,
+    ("accounts_admin.audit_log", "GET"): ADMINS,
+    ("catalog.courses", "GET"): signed_in(),
+    ("learning.course_page", "GET"): signed_in(),
+    ("learning.enroll", "POST"): signed_in(),
+    ("learning.course_home", "GET"): signed_in(),
+    ("learning.item_page", "GET"): signed_in(),
+    ("learning.lesson_viewed", "POST"): signed_in(),
+    ("learning.my_learning", "GET"): signed_in(),
+    ("quizzes.take", "GET"): signed_in(),
+    ("quizzes.submit", "POST"): signed_in(**NOT_OTHERS),  # no quiz opened: nothing to submit
+    ("quizzes.result", "GET"): signed_in(**NOT_OTHERS),  # only the learner sees their answers
+    ("quizzes.new_start", "POST"): only(MANAGER, ADMIN, other_manager=404),
+    ("credits.my_profile", "GET"): signed_in(),
+    ("credits.person_profile", "GET"): OFFICERS_RECORD,
+    ("credits_admin.postings", "GET"): ADMINS,
+    ("credits_admin.retry", "POST"): ADMINS,
+    ("credits_admin.retry_dead", "POST"): ADMINS,
+    ("credits_admin.reconciliation", "GET"): ADMINS,
+    ("certificates.certificate_pdf", "GET"): OFFICERS_RECORD,
+    ("compliance.mine", "GET"): signed_in(),
+    ("compliance.my_agency", "GET"): MANAGERS,
+    ("compliance.agency", "GET"): AGENCY_A,
+    ("compliance.export", "GET"): AGENCY_A,
+    ("compliance.assign", "POST"): AGENCY_A,
+    ("compliance.person", "GET"): OFFICERS_RECORD,
+    ("compliance.exempt_person", "POST"): only(MANAGER, ADMIN, other_manager=404),
+    ("compliance.exempt_agency", "POST"): ADMINS,
+    ("compliance.revoke", "POST"): only(MANAGER, ADMIN, other_manager=404),
+    ("compliance.state", "GET"): ADMINS,
+    ("media_admin.assets", "GET"): ADMINS,
+    ("media_admin.upload", "POST"): ADMINS,
+    ("media_admin.asset", "GET"): ADMINS,
+    ("media_admin.status", "GET"): ADMINS,
+    ("media_admin.captions", "POST"): ADMINS,
+    ("media_admin.publish", "POST"): ADMINS,
+    ("media.deliver", "GET"): signed_in(**NOT_OTHERS, officer=404),  # an asset not published is not served
+    ("sessions.index", "GET"): only(INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN),
+    ("sessions.new", "GET"): only(INSTRUCTOR),
+    ("sessions.new", "POST"): only(INSTRUCTOR),
+    ("sessions.import_roster", "GET"): only(INSTRUCTOR),
+    ("sessions.import_roster", "POST"): only(INSTRUCTOR),
+    ("sessions.detail", "GET"): SESSION_VIEW,
+    ("sessions.roster_fragment", "GET"): SESSION_VIEW,
+    ("sessions.live", "GET"): SESSION_VIEW,
+    ("sessions.roster_csv", "GET"): SESSION_VIEW,
+    ("sessions.make_ups", "POST"): SESSION_VIEW,
+    ("sessions.present", "GET"): SESSION_RUN,
+    ("sessions.qr", "GET"): SESSION_RUN,
+    ("sessions.change_status", "POST"): SESSION_RUN,
+    ("sessions.add_attendee", "POST"): SESSION_RUN,
+    ("sessions.mark", "POST"): SESSION_RUN,
+    ("sessions.remove", "POST"): SESSION_RUN,
+    ("sessions.submit", "POST"): SESSION_RUN,
+    ("sessions.check_in", "GET"): signed_in(),
+    ("sessions.check_in", "POST"): signed_in(),
+    ("sessions_admin.qualifications", "GET"): ADMINS,
+    ("sessions_admin.qualifications", "POST"): ADMINS,
+    ("sessions_admin.revoke", "POST"): ADMINS,
+    # The JSON API answers 401 (not a redirect) to someone not signed in.
+    ("accounts_api.issue_token", "POST"): everyone(),
+    ("accounts_api.me", "GET"): signed_in(),
+    ("catalog_api.list_courses", "GET"): signed_in(),
+    ("catalog_api.course_detail", "GET"): signed_in(),
+    ("learning_api.enroll", "POST"): signed_in(),
+    ("learning_api.item_progress", "POST"): signed_in(),
+    ("learning_api.my_completions", "GET"): signed_in(),
+    ("quizzes_api.get_quiz", "GET"): signed_in(),
+    ("quizzes_api.submit_attempt", "POST"): signed_in(),
+    ("credits_api.my_profile", "GET"): signed_in(),
+    ("credits_api.postings", "GET"): ADMINS,
+    ("credits_api.receive_record", "POST"): dict.fromkeys(ACTORS, 404),  # only when a forwarding key is set
+    ("compliance_api.my_compliance", "GET"): signed_in(admin=404),  # commission staff have no requirements
+    ("compliance_api.agency_compliance", "GET"): AGENCY_A,
+    ("sessions_api.create", "POST"): only(INSTRUCTOR),
+    ("sessions_api.show", "GET"): SESSION_VIEW,
+    ("sessions_api.change_status", "POST"): SESSION_RUN,
+    ("sessions_api.add_attendee", "POST"): SESSION_RUN,
+    ("sessions_api.remove_attendee", "DELETE"): SESSION_RUN,
+    ("sessions_api.submit", "POST"): SESSION_RUN,
+    ("sessions_api.make_ups", "POST"): SESSION_VIEW,
+    ("sessions_api.check_in", "POST"): signed_in(),
+}
+
+
+@dataclass
+class World:
+    people: dict[str, object]
+    args: dict[str, object]  # URL parameters by name
+
+
+@pytest.fixture
+def world(db_session) -> World:
+    load_content(db_session, REAL_CONTENT, slugs=("courtroom-testimony", "vehicle-pursuit-policy-update"))
+    a, b = make_agency(db_session, name="Agency A"), make_agency(db_session, name="Agency B")
+    people = {
+        OFFICER: make_person(db_session, agency=a), DISPATCHER: make_person(db_session, role=Role.DISPATCHER, agency=a),
+        INSTRUCTOR: make_person(db_session, role=Role.INSTRUCTOR, agency=a),
+        MANAGER: make_person(db_session, role=Role.TRAINING_MANAGER, agency=a),
+        OTHER_MANAGER: make_person(db_session, role=Role.TRAINING_MANAGER, agency=b),
+        ADMIN: make_person(db_session, role=Role.ADMINISTRATOR),
+    }
+    officer = people[OFFICER]
+    course, version = get_course(db_session, "courtroom-testimony")
+    enrollment, _ = learning.enroll(db_session, person=officer, course=course, now=NOW)
+    lesson = next(i for i in version.items if i.kind.value == "lesson")
+    quiz_item = next(i for i in version.items if i.kind.value == "quiz")
+    quiz = quizzes.get_quiz(db_session, quiz_item.id)
+    attempt = quizzes.open_attempt(db_session, enrollment=enrollment, quiz=quiz, now=NOW)
+    answers = {str(q.id): [c.id for c in q.choices if c.is_correct] for q in quiz.questions}
+    quizzes.submit_attempt(db_session, attempt=attempt, enrollment=enrollment, answers=answers, now=NOW)
+    record, _ = write_record(db_session, data=RecordInput(
+        person_id=officer.id, course_number="9999-00103", title="Courtroom Testimony", hours=Decimal(4),
+        categories={"general": Decimal(4)}, satisfies=["CA-CPT-24"], completed_on=date(2026, 1, 5),
+        source=RecordSource.FORWARDED), inbound_key="matrix-1", now=NOW)
+    exemption = compliance.grant_exemption(db_session, actor=people[MANAGER], requirement_ids=["CA-PSP-AC"],
+                                           reason="Medical leave", starts_on=date(2026, 1, 1), ends_on=None,
+                                           now=NOW, person=officer)[0]
+    qualification = sessions.grant_qualification(db_session, actor=people[ADMIN], person=people[INSTRUCTOR],
+                                                 qualification="racial_profiling", valid_until=None, now=NOW)
+    pursuit, pursuit_version = get_course(db_session, "vehicle-pursuit-policy-update")
+    learning.record_roster_completion(db_session, person_id=officer.id, version=pursuit_version, completed_at=NOW,
+                                      note="an earlier briefing", now=NOW)  # its credit posting
+    ts = sessions.create_session(db_session, actor=people[INSTRUCTOR], course=pursuit, kind=SessionKind.BRIEFING,
+                                 starts_at=NOW - timedelta(minutes=5), location="Room B", agency=a, now=NOW)
+    sessions.start_check_in(ts, now=NOW)
+    attendance = sessions.add_attendee_by_id(db_session, ts=ts, actor=people[INSTRUCTOR], person_id=officer.id,
+                                             now=NOW)
+    asset = media.create_asset(db_session, title="Clip", filename="clip.mp4", now=NOW)
+    db_session.flush()
+    credits.enqueue_new_completions(db_session, now=NOW)  # what the poster does first
+    posting = db_session.scalar(select(CreditPosting).where(CreditPosting.person_id == officer.id))
+    return World(people, {
+        "person_id": officer.id, "agency_id": a.id, "slug": course.slug, "item_id": lesson.id, "quiz_id": quiz.id,
+        "attempt_id": attempt.id, "enrollment_id": enrollment.id, "record_id": record.id,
+        "exemption_id": exemption.id, "qualification_id": qualification.id, "session_id": ts.id,
+        "attendance_id": attendance.attendance.id if hasattr(attendance, "attendance") else ts.attendances[0].id,
+        "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
+        "code": record.verification_code,
+    })
+
+
+def routes(app) -> list[tuple[str, str, object]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        out += [(rule.endpoint, method, rule) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return out
+
+
+def test_every_route_has_a_rule(app):
+    missing = [(e, m) for e, m, _ in routes(app) if (e, m) not in RULES]
+    assert not missing, f"Add these routes to RULES with who may use them: {missing}"
+    stale = set(RULES) - {(e, m) for e, m, _ in routes(app)}
+    assert not stale, f"RULES names routes that no longer exist: {stale}"
+
+
+def outcome(response) -> object:
+    if response.status_code == 302 and "/login" in response.headers.get("Location", ""):
+        return LOGIN
+    if response.status_code == 401:
+        return LOGIN
+    if response.status_code in (403, 404):
+        return response.status_code
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    return OK
+
+
+def test_each_actor_gets_the_expected_answer_on_every_route(app, world, db_session, signed_in):
+    def client(actor: str):  # a fresh one each time: signing out must not carry over to the next request
+        return app.test_client() if actor == ANON else signed_in(world.people[actor])
+
+    wrong = []
+    for endpoint, method, rule in routes(app):
+        with app.test_request_context():
+            from flask import url_for
+            url = url_for(endpoint, **{k: world.args[k] for k in rule.arguments})
+        for actor in ACTORS:
+            # A change made by one actor's POST is undone before the next actor's (GETs change nothing).
+            savepoint = db_session.connection().begin_nested() if method != "GET" else None
+            try:
+                kwargs = {"json": {}} if url.startswith("/api/") and method != "GET" else {}
+                response = client(actor).open(url, method=method, **kwargs)
+                response.get_data()  # a streamed body runs its queries now
+                response.close()
+                got = outcome(response)
+            finally:
+                if savepoint is not None:
+                    savepoint.rollback()
+                    db_session.expire_all()
+            expected = RULES[(endpoint, method)][actor]
+            if got != expected:
+                wrong.append(f"{method} {url} as {actor}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
