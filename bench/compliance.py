@@ -160,6 +160,8 @@ def main() -> None:
             evaluated = services.ensure_fresh(db, agency_ids=all_ids, defs=defs, now=NOW)
             db.commit()
             eval_s = time.perf_counter() - t0
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))  # what autovacuum does after a mass refresh
             today = defs.today(NOW)
 
             def dashboard(f: queries.PeopleFilter) -> Callable[[], object]:

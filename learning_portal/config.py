@@ -46,6 +46,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_MINUTES = 30  # a browser left alone this long is signed out
     WTF_CSRF_TIME_LIMIT = 3600 * 12
 
     # Sign-in protection

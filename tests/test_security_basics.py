@@ -58,3 +58,24 @@ def test_security_headers_and_cookie_flags(app, app_like, db_session):
     cookie = signed_in.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Strict-Transport-Security" in signed_in.headers
+
+
+def test_an_idle_browser_is_signed_out_but_an_active_one_is_not(app, db_session, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from learning_portal.web import security
+
+    clock = {"now": datetime(2026, 11, 2, 8, 0, tzinfo=UTC)}
+    monkeypatch.setattr(security, "utcnow", lambda: clock["now"])
+    person = make_person(db_session)
+    client = app.test_client()
+    assert client.post("/login", data={"username": person.username, "password": PASSWORD}).status_code == 302
+    for step in (20, 25, 25):  # a request within every 30 minutes keeps the session alive
+        clock["now"] += timedelta(minutes=step)
+        assert client.get("/my/profile").status_code == 200, step
+    clock["now"] += timedelta(minutes=31)
+    ended = client.get("/my/profile")
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]
+    page = client.get(ended.headers["Location"]).get_data(as_text=True)
+    assert "signed out after 30 minutes without activity" in page
+    assert client.get("/api/v1/me").status_code == 401  # and stays signed out

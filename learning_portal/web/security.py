@@ -1,8 +1,12 @@
-"""Response headers every page and API answer gets."""
+"""Response headers every page and API answer gets, and the idle timeout of browser sessions."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from learning_portal.clock import utcnow
+from learning_portal.errors import AuthenticationError
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
@@ -10,6 +14,26 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _idle_timeout() -> Response | None:
+        """Sign a browser out after SESSION_IDLE_MINUTES without a request (a shared car terminal)."""
+        if request.authorization is not None or not current_user.is_authenticated:
+            return None  # API tokens carry their own expiry
+        now, limit = int(utcnow().timestamp()), int(app.config["SESSION_IDLE_MINUTES"] * 60)
+        seen = session.get("seen")
+        if isinstance(seen, int) and now - seen > limit:
+            logout_user()
+            session.pop("seen", None)
+            message = (f"You were signed out after {app.config['SESSION_IDLE_MINUTES']} minutes without activity. "
+                       "Sign in again.")
+            if request.path.startswith("/api/"):
+                raise AuthenticationError(message)
+            flash(message, "info")
+            return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+        if not isinstance(seen, int) or now - seen >= 60:  # refresh the cookie at most once a minute
+            session["seen"] = now
+        return None
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
