@@ -30,7 +30,7 @@ from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import certificate_views
 from learning_portal.sessions import api as sessions_api
 from learning_portal.sessions import views as sessions_views
-from learning_portal.web import filters, openapi, security
+from learning_portal.web import converters, filters, openapi, security
 
 BLUEPRINTS = (
     home_views.bp,
@@ -68,6 +68,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     app.config.update(overrides)
     config.finalize(app.config)
 
+    converters.init_app(app)
     db.init_app(app)
     extensions.init_app(app)
     security.init_app(app)

@@ -25,6 +25,20 @@ NAMING_CONVENTION = {
 }
 
 
+ID_MAX = 2**31 - 1  # ids are PostgreSQL integers
+
+
+def as_id(value: object) -> int | None:
+    """A database id from JSON, form or query input: a positive integer in range (an int, or ASCII digits with
+    surrounding spaces), else None, so a huge or odd value is "not found" rather than a driver overflow."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdecimal() and len(text) <= 10 else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= ID_MAX else None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite drops the offset otherwise)."""
 

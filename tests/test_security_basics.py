@@ -79,3 +79,11 @@ def test_an_idle_browser_is_signed_out_but_an_active_one_is_not(app, db_session,
     page = client.get(ended.headers["Location"]).get_data(as_text=True)
     assert "signed out after 30 minutes without activity" in page
     assert client.get("/api/v1/me").status_code == 401  # and stays signed out
+
+
+def test_a_nul_character_in_any_input_is_refused_not_a_server_error(client, login_as, db_session):
+    login_as(make_person(db_session))
+    assert client.get("/courses?q=a%00b").status_code == 400
+    assert client.post("/checkin", data={"code": "12\x0034"}).status_code == 400
+    refused = client.post("/api/v1/checkins", json={"code": "\x00"})
+    assert refused.status_code == 400 and "NUL" in refused.json["error"]["message"]

@@ -13,7 +13,7 @@ from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
 from learning_portal.compliance.engine import STATUS_LABELS, STATUSES
 from learning_portal.compliance.forms import AssignForm, ExemptionForm
-from learning_portal.db import get_session
+from learning_portal.db import as_id, get_session
 from learning_portal.errors import NotFoundError, ValidationError
 from learning_portal.records.models import TrainingRecord
 from learning_portal.web.auth import current_actor, login_required, require_role
@@ -100,7 +100,7 @@ def assign(agency_id: int):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(target)
-    ids = [int(v) for v in request.form.getlist("person") if v.isdigit() and len(v) < 12]
+    ids = [i for i in map(as_id, request.form.getlist("person")) if i is not None]
     try:
         result = services.assign_course(db, actor=actor, agency=agency, person_ids=ids, course_slug=form.course.data,
                                         due_on=form.due_on.data, note=form.note.data or "", now=now)

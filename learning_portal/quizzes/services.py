@@ -16,6 +16,7 @@ from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_view_person
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import CourseItem, ItemKind
+from learning_portal.db import as_id
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment
@@ -157,7 +158,7 @@ def validate_answers(quiz: Quiz, answers: Any) -> dict[int, frozenset[int]]:
     problems: dict[str, str] = {}
     selected: dict[int, frozenset[int]] = {}
     for raw_qid, raw_choices in answers.items():
-        qid = _as_int(raw_qid)
+        qid = as_id(raw_qid)
         if qid is None or qid not in questions:
             problems[str(raw_qid)] = "Not a question of this quiz."
             continue
@@ -166,7 +167,7 @@ def validate_answers(quiz: Quiz, answers: Any) -> dict[int, frozenset[int]]:
         if not isinstance(raw_choices, list):
             problems[str(qid)] = "Give a list of choice ids."
             continue
-        ids = [_as_int(c) for c in raw_choices]
+        ids = [as_id(c) for c in raw_choices]
         if any(i is None for i in ids):
             problems[str(qid)] = "Choice ids are whole numbers."
             continue
@@ -194,7 +195,7 @@ def attempt_for_submission(session: Session, *, enrollment: Enrollment, quiz: Qu
     if attempt_id is None:
         attempt = open_attempt(session, enrollment=enrollment, quiz=quiz, now=now)
     else:
-        attempt = session.get(QuizAttempt, _as_int(attempt_id) or 0)
+        attempt = session.get(QuizAttempt, as_id(attempt_id) or 0)
     if attempt is None or attempt.enrollment_id != enrollment.id or attempt.quiz_id != quiz.id:
         raise NotFoundError("No such attempt for you on this quiz.")
     if session.get_bind().dialect.name == "postgresql":
@@ -297,11 +298,3 @@ def _open_attempt(session: Session, enrollment: Enrollment, quiz: Quiz) -> QuizA
                                                     QuizAttempt.submitted_at.is_(None)))
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None

@@ -9,7 +9,7 @@ from flask import jsonify
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.catalog import queries as catalog
 from learning_portal.clock import utcnow
-from learning_portal.db import get_session
+from learning_portal.db import as_id, get_session
 from learning_portal.errors import ValidationError
 from learning_portal.sessions import services
 from learning_portal.sessions.models import Attendance, SessionKind, TrainingSession
@@ -157,9 +157,9 @@ def check_in():
 
 
 def _id(value: object, field: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+    if isinstance(value, str) or (found := as_id(value)) is None:
         raise ValidationError(f"{field} is a positive integer id.", details={field: "integer id"})
-    return value
+    return found
 
 
 def attendance_json(a: Attendance) -> dict:

@@ -92,13 +92,6 @@ def local_day(db: Session, ts: TrainingSession) -> date:
 MAX_MINUTES = 24 * 60
 
 
-def parse_id(text: object) -> int | None:
-    """A database id from form or query text: ASCII digits within range, else None."""
-    if not isinstance(text, str) or not (text.isascii() and text.isdecimal()) or len(text) > 9:
-        return None
-    return int(text) or None
-
-
 # ------------------------------------------------------------------------------------- who sees what
 
 

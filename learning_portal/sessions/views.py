@@ -14,7 +14,7 @@ from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.catalog.models import Course, ItemKind
 from learning_portal.clock import utcnow
 from learning_portal.csvfile import CsvImportError, RowError, write_rows
-from learning_portal.db import get_session
+from learning_portal.db import as_id, get_session
 from learning_portal.errors import DomainError, NotFoundError, ValidationError
 from learning_portal.learning.services import video_asset
 from learning_portal.media.views import hls_url
@@ -90,14 +90,14 @@ def _course_choices(form, actor: Person, now) -> None:
 
 
 def _course(course_id: int | None) -> Course:
-    course = get_session().get(Course, course_id or 0)
+    course = get_session().get(Course, as_id(course_id) or 0)
     if course is None:
         raise ValidationError("Choose a course.")
     return course
 
 
 def _agency(agency_id: int | None) -> Agency:
-    agency = get_session().get(Agency, agency_id or 0)
+    agency = get_session().get(Agency, as_id(agency_id) or 0)
     if agency is None:
         raise ValidationError("Choose the host agency.")
     return agency
@@ -226,7 +226,7 @@ def add_attendee(session_id: int):
     ts = _load(session_id, manage=True, lock=True)
     form = AddAttendeeForm()
     try:
-        person_id = services.parse_id(request.form.get("person_id"))
+        person_id = as_id(request.form.get("person_id"))
         if person_id is not None:
             outcome = services.add_attendee_by_id(db, ts=ts, actor=actor, person_id=person_id, now=now)
         elif form.validate_on_submit():
@@ -379,7 +379,7 @@ def check_in():
         form.session_id.data = request.args.get("session", "")
     status = 200
     if form.validate_on_submit():
-        session_id = services.parse_id(form.session_id.data)
+        session_id = as_id(form.session_id.data)
         try:
             result = services.check_in(db, person=actor, code=form.code.data, now=utcnow(), session_id=session_id)
         except DomainError as exc:
@@ -391,7 +391,7 @@ def check_in():
                                    zone=services.zone_of(db, result.session.agency))
     elif form.errors:
         status = 422
-    pending_id = services.parse_id(form.session_id.data)
+    pending_id = as_id(form.session_id.data)
     pending = db.get(TrainingSession, pending_id) if pending_id else None
     if pending is not None and (pending.status is not SessionStatus.RUNNING
                                 or actor.agency_id not in {a.id for a in pending.agencies}):

@@ -49,7 +49,20 @@ def json_body() -> dict[str, Any]:
         raise DomainError("The request body is not valid JSON.")
     if not isinstance(data, dict):
         raise DomainError("The request body must be a JSON object.")
+    if _has_nul(data):
+        raise DomainError("Text in the request may not contain NUL characters.")
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    """NUL cannot be stored in PostgreSQL text, and no honest input has one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def require_fields(data: dict[str, Any], **types: type | tuple[type, ...]) -> None:

@@ -6,7 +6,7 @@ from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from learning_portal.clock import utcnow
-from learning_portal.errors import AuthenticationError
+from learning_portal.errors import AuthenticationError, DomainError
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
@@ -14,6 +14,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul() -> None:
+        """A NUL in a query or form value is refused up front (PostgreSQL text cannot hold one)."""
+        values = [*request.args.values(), *request.args.keys()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [*request.form.values(), *request.form.keys()]
+        if any("\x00" in v for v in values):
+            raise DomainError("Text in the request may not contain NUL characters.")
+
     @app.before_request
     def _idle_timeout() -> Response | None:
         """Sign a browser out after SESSION_IDLE_MINUTES without a request (a shared car terminal)."""

@@ -11,6 +11,7 @@ from learning_portal.accounts.models import Role
 from learning_portal.credits import worker
 from learning_portal.credits.services import PosterSettings
 from learning_portal.csvfile import CsvImportError
+from learning_portal.db import as_id
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import queries as learning_queries
 from learning_portal.learning.models import Completion, CompletionSource
@@ -372,5 +373,5 @@ def test_people_outside_the_sessions_agencies_are_neither_added_nor_described(db
 
 def test_odd_input_is_refused_not_crashed_on():
     assert codes.check(codes.new_secret(), "١٢٣٤٥٦", NOW) == "wrong"  # Arabic-Indic digits
-    assert [services.parse_id(t) for t in ("12", "²", "0", "9" * 30, None, "-3")] == [12, None, None, None, None,
-                                                                                      None]
+    assert [as_id(t) for t in ("12", " 7 ", "²", "0", "9" * 30, None, "-3", True, 2**31, 2**31 - 1)] == [
+        12, 7, None, None, None, None, None, None, None, 2**31 - 1]
