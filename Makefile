@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PYTHON
 
 # `make run`: plain HTTP on loopback, so cookies cannot be Secure-only here; never use these in production.
-RUN_ENV := PORTAL_DEMO=true PORTAL_COOKIE_SECURE=false
+RUN_ENV := PORTAL_DEMO=true PORTAL_COOKIE_SECURE=false PORTAL_TWO_FACTOR_REQUIRED_ROLES='[]'
 
 .PHONY: run test lint lock setup serve bench clean
 

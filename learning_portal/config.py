@@ -54,6 +54,8 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_ADDRESS_MAX_FAILURES = 30  # failed sign-ins from one address within the lockout window
     API_TOKEN_TTL_HOURS = 12
+    # Roles that must set up two-factor sign-in (an authenticator app) before anything else.
+    TWO_FACTOR_REQUIRED_ROLES = ["administrator", "training_manager"]
 
     MAX_CONTENT_LENGTH = 8 * 1024**2  # every request body; the video upload view raises its own limit
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3
@@ -93,6 +95,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-" + "x" * 32
     WTF_CSRF_ENABLED = False
     COOKIE_SECURE = False
+    TWO_FACTOR_REQUIRED_ROLES: list[str] = []  # the two-factor tests turn it on
 
 
 def _instance_secret_key(instance: Path) -> str:

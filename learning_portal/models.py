@@ -1,6 +1,6 @@
 """Every domain's models, imported explicitly so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from learning_portal.accounts.models import Agency, ApiToken, Jurisdiction, Person
+from learning_portal.accounts.models import Agency, ApiToken, Jurisdiction, Person, RecoveryCode, TwoFactor
 from learning_portal.audit.models import AuditEntry, AuditHead
 from learning_portal.catalog.models import (
     Course,
@@ -25,6 +25,6 @@ __all__ = [
     "Agency", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course",
     "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment",
     "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
-    "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "Requirement", "RequirementStatus",
-    "TrainingRecord", "TrainingSession", "metadata", "session_agencies",
+    "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement",
+    "RequirementStatus", "TrainingRecord", "TrainingSession", "TwoFactor", "metadata", "session_agencies",
 ]

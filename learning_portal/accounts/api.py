@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from flask import current_app, jsonify
 
-from learning_portal.accounts import services
+from learning_portal.accounts import services, two_factor
 from learning_portal.accounts.models import Person
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
-from learning_portal.errors import AuthenticationError
+from learning_portal.errors import AuthenticationError, PermissionDeniedError
 from learning_portal.web.api import api_blueprint, json_body, require_fields
 from learning_portal.web.auth import current_actor, login_required
 from learning_portal.web.openapi import error_responses
@@ -26,18 +26,30 @@ def authenticate_bearer(raw: str) -> Person:
     return person
 
 
+class OtpRequiredError(AuthenticationError):
+    code = "otp_required"
+
+
 @bp.post("/auth/token")
 def issue_token():
     data = json_body()
     require_fields(data, username=str, password=str)
-    session = get_session()
-    now = utcnow()
+    session, now = get_session(), utcnow()
+    policy = services.LoginPolicy.from_config(current_app.config)
     try:
-        person = services.authenticate(session, username=data["username"], password=data["password"], now=now,
-                                       via="api", policy=services.LoginPolicy.from_config(current_app.config))
-    except AuthenticationError:
-        session.commit()  # keep the failure count
+        person = services.check_password(session, username=data["username"], password=data["password"], now=now,
+                                         via="api", policy=policy)
+        if two_factor.enabled(session, person):
+            if not isinstance(data.get("otp"), str) or not data["otp"].strip():
+                raise OtpRequiredError("Two-factor sign-in is on for this account: send the current code as otp.")
+            services.check_second_factor(session, person=person, code=data["otp"], now=now, via="api",
+                                         policy=policy)
+        elif two_factor.required(person, current_app.config["TWO_FACTOR_REQUIRED_ROLES"]):
+            raise PermissionDeniedError("Your role requires two-factor sign-in: set it up in the portal first.")
+    except (AuthenticationError, PermissionDeniedError):
+        session.commit()  # keep the failure count and the audit entries
         raise
+    services.finish_sign_in(session, person=person, now=now, via="api")
     ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
     raw, token = services.issue_api_token(session, person=person, now=now, ttl=ttl)
     session.commit()
@@ -76,14 +88,15 @@ OPENAPI = {
     "paths": {
         "/auth/token": {
             "post": {
-                "summary": "Exchange a username and password for a bearer token",
+                "summary": "Exchange a username and password (and, with two-factor sign-in on, the current code) "
+                           "for a bearer token",
                 "security": [],
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/TokenRequest"}}}},
                 "responses": {
                     "201": {"description": "A token valid for a limited time",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
-                    **error_responses(400, 401, 415, 422, 429),
+                    **error_responses(400, 401, 403, 415, 422, 429),
                 },
             }
         },
@@ -102,7 +115,9 @@ OPENAPI = {
         "TokenRequest": {
             "type": "object", "required": ["username", "password"],
             "properties": {"username": {"type": "string", "maxLength": 64},
-                           "password": {"type": "string", "maxLength": 256}},
+                           "password": {"type": "string", "maxLength": 256},
+                           "otp": {"type": "string", "maxLength": 32,
+                                   "description": "The authenticator's current code, or a recovery code"}},
         },
         "Token": {
             "type": "object", "required": ["token", "token_type", "expires_at"],

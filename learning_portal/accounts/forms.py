@@ -85,3 +85,19 @@ class AuditSearchForm(FlaskForm):
                           description="POST ID or username of the person whose data was seen or changed")
     since = DateField("From", validators=[Optional()])
     until = DateField("Until", validators=[Optional()], description="Inclusive, UTC")
+
+
+class SignInCodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=32)],
+                       description="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField("Code from the app", validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})

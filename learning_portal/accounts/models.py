@@ -164,3 +164,28 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class TwoFactor(Base):
+    """A person's authenticator app (TOTP, RFC 6238). Kept apart from ``people`` so that signing in does not
+    change the person's row (which would make their stored compliance stale)."""
+
+    __tablename__ = "two_factor"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))  # base32 key shared with the app
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]  # None while being set up: not yet asked for at sign-in
+    last_step: Mapped[int] = mapped_column(default=0)  # the last 30-second step accepted: no code works twice
+
+
+class RecoveryCode(Base):
+    """One-time codes for when the authenticator is lost. Only a SHA-256 of each is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts import passwords
+from learning_portal.accounts import passwords, two_factor
 from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
 from learning_portal.accounts.permissions import can_view_person
 from learning_portal.audit import services as audit
@@ -274,27 +274,19 @@ def change_own_password(session: Session, *, person: Person, current: str, new: 
     set_password(session, actor=person, person=person, password=new, now=now)
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime, via: str = "form",
-                 policy: LoginPolicy = LoginPolicy()) -> Person:
-    """Check a username and password. Failures are counted and audited (the caller commits them)."""
+def check_password(session: Session, *, username: str, password: str, now: datetime, via: str = "form",
+                   policy: LoginPolicy = LoginPolicy()) -> Person:
+    """The first step of signing in. Failures are counted and audited (the caller commits them); success
+    resets nothing until ``finish_sign_in``, so a second factor cannot be guessed between right passwords."""
     _check_address(session, now, policy)
     person = session.scalar(select(Person).where(Person.username == username.strip().lower()))
     if person is None:
         passwords.verify_password(None, password)  # same cost as a real check
         _sign_in_failed(session, None, now, via, reason="unknown username", username=username.strip()[:64])
         raise InvalidCredentialsError("Wrong username or password.")
-    if person.locked_until is not None and person.locked_until > now:
-        _sign_in_failed(session, person, now, via, reason="locked")
-        raise AccountLockedError(person.locked_until)
+    _check_not_locked(session, person, now, via)
     if not passwords.verify_password(person.password_hash, password):
-        person.failed_logins += 1
-        _sign_in_failed(session, person, now, via, reason="wrong password")
-        if person.failed_logins >= policy.max_failures:
-            person.failed_logins = 0
-            person.locked_until = now + policy.lockout
-            audit.record(session, "account.locked", actor_id=None, subject_id=person.id, now=now,
-                         details={"until": person.locked_until.isoformat()})
-            raise AccountLockedError(person.locked_until)
+        _count_failure(session, person, now, via, policy, reason="wrong password")
         left = policy.max_failures - person.failed_logins
         raise InvalidCredentialsError(
             f"Wrong username or password. {left} more failed attempt{'s' if left != 1 else ''} "
@@ -305,11 +297,44 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
         raise InvalidCredentialsError("This account is disabled. Ask your administrator.")
     if person.password_hash and passwords.needs_rehash(person.password_hash):
         person.password_hash = passwords.hash_password(password)
+    return person
+
+
+def check_second_factor(session: Session, *, person: Person, code: str, now: datetime, via: str = "form",
+                        policy: LoginPolicy = LoginPolicy()) -> str:
+    """The second step, for people with two-factor sign-in on: "app" or "recovery" for what matched."""
+    _check_not_locked(session, person, now, via)
+    kind = two_factor.verify(session, person=person, code=code, now=now)
+    if kind is None:
+        _count_failure(session, person, now, via, policy, reason="wrong code")
+        raise InvalidCredentialsError("That code is not right. Enter the current code from your app, or one of "
+                                      "your recovery codes.")
+    return kind
+
+
+def finish_sign_in(session: Session, *, person: Person, now: datetime, via: str = "form") -> None:
     person.failed_logins = 0
     person.locked_until = None
     person.last_login_at = now
     audit.record(session, "sign_in", actor_id=person.id, subject_id=person.id, now=now, details={"via": via})
-    return person
+
+
+def _check_not_locked(session: Session, person: Person, now: datetime, via: str) -> None:
+    if person.locked_until is not None and person.locked_until > now:
+        _sign_in_failed(session, person, now, via, reason="locked")
+        raise AccountLockedError(person.locked_until)
+
+
+def _count_failure(session: Session, person: Person, now: datetime, via: str, policy: LoginPolicy,
+                   reason: str) -> None:
+    person.failed_logins += 1
+    _sign_in_failed(session, person, now, via, reason=reason)
+    if person.failed_logins >= policy.max_failures:
+        person.failed_logins = 0
+        person.locked_until = now + policy.lockout
+        audit.record(session, "account.locked", actor_id=None, subject_id=person.id, now=now,
+                     details={"until": person.locked_until.isoformat()})
+        raise AccountLockedError(person.locked_until)
 
 
 def _sign_in_failed(session: Session, person: Person | None, now: datetime, via: str, **details: str) -> None:

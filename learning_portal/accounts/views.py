@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from learning_portal.accounts import queries, services
+from learning_portal.accounts import passwords, queries, services, two_factor
 from learning_portal.accounts.forms import (
     AgencyCreateForm,
     AuditSearchForm,
@@ -18,14 +19,17 @@ from learning_portal.accounts.forms import (
     PasswordSetForm,
     PeopleImportForm,
     PersonCreateForm,
+    SignInCodeForm,
+    TwoFactorConfirmForm,
+    TwoFactorOffForm,
 )
 from learning_portal.accounts.models import Person, Role
 from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
-from learning_portal.errors import AuthenticationError, ValidationError
+from learning_portal.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import login_manager
-from learning_portal.web.auth import current_actor, login_required, require_role
+from learning_portal.web.auth import current_actor, current_actor_or_none, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
 
 bp = Blueprint("accounts", __name__)
@@ -48,19 +52,65 @@ def login_policy() -> services.LoginPolicy:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
+        db, now = get_session(), utcnow()
         try:
-            person = services.authenticate(session, username=form.username.data, password=form.password.data,
-                                           now=utcnow(), policy=login_policy())
+            person = services.check_password(db, username=form.username.data, password=form.password.data,
+                                             now=now, policy=login_policy())
         except AuthenticationError as exc:
-            session.commit()  # keep the failure count
+            db.commit()  # keep the failure count and the audit entry
             form.password.errors.append(exc.message)
             return render_template("accounts/login.html", form=form), exc.status
-        session.commit()
-        login_user(person)
-        flash(f"Signed in as {person.full_name}.", "success")
-        return redirect(_safe_next(request.args.get("next")))
+        if two_factor.enabled(db, person):
+            db.commit()
+            session[PENDING] = {"id": person.id, "nonce": person.login_nonce, "at": int(now.timestamp()),
+                                "next": _safe_next(request.args.get("next"))}
+            return redirect(url_for("accounts.login_code"))
+        return _finish_sign_in(person, now, _safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+PENDING = "pending_sign_in"  # the person who gave the right password and still owes a code
+PENDING_SECONDS = 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step for people with two-factor sign-in on."""
+    db, now = get_session(), utcnow()
+    pending = session.get(PENDING) or {}
+    person = db.get(Person, pending.get("id", 0))
+    if (person is None or pending.get("nonce") != person.login_nonce
+            or now.timestamp() - pending.get("at", 0) > PENDING_SECONDS):
+        session.pop(PENDING, None)
+        flash("Sign in again: the code has to follow the password within 5 minutes.", "info")
+        return redirect(url_for("accounts.login"))
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        try:
+            kind = services.check_second_factor(db, person=person, code=form.code.data, now=now,
+                                                policy=login_policy())
+        except AuthenticationError as exc:
+            db.commit()
+            if isinstance(exc, services.AccountLockedError):
+                session.pop(PENDING, None)
+            form.code.errors.append(exc.message)
+            return render_template("accounts/login_code.html", form=form), exc.status
+        session.pop(PENDING, None)
+        if kind == "recovery":
+            left = two_factor.recovery_codes_left(db, person)
+            flash(f"You signed in with a recovery code; {left} left. If your phone is lost, turn two-factor "
+                  "sign-in off and on again under My account to get new codes.", "info")
+        return _finish_sign_in(person, now, pending.get("next") or url_for("home.index"))
+    return render_template("accounts/login_code.html", form=form), 422 if form.errors else 200
+
+
+def _finish_sign_in(person: Person, now, target: str):
+    db = get_session()
+    services.finish_sign_in(db, person=person, now=now)
+    db.commit()
+    login_user(person)
+    flash(f"Signed in as {person.full_name}.", "success")
+    return redirect(target)
 
 
 @bp.post("/logout")
@@ -99,7 +149,98 @@ def account():
             login_user(person)  # the nonce changed: keep this browser signed in, sign out the others
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", person=person, form=form), 422 if form.errors else 200
+    return render_template("accounts/account.html", person=person, form=form,
+                           two_factor_on=two_factor.enabled(get_session(), person)), 422 if form.errors else 200
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------------
+
+
+def required_roles() -> list[str]:
+    return list(current_app.config["TWO_FACTOR_REQUIRED_ROLES"])
+
+
+@bp.get("/account/two-factor")
+@login_required
+def two_factor_page():
+    db, person = get_session(), current_actor()
+    on = two_factor.enabled(db, person)
+    secret = None if on else two_factor.pending_secret(db, person)
+    qr = None
+    if secret:
+        qr = segno.make(two_factor.provisioning_uri(person, secret), error="m").svg_data_uri(scale=5, border=2)
+    return render_template("accounts/two_factor.html", on=on, secret=secret, qr=qr,
+                           required=two_factor.required(person, required_roles()),
+                           left=two_factor.recovery_codes_left(db, person) if on else 0,
+                           confirm_form=TwoFactorConfirmForm(), off_form=TwoFactorOffForm())
+
+
+@bp.post("/account/two-factor/start")
+@login_required
+def two_factor_start():
+    db = get_session()
+    two_factor.begin_setup(db, person=current_actor(), now=utcnow())
+    db.commit()
+    return redirect(url_for("accounts.two_factor_page"))
+
+
+@bp.post("/account/two-factor/confirm")
+@login_required
+def two_factor_confirm():
+    db, person = get_session(), current_actor()
+    form = TwoFactorConfirmForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_setup(db, person=person, code=form.code.data, now=utcnow())
+        except ValidationError as exc:
+            flash(exc.message, "error")
+        else:
+            db.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes, first=True)
+    return redirect(url_for("accounts.two_factor_page"))
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def two_factor_new_codes():
+    db = get_session()
+    codes = two_factor.regenerate_recovery_codes(db, person=current_actor(), now=utcnow())
+    db.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, first=False)
+
+
+@bp.post("/account/two-factor/off")
+@login_required
+def two_factor_off():
+    db, person = get_session(), current_actor()
+    form = TwoFactorOffForm()
+    if not form.validate_on_submit() or not passwords.verify_password(person.password_hash, form.password.data):
+        flash("Your password is not correct; two-factor sign-in stays on.", "error")
+        return redirect(url_for("accounts.two_factor_page"))
+    two_factor.disable(db, actor=person, person=person, required_roles=required_roles(), now=utcnow())
+    db.commit()
+    flash("Two-factor sign-in is off.", "success")
+    return redirect(url_for("accounts.two_factor_page"))
+
+
+# Pages someone whose role requires two-factor sign-in may open before setting it up.
+_SETUP_ENDPOINTS = {"accounts.two_factor_page", "accounts.two_factor_start", "accounts.two_factor_confirm",
+                    "accounts.logout", "accounts.login", "accounts.login_code", "static", "home.healthz"}
+
+
+@bp.before_app_request
+def _require_two_factor():
+    """Administrators and training managers (by default) set up two-factor sign-in before anything else."""
+    if request.endpoint in _SETUP_ENDPOINTS or request.authorization is not None:
+        return None  # bearer tokens are only issued after the second factor
+    actor = current_actor_or_none()
+    if actor is None or not two_factor.required(actor, required_roles()) or two_factor.enabled(get_session(), actor):
+        return None
+    message = "Your role requires two-factor sign-in. Set it up to continue."
+    if request.path.startswith("/api/"):
+        raise PermissionDeniedError(message)
+    flash(message, "info")
+    return redirect(url_for("accounts.two_factor_page"))
 
 
 # --- people (training managers: own agency; administrators: everyone) ---------------------------
@@ -126,7 +267,8 @@ def person_detail(person_id: int):
     db = get_session()
     person = services.open_person(db, actor=current_actor(), person_id=person_id, what="account", now=utcnow())
     db.commit()
-    return render_template("accounts/person.html", person=person, password_form=PasswordSetForm())
+    return render_template("accounts/person.html", person=person, password_form=PasswordSetForm(),
+                           two_factor_on=two_factor.enabled(db, person))
 
 
 # --- administration -------------------------------------------------------------------------------
@@ -203,6 +345,18 @@ def person_set_password(person_id: int):
     session.commit()
     flash(f"Password set for {person.full_name}; their other sessions are signed out.", "success")
     return redirect(url_for("accounts.person_detail", person_id=person_id))
+
+
+@admin_bp.post("/people/<int:person_id>/two-factor/reset")
+@require_role(Role.ADMINISTRATOR)
+def person_reset_two_factor(person_id: int):
+    """For someone who lost their phone: they set it up again at their next sign-in."""
+    db = get_session()
+    person = services.get_person_or_error(db, person_id)
+    two_factor.disable(db, actor=current_actor(), person=person, required_roles=required_roles(), now=utcnow())
+    db.commit()
+    flash(f"Two-factor sign-in of {person.full_name} is reset.", "success")
+    return redirect(url_for("accounts.person_detail", person_id=person.id))
 
 
 @admin_bp.route("/people/import", methods=["GET", "POST"])

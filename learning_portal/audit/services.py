@@ -24,8 +24,12 @@ GENESIS = "0" * 64  # the hash before the first entry
 # Every action the portal records, with what it means (the audit search offers these; SECURITY.md lists them).
 ACTIONS = {
     "sign_in": "Signed in (form or API token)",
-    "sign_in.failed": "A sign-in was refused (unknown username, wrong password, locked or disabled account)",
+    "sign_in.failed": "A sign-in was refused (unknown username, wrong password or code, locked or disabled)",
     "account.locked": "An account was locked after repeated failures",
+    "two_factor.enabled": "Two-factor sign-in was turned on",
+    "two_factor.disabled": "Two-factor sign-in was turned off or reset",
+    "two_factor.recovery_code_used": "A recovery code was used to sign in",
+    "two_factor.recovery_codes_renewed": "New recovery codes replaced the old ones",
     "account.created": "An account was created",
     "account.password_set": "A password was set or changed",
     "accounts.imported": "People were imported from a CSV file",

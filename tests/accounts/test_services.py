@@ -20,50 +20,52 @@ def count_people(session) -> int:
 
 def test_authenticate_accepts_the_right_password_case_insensitive_username(db_session):
     person = make_person(db_session, username="rivera")
-    assert services.authenticate(db_session, username="  Rivera ", password=PASSWORD, now=NOW) is person
+    assert services.check_password(db_session, username="  Rivera ", password=PASSWORD, now=NOW) is person
+    services.finish_sign_in(db_session, person=person, now=NOW)
     assert person.last_login_at == NOW
 
 
 def test_wrong_password_says_so_and_counts_down(db_session):
     person = make_person(db_session)
     with pytest.raises(services.InvalidCredentialsError, match="Wrong username or password. 2 more"):
-        services.authenticate(db_session, username=person.username, password="nope", now=NOW, policy=POLICY)
+        services.check_password(db_session, username=person.username, password="nope", now=NOW, policy=POLICY)
     assert person.failed_logins == 1
 
 
 def test_unknown_user_gets_the_same_message(db_session):
     with pytest.raises(services.InvalidCredentialsError, match="^Wrong username or password.$"):
-        services.authenticate(db_session, username="nobody", password="whatever", now=NOW, policy=POLICY)
+        services.check_password(db_session, username="nobody", password="whatever", now=NOW, policy=POLICY)
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(db_session):
     person = make_person(db_session)
     for _ in range(2):
         with pytest.raises(services.InvalidCredentialsError):
-            services.authenticate(db_session, username=person.username, password="bad", now=NOW, policy=POLICY)
+            services.check_password(db_session, username=person.username, password="bad", now=NOW, policy=POLICY)
     with pytest.raises(services.AccountLockedError) as locked:
-        services.authenticate(db_session, username=person.username, password="bad", now=NOW, policy=POLICY)
+        services.check_password(db_session, username=person.username, password="bad", now=NOW, policy=POLICY)
     assert locked.value.until == NOW + timedelta(minutes=15)
     later = NOW + timedelta(minutes=14)
     with pytest.raises(services.AccountLockedError, match="locked until"):
-        services.authenticate(db_session, username=person.username, password=PASSWORD, now=later, policy=POLICY)
+        services.check_password(db_session, username=person.username, password=PASSWORD, now=later, policy=POLICY)
     # After the lock-out the right password works again and the counter starts afresh.
     after = NOW + timedelta(minutes=16)
-    assert services.authenticate(db_session, username=person.username, password=PASSWORD, now=after,
-                                 policy=POLICY) is person
+    assert services.check_password(db_session, username=person.username, password=PASSWORD, now=after,
+                                   policy=POLICY) is person
+    services.finish_sign_in(db_session, person=person, now=after)
     assert person.failed_logins == 0 and person.locked_until is None
 
 
 def test_disabled_account_cannot_sign_in(db_session):
     person = make_person(db_session, is_enabled=False)
     with pytest.raises(services.InvalidCredentialsError, match="disabled"):
-        services.authenticate(db_session, username=person.username, password=PASSWORD, now=NOW)
+        services.check_password(db_session, username=person.username, password=PASSWORD, now=NOW)
 
 
 def test_account_without_password_cannot_sign_in(db_session):
     person = make_person(db_session, password=None)
     with pytest.raises(services.InvalidCredentialsError):
-        services.authenticate(db_session, username=person.username, password="", now=NOW)
+        services.check_password(db_session, username=person.username, password="", now=NOW)
 
 
 def test_session_id_stops_working_after_password_change(db_session):

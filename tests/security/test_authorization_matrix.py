@@ -68,6 +68,14 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts.login", "GET"): everyone(),
     ("accounts.login", "POST"): everyone(),
     ("accounts.logout", "POST"): dict.fromkeys(ACTORS, LOGIN),  # back to the sign-in page
+    ("accounts.login_code", "GET"): dict.fromkeys(ACTORS, LOGIN),  # no password given first: back to sign-in
+    ("accounts.login_code", "POST"): dict.fromkeys(ACTORS, LOGIN),
+    ("accounts.two_factor_page", "GET"): signed_in(),
+    ("accounts.two_factor_start", "POST"): signed_in(),
+    ("accounts.two_factor_confirm", "POST"): signed_in(),
+    ("accounts.two_factor_new_codes", "POST"): signed_in(),
+    ("accounts.two_factor_off", "POST"): signed_in(),
+    ("accounts_admin.person_reset_two_factor", "POST"): ADMINS,
     ("accounts.account", "GET"): signed_in(),
     ("accounts.account", "POST"): signed_in(),
     ("accounts.people", "GET"): MANAGERS,
