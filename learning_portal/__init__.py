@@ -27,7 +27,7 @@ from learning_portal.learning import views as learning_views
 from learning_portal.media import views as media_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
-from learning_portal.records import certificate_views
+from learning_portal.records import certificate_views, dispute_views
 from learning_portal.sessions import api as sessions_api
 from learning_portal.sessions import views as sessions_views
 from learning_portal.web import converters, filters, openapi, security
@@ -52,6 +52,7 @@ BLUEPRINTS = (
     compliance_api.bp,
     credits_api.bp,
     certificate_views.bp,
+    dispute_views.bp,
     media_views.bp,
     media_views.admin_bp,
     openapi.bp,

@@ -16,15 +16,16 @@ from learning_portal.db import Base
 from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
 from learning_portal.media.models import MediaAsset
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
-from learning_portal.records.models import TrainingRecord
+from learning_portal.records.models import Dispute, TrainingRecord
 from learning_portal.sessions.models import Attendance, FacilitatorQualification, TrainingSession, session_agencies
 
 metadata = Base.metadata
 
 __all__ = [
     "Agency", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course",
-    "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Enrollment",
-    "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
-    "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement",
-    "RequirementStatus", "TrainingRecord", "TrainingSession", "TwoFactor", "metadata", "session_agencies",
+    "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute",
+    "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress",
+    "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode",
+    "Requirement", "RequirementStatus", "TrainingRecord", "TrainingSession", "TwoFactor", "metadata",
+    "session_agencies",
 ]

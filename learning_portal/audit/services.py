@@ -41,6 +41,8 @@ ACTIONS = {
     "exemption.granted": "An exemption from a requirement was granted",
     "exemption.revoked": "An exemption was ended",
     "course.assigned": "A course was assigned to people",
+    "dispute.opened": "Someone contested one of their training records",
+    "dispute.resolved": "A dispute was resolved (an accepted one withdraws the record, maybe with a correction)",
     "enrollment.new_start": "A learner was allowed to start a course over",
 }
 # The client address of the web request being served, set by the web layer (services never see requests).

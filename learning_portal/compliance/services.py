@@ -75,7 +75,7 @@ def person_facts(person: Person) -> PersonFacts:
 
 
 _RECORD_COLUMNS = (TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.completed_on, TrainingRecord.hours,
-                   TrainingRecord.categories, TrainingRecord.satisfies)
+                   TrainingRecord.categories, TrainingRecord.satisfies, TrainingRecord.withdrawn_at)
 
 
 def _record_fact(row) -> RecordFact:
@@ -120,7 +120,7 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
     defs = definitions(session, person.agency.jurisdiction)
     today = defs.today(now)
     records = [_record_fact(r) for r in session.execute(
-        select(*_RECORD_COLUMNS).where(TrainingRecord.person_id == person.id))]
+        select(*_RECORD_COLUMNS).where(TrainingRecord.person_id == person.id)) if r.withdrawn_at is None]
     exemptions = _exemptions_for(session, [person])[person.id]
     facts = person_facts(person)
     standings = []
@@ -159,7 +159,8 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
         records: dict[int, list[RecordFact]] = defaultdict(list)
         last_id: dict[int, int] = defaultdict(int)
         for row in session.execute(select(*_RECORD_COLUMNS).where(TrainingRecord.person_id.in_(chunk))):
-            records[row.person_id].append(_record_fact(row))
+            if row.withdrawn_at is None:  # a withdrawn record no longer counts, but it was seen
+                records[row.person_id].append(_record_fact(row))
             last_id[row.person_id] = max(last_id[row.person_id], row.id)
         exemptions = _exemptions_for(session, people)
         status_rows, person_rows = [], []

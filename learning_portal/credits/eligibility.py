@@ -73,4 +73,5 @@ def _earlier_credit_in_cycle(session: Session, completion: Completion, person: P
     return session.scalar(select(TrainingRecord.completed_on).where(
         TrainingRecord.person_id == person.id, TrainingRecord.course_id == completion.course_id,
         TrainingRecord.completed_on >= cycle.start, TrainingRecord.completed_on <= cycle.end,
-        TrainingRecord.posting_id.is_not(None)).order_by(TrainingRecord.completed_on).limit(1))
+        TrainingRecord.posting_id.is_not(None), TrainingRecord.withdrawn_at.is_(None))
+        .order_by(TrainingRecord.completed_on).limit(1))

@@ -12,6 +12,7 @@ from learning_portal.clock import utcnow
 from learning_portal.credits import queries, services
 from learning_portal.credits.models import PostingStatus
 from learning_portal.db import get_session
+from learning_portal.records.disputes import disputes_of
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
 
@@ -37,8 +38,10 @@ def person_profile(person_id: int):
 
 def _profile_page(person: Person):
     session = get_session()
+    disputes = disputes_of(session, person)
     return render_template("credits/profile.html", profile=queries.profile(session, person),
-                           categories=category_titles(session), own=person.id == current_actor().id)
+                           categories=category_titles(session), own=person.id == current_actor().id,
+                           disputes=disputes, contested={d.record_id for d in disputes if d.status.value == "open"})
 
 
 @admin_bp.get("/postings")

@@ -29,7 +29,8 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
     Role.DISPATCHER: (*_LEARNER, _CHECK_IN),
     Role.INSTRUCTOR: (*_LEARNER, _SESSIONS, _CHECK_IN),
     Role.TRAINING_MANAGER: (*_LEARNER, NavItem("Agency compliance", "compliance.my_agency"),
-                            NavItem("My agency's people", "accounts.people"), _SESSIONS, _CHECK_IN),
+                            NavItem("My agency's people", "accounts.people"), NavItem("Disputes", "disputes.index"),
+                            _SESSIONS, _CHECK_IN),
     Role.ADMINISTRATOR: (
         NavItem("Home", "home.index"),
         NavItem("Courses", "catalog.courses"),
@@ -41,6 +42,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         _SESSIONS,
         NavItem("Qualifications", "sessions_admin.qualifications"),
         NavItem("Credit postings", "credits_admin.postings"),
+        NavItem("Disputes", "disputes.index"),
         NavItem("Audit log", "accounts_admin.audit_log"),
     ),
 }

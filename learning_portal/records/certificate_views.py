@@ -36,6 +36,8 @@ def certificate_pdf(record_id: int):
         # The same answer whether the record is missing or someone else's, so ids cannot be probed.
         raise NotFoundError("No such training record in the records you can see.")
     record, person = found
+    if record.withdrawn_at is not None:
+        raise NotFoundError("This training record was withdrawn after a dispute; it has no certificate.")
     audit.viewed(get_session(), actor_id=current_actor().id, subject_id=person.id,
                  what=f"certificate of training_record:{record.id}", now=utcnow())
     get_session().commit()
@@ -84,6 +86,7 @@ def verify(code: str):
         "completed_on": long_date(record.completed_on),
         "hours": format_hours(record.hours),
         "code": record.verification_code,
+        "withdrawn": record.withdrawn_at is not None,
     }
     return render_template("certificates/verify.html", code=record.verification_code, error=None,
                            certificate=certificate)

@@ -1,4 +1,5 @@
-"""Training records: what a person has been credited with. Written idempotently, never edited."""
+"""Training records: what a person has been credited with. Written idempotently, never edited; a record found
+wrong through a dispute is withdrawn (kept, but no longer counted) and, where due, replaced by a correction."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ class RecordSource(enum.StrEnum):
     ONLINE = "online"  # a self-paced completion on this portal
     ROSTER = "roster"  # a facilitated session's or presenter's roster
     FORWARDED = "forwarded"  # received from another portal through POST /api/v1/records
+    CORRECTION = "correction"  # written by a training manager resolving a dispute
 
     @property
     def label(self) -> str:
-        return {"online": "Online", "roster": "Roster", "forwarded": "Forwarded"}[self.value]
+        return {"online": "Online", "roster": "Roster", "forwarded": "Forwarded", "correction": "Correction"}[
+            self.value]
 
 
 class TrainingRecord(Base):
@@ -45,4 +48,36 @@ class TrainingRecord(Base):
     completed_on: Mapped[date]
     source: Mapped[RecordSource] = mapped_column(enum_column(RecordSource))
     verification_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]  # an accepted dispute: the record no longer counts
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class DisputeStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"  # the record was withdrawn (and corrected, when a correction was given)
+    REJECTED = "rejected"  # the record stands
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "accepted": "Accepted", "rejected": "Rejected"}[self.value]
+
+
+class Dispute(Base):
+    """A person contests the accuracy of one of their training records; their training manager resolves it."""
+
+    __tablename__ = "record_disputes"
+    __table_args__ = (Index("ix_record_disputes_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("training_records.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(2000))
+    attachment_key: Mapped[str | None] = mapped_column(String(200))  # in media storage
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[DisputeStatus] = mapped_column(enum_column(DisputeStatus), default=DisputeStatus.OPEN)
+    resolution_note: Mapped[str | None] = mapped_column(String(2000))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]

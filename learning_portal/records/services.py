@@ -104,9 +104,11 @@ class CycleTotals:
 
 
 def totals_by_cycle(records: Iterable[TrainingRecord], *, months: int, anchor: date) -> list[CycleTotals]:
-    """CPT hours per cycle and per category, newest cycle first."""
+    """CPT hours per cycle and per category, newest cycle first (withdrawn records do not count)."""
     totals: dict[Cycle, CycleTotals] = {}
     for record in records:
+        if record.withdrawn_at is not None:
+            continue
         cycle = cycle_for(record.completed_on, months=months, anchor=anchor)
         bucket = totals.setdefault(cycle, CycleTotals(cycle))
         bucket.hours += record.hours

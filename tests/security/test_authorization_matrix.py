@@ -23,7 +23,9 @@ from learning_portal.credits import services as credits
 from learning_portal.credits.models import CreditPosting
 from learning_portal.learning import services as learning
 from learning_portal.media import services as media
+from learning_portal.media.storage import app_storage
 from learning_portal.quizzes import services as quizzes
+from learning_portal.records import disputes
 from learning_portal.records.models import RecordSource
 from learning_portal.records.services import RecordInput, write_record
 from learning_portal.sessions import services as sessions
@@ -106,6 +108,12 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("credits_admin.retry_dead", "POST"): ADMINS,
     ("credits_admin.reconciliation", "GET"): ADMINS,
     ("certificates.certificate_pdf", "GET"): OFFICERS_RECORD,
+    ("disputes.new", "GET"): signed_in(**NOT_OTHERS),  # only the record's owner contests it
+    ("disputes.new", "POST"): signed_in(**NOT_OTHERS),
+    ("disputes.detail", "GET"): OFFICERS_RECORD,
+    ("disputes.detail", "POST"): OFFICERS_RECORD,
+    ("disputes.attachment", "GET"): OFFICERS_RECORD,
+    ("disputes.index", "GET"): MANAGERS,
     ("compliance.mine", "GET"): signed_in(),
     ("compliance.my_agency", "GET"): MANAGERS,
     ("compliance.agency", "GET"): AGENCY_A,
@@ -178,7 +186,7 @@ class World:
 
 
 @pytest.fixture
-def world(db_session) -> World:
+def world(app, db_session) -> World:
     load_content(db_session, REAL_CONTENT, slugs=("courtroom-testimony", "vehicle-pursuit-policy-update"))
     a, b = make_agency(db_session, name="Agency A"), make_agency(db_session, name="Agency B")
     people = {
@@ -201,6 +209,9 @@ def world(db_session) -> World:
         person_id=officer.id, course_number="9999-00103", title="Courtroom Testimony", hours=Decimal(4),
         categories={"general": Decimal(4)}, satisfies=["CA-CPT-24"], completed_on=date(2026, 1, 5),
         source=RecordSource.FORWARDED), inbound_key="matrix-1", now=NOW)
+    dispute = disputes.open_dispute(db_session, app_storage(app), person=officer, record_id=record.id, now=NOW,
+                                    reason="The date is wrong: I took it in February.",
+                                    attachment=disputes.Attachment("roster.pdf", b"%PDF-1.4 a roster"))
     exemption = compliance.grant_exemption(db_session, actor=people[MANAGER], requirement_ids=["CA-PSP-AC"],
                                            reason="Medical leave", starts_on=date(2026, 1, 1), ends_on=None,
                                            now=NOW, person=officer)[0]
@@ -224,7 +235,7 @@ def world(db_session) -> World:
         "exemption_id": exemption.id, "qualification_id": qualification.id, "session_id": ts.id,
         "attendance_id": attendance.attendance.id if hasattr(attendance, "attendance") else ts.attendances[0].id,
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
-        "code": record.verification_code,
+        "code": record.verification_code, "dispute_id": dispute.id,
     })
 
 
