@@ -25,6 +25,7 @@ from learning_portal.home import views as home_views
 from learning_portal.learning import api as learning_api
 from learning_portal.learning import views as learning_views
 from learning_portal.media import views as media_views
+from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import certificate_views, dispute_views
@@ -53,6 +54,7 @@ BLUEPRINTS = (
     credits_api.bp,
     certificate_views.bp,
     dispute_views.bp,
+    privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,
     openapi.bp,
