@@ -56,6 +56,8 @@ class Config:
     API_TOKEN_TTL_HOURS = 12
     # Roles that must set up two-factor sign-in (an authenticator app) before anything else.
     TWO_FACTOR_REQUIRED_ROLES = ["administrator", "training_manager"]
+    # `flask privacy purge` anonymises people who left this many years ago (training records stay, anonymous).
+    RETENTION_YEARS_AFTER_LEAVING = 7
 
     MAX_CONTENT_LENGTH = 8 * 1024**2  # every request body; the video upload view raises its own limit
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3

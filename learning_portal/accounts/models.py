@@ -124,6 +124,8 @@ class Person(Base):
     login_nonce: Mapped[str] = mapped_column(String(32))
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    left_on: Mapped[date | None]  # left the agency: the account is closed, and after the retention period purged
+    purged_at: Mapped[datetime | None]  # personal data removed; the training records stay, anonymous
     # Bumped by every UPDATE of the row, so stored compliance results know when a person's facts changed.
     revision: Mapped[int] = mapped_column(default=0, server_default="0",
                                           onupdate=literal_column("revision") + 1)

@@ -520,6 +520,19 @@ def count_people(session: Session, agency_id: int) -> int:
     return session.scalar(select(func.count(Person.id)).where(Person.agency_id == agency_id)) or 0
 
 
+def record_leaving(session: Session, *, actor: Person, person: Person, left_on: date, now: datetime) -> None:
+    """Someone left the agency: the account closes at once (sessions and tokens end); their personal data is
+    purged after the retention period (``flask privacy purge``)."""
+    _require_admin(actor)
+    if actor.id == person.id:
+        raise ValidationError("You cannot close your own account.")
+    person.is_enabled, person.left_on, person.login_nonce = False, left_on, secrets.token_hex(8)
+    session.execute(update(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    audit.record(session, "account.left", actor_id=actor.id, subject_id=person.id, now=now,
+                 details={"left_on": left_on.isoformat()})
+
+
 def open_person(session: Session, *, actor: Person, person_id: int, what: str, now: datetime) -> Person:
     """The person, if ``actor`` may see them (404 otherwise, so ids cannot be probed); another's record
     opened is recorded in the audit log."""

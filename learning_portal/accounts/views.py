@@ -359,6 +359,18 @@ def person_reset_two_factor(person_id: int):
     return redirect(url_for("accounts.person_detail", person_id=person.id))
 
 
+@admin_bp.post("/people/<int:person_id>/left")
+@require_role(Role.ADMINISTRATOR)
+def person_left(person_id: int):
+    """Record that someone left: their account closes now; their personal data goes after the retention period."""
+    db, now = get_session(), utcnow()
+    person = services.get_person_or_error(db, person_id)
+    services.record_leaving(db, actor=current_actor(), person=person, left_on=now.date(), now=now)
+    db.commit()
+    flash(f"{person.full_name} is recorded as having left; the account is closed.", "success")
+    return redirect(url_for("accounts.person_detail", person_id=person.id))
+
+
 @admin_bp.route("/people/import", methods=["GET", "POST"])
 @require_role(Role.ADMINISTRATOR)
 def people_import():

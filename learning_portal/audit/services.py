@@ -33,6 +33,8 @@ ACTIONS = {
     "account.created": "An account was created",
     "account.password_set": "A password was set or changed",
     "accounts.imported": "People were imported from a CSV file",
+    "account.left": "Someone was recorded as having left: their account is closed",
+    "account.purged": "The personal data of someone who left long ago was removed (retention)",
     "agency.created": "An agency was created",
     "personal_data.viewed": "Someone opened another person's record",
     "compliance.exported": "An agency's compliance was exported",

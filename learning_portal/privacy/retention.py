@@ -1,0 +1,59 @@
+"""The retention purge: people who left more than RETENTION_YEARS_AFTER_LEAVING years ago lose their personal
+data. Their training records, completions and attendances stay, now anonymous, so statistics (who trained in
+what, per agency, role and year) still add up; free text they or others wrote about them is cleared, documents
+are deleted, and their sign-in material goes. The audit log keeps its entries (they name ids, not people)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import ApiToken, Person, RecoveryCode, TwoFactor
+from learning_portal.audit import services as audit
+from learning_portal.compliance.engine import add_months
+from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
+from learning_portal.records.models import Dispute
+
+REMOVED = "(removed under the retention policy)"
+
+
+def due(session: Session, *, years: int, today: date) -> list[int]:
+    """Ids of people whose personal data is due for removal."""
+    cutoff = add_months(today, -12 * years)
+    return list(session.scalars(select(Person.id).where(Person.left_on.is_not(None), Person.left_on < cutoff,
+                                                        Person.purged_at.is_(None)).order_by(Person.id)))
+
+
+def purge(session: Session, storage, person_id: int, *, now: datetime) -> None:  # noqa: ANN001
+    person = session.get(Person, person_id)
+    person.first_name, person.last_name = "Former member", f"#{person.id}"
+    person.username, person.post_id = f"purged-{person.id}", f"PURGED-{person.id}"
+    person.email = person.password_hash = None
+    person.hire_date = person.promotion_date = person.assigned_on = None
+    person.is_enabled, person.purged_at = False, now
+    for model in (TwoFactor, RecoveryCode, ApiToken, RequirementStatus, PersonEvaluation):
+        session.execute(delete(model).where(model.person_id == person.id))
+    for dispute in session.scalars(select(Dispute).where(Dispute.person_id == person.id)):
+        if dispute.attachment_key:
+            storage.delete_prefix(dispute.attachment_key.rsplit("/", 1)[0])  # its own folder: disputes/<uuid>
+        dispute.reason, dispute.attachment_key, dispute.attachment_name = REMOVED, None, None
+        dispute.resolution_note = REMOVED if dispute.resolution_note else None
+    session.execute(update(Exemption).where(Exemption.person_id == person.id).values(reason=REMOVED))
+    audit.record(session, "account.purged", actor_id=None, subject_id=person.id, now=now)
+    session.flush()
+
+
+def run(session_factory: Callable[[], Session], storage, *, years: int, now: datetime,  # noqa: ANN001
+        progress: Callable[[int], None] = lambda n: None) -> int:
+    """Purge everyone due, one transaction per person (an interruption loses nothing: rerun to finish)."""
+    with session_factory() as session:
+        ids = due(session, years=years, today=now.date())
+    for n, person_id in enumerate(ids, 1):
+        with session_factory() as session:
+            purge(session, storage, person_id, now=now)
+            session.commit()
+        progress(n)
+    return len(ids)
