@@ -98,8 +98,8 @@ def login_code():
         session.pop(PENDING, None)
         if kind == "recovery":
             left = two_factor.recovery_codes_left(db, person)
-            flash(f"You signed in with a recovery code; {left} left. If your phone is lost, turn two-factor "
-                  "sign-in off and on again under My account to get new codes.", "info")
+            flash(f"You signed in with a recovery code; {left} left. Get new ones under My account, two-factor "
+                  "sign-in; if your phone is lost, ask an administrator to reset it.", "info")
         return _finish_sign_in(person, now, pending.get("next") or url_for("home.index"))
     return render_template("accounts/login_code.html", form=form), 422 if form.errors else 200
 

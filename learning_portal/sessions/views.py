@@ -320,7 +320,7 @@ def make_ups(session_id: int):
         if not form.validate_on_submit():
             raise _invalid(form)
         everyone = request.form.get("everyone") == "1"
-        chosen = None if everyone else [i for i in map(services.parse_id, request.form.getlist("person_id")) if i]
+        chosen = None if everyone else [i for i in map(as_id, request.form.getlist("person_id")) if i]
         outcome = services.assign_make_ups(db, ts=ts, actor=current_actor(), person_ids=chosen,
                                            due_on=form.due_on.data, now=utcnow())
     except DomainError as exc:
