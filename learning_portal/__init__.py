@@ -17,6 +17,7 @@ from learning_portal.cli import register_cli
 from learning_portal.compliance import api as compliance_api
 from learning_portal.compliance import views as compliance_views
 from learning_portal.config import ROOT, Config
+from learning_portal.content_import import views as content_views
 from learning_portal.credits import api as credits_api
 from learning_portal.credits import views as credits_views
 from learning_portal.credits import worker as credit_poster
@@ -57,6 +58,7 @@ BLUEPRINTS = (
     privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,
+    content_views.admin_bp,
     openapi.bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,

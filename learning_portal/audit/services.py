@@ -36,6 +36,7 @@ ACTIONS = {
     "account.left": "Someone was recorded as having left: their account is closed",
     "account.purged": "The personal data of someone who left long ago was removed (retention)",
     "agency.created": "An agency was created",
+    "courses.imported": "Course packages were imported from a zip",
     "personal_data.viewed": "Someone opened another person's record",
     "compliance.exported": "An agency's compliance was exported",
     "roster.exported": "A session roster was downloaded",

@@ -142,18 +142,26 @@ class ContentTree:
     categories: dict[str, CategorySpec] = field(default_factory=dict)
     courses: list[CourseSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Ids already in the database, for packages uploaded without a requirements folder (validation only).
+    known_categories: set[str] = field(default_factory=set)
+    known_requirements: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def load_tree(root: Path, only: list[Path] | None = None) -> ContentTree:
-    """Parse ``root/requirements`` and every course package (or only those in ``only``)."""
+def load_tree(root: Path, only: list[Path] | None = None, *, known: tuple[set[str], set[str]] | None = None
+              ) -> ContentTree:
+    """Parse ``root/requirements`` and every course package (or only those in ``only``). With ``known``
+    (category and requirement ids in the database), packages may come without a requirements folder."""
     tree = ContentTree()
+    if known is not None:
+        tree.known_categories, tree.known_requirements = set(known[0]), set(known[1])
     req_dir = root / "requirements"
     if not req_dir.is_dir():
-        tree.problems.append(Problem(_rel(req_dir, root), None, "missing requirements folder"))
+        if known is None:
+            tree.problems.append(Problem(_rel(req_dir, root), None, "missing requirements folder"))
     else:
         files = []
         for path in sorted(req_dir.glob("*.toml")):
@@ -305,7 +313,7 @@ def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | N
     topics = _string_list(data, "topics", report, required=True)
     satisfies = _string_list(data, "satisfies", report, required=False)
     for rid in satisfies:
-        if rid not in tree.requirements:
+        if rid not in tree.requirements and rid not in tree.known_requirements:
             report("satisfies", msg=f"unknown requirement id '{rid}' (not in content/requirements)")
     level = data.get("certification_level", "II")
     if level not in ("I", "II"):
@@ -321,7 +329,7 @@ def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | N
         report("hours", msg="[hours] must be a table of category = hours")
         raw_hours = {}
     for category, value in raw_hours.items():
-        if category not in tree.categories:
+        if category not in tree.categories and category not in tree.known_categories:
             report("hours", category, msg=f"unknown hour category '{category}'")
         amount = _hours_value(value, report, ("hours", category))
         if amount is not None:

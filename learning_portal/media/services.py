@@ -36,6 +36,13 @@ def check_upload(path: Path, *, max_bytes: int) -> ingest.ProbeResult:
         raise NotAVideoError(str(exc)) from exc
 
 
+def free_slug(session: Session, text: str) -> str:
+    """A reference made from a title ("Range Safety!" -> "range-safety"), with -2, -3... when taken."""
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:70].strip("-") or "video"
+    taken = set(session.scalars(select(MediaAsset.slug).where(MediaAsset.slug.like(f"{base}%"))))
+    return next(c for c in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if c not in taken)
+
+
 def create_asset(session: Session, *, title: str, filename: str, now: datetime, slug: str | None = None) -> MediaAsset:
     title = " ".join(title.split())[:200] or Path(filename).stem[:200]
     if slug is not None:

@@ -61,8 +61,14 @@ def upload():
         path.unlink(missing_ok=True)
         return _refuse(f"{upload.filename}: {exc.message} Nothing was stored.", wants_json)
     session = get_session()
-    asset = services.create_asset(session, title=request.form.get("title", ""), filename=upload.filename,
-                                  now=utcnow())
+    title = request.form.get("title", "")
+    try:
+        asset = services.create_asset(session, title=title, filename=upload.filename, now=utcnow(),
+                                      slug=request.form.get("slug", "").strip()
+                                      or services.free_slug(session, title or Path(upload.filename).stem))
+    except (ValidationError, ConflictError) as exc:
+        path.unlink(missing_ok=True)
+        return _refuse(f"{exc.message} Nothing was stored.", wants_json)
     session.commit()
     _start_ingest(current_app._get_current_object(), asset.id, path, info)
     target = url_for("media_admin.asset", asset_id=asset.id)

@@ -128,6 +128,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("compliance.exempt_agency", "POST"): ADMINS,
     ("compliance.revoke", "POST"): only(MANAGER, ADMIN, other_manager=404),
     ("compliance.state", "GET"): ADMINS,
+    ("content_admin.import_package", "GET"): ADMINS,
+    ("content_admin.import_package", "POST"): ADMINS,
     ("media_admin.assets", "GET"): ADMINS,
     ("media_admin.upload", "POST"): ADMINS,
     ("media_admin.asset", "GET"): ADMINS,

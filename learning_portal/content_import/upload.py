@@ -1,0 +1,90 @@
+"""Course packages uploaded as a zip by an administrator: unpacked safely, validated against the requirements
+and categories already in the database, then imported in one transaction (or not at all)."""
+
+from __future__ import annotations
+
+import io
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from learning_portal.catalog.models import HourCategory, Requirement
+from learning_portal.content_import.importer import ImportReport, import_tree
+from learning_portal.content_import.parser import ContentTree, Problem, load_tree
+from learning_portal.media.models import MediaAsset
+
+MAX_ZIP_BYTES = 50 * 1024**2
+MAX_UNPACKED_BYTES = 200 * 1024**2
+MAX_FILES = 2000
+
+
+class PackageError(Exception):
+    """The upload is not a package we can open; nothing was read from it."""
+
+
+@dataclass
+class Upload:
+    tree: ContentTree
+    report: ImportReport | None  # None when there were problems: nothing imported
+
+
+def unpack(data: bytes, dest: Path) -> Path:
+    """Extract a zip into ``dest``, refusing anything unsafe; returns the folder that holds the packages."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise PackageError(f"The file is larger than {MAX_ZIP_BYTES // 1024**2} MB.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise PackageError("This is not a zip file. Zip the course package folder and upload that.") from exc
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_FILES:
+            raise PackageError(f"The zip holds more than {MAX_FILES} files.")
+        if sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+            raise PackageError(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 1024**2} MB.")
+        for entry in entries:
+            name = PurePosixPath(entry.filename)
+            if name.is_absolute() or ".." in name.parts or "\\" in entry.filename or ":" in entry.filename:
+                raise PackageError(f"The zip names a file outside its folder: {entry.filename}")
+            if stat.S_ISLNK(entry.external_attr >> 16):
+                raise PackageError(f"The zip holds a link, which packages may not: {entry.filename}")
+        for entry in entries:
+            if not entry.is_dir():
+                target = dest.joinpath(*PurePosixPath(entry.filename).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(entry) as src, target.open("wb") as out:
+                    out.write(src.read(MAX_UNPACKED_BYTES + 1))
+    manifests = sorted(dest.rglob("course.toml"))
+    if not manifests:
+        raise PackageError("No course.toml in the zip: a course package is a folder with course.toml inside.")
+    roots = {m.parent.parent for m in manifests}
+    if len(roots) != 1:
+        raise PackageError("Put every course package folder at the same level of the zip.")
+    return roots.pop()
+
+
+def import_upload(session: Session, data: bytes, *, filename: str, now: datetime) -> Upload:
+    """Validate and import the packages in a zip; returns the problems (file:line) or the import report."""
+    known = (set(session.scalars(select(HourCategory.id))), set(session.scalars(select(Requirement.id))))
+    with tempfile.TemporaryDirectory(prefix="portal-package-") as tmp:
+        # Unpacked under the zip's own name, so problems read "course.zip/basic-course/course.toml:12".
+        name = "".join(c for c in PurePosixPath(filename).name if c.isalnum() or c in "._-") or "upload.zip"
+        root = unpack(data, Path(tmp) / name)
+        packages = sorted({m.parent for m in root.rglob("course.toml") if m.parent.parent == root})
+        tree = load_tree(root, only=packages, known=known)  # problems name files relative to the zip's folder
+        videos = set(session.scalars(select(MediaAsset.slug).where(MediaAsset.slug.is_not(None))))
+        for course in tree.courses:
+            for item in course.items:
+                if item.media is not None and item.media not in videos:
+                    tree.problems.append(Problem(f"{course.slug}/course.toml", None,
+                                                 f"video '{item.media}' is not in the portal: upload it under "
+                                                 "Videos with this reference first"))
+        if not tree.ok:
+            return Upload(tree, None)
+        return Upload(tree, import_tree(session, tree, now=now))
