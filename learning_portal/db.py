@@ -8,6 +8,7 @@ the boundary (view, CLI command, worker loop) commits once.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -152,6 +153,26 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = session_factory()()
     return g.db_session
+
+
+def streamed(produce: Callable[[Session], Iterator[str]]) -> Iterator[str]:
+    """A streamed response body read with its own session, closed when the stream ends or is abandoned.
+
+    The request's session is closed at teardown, before a streamed body runs, so a stream must not use it.
+    On SQLite this session reads without taking the write lock (BEGIN DEFERRED), so a long export does not
+    hold up sign-ins and the credit poster.
+    """
+    factory = session_factory()  # here, while the app context is there
+
+    def body() -> Iterator[str]:
+        session = factory()
+        try:
+            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+            yield from produce(session)
+        finally:
+            session.close()
+
+    return body()
 
 
 def _close_session(_exc: BaseException | None) -> None:

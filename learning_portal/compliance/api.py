@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import Response, jsonify, request
 
 from learning_portal.accounts.models import Role
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
 from learning_portal.compliance.engine import STATUSES
 from learning_portal.compliance.services import Standing
-from learning_portal.db import get_session
+from learning_portal.db import get_session, streamed
 from learning_portal.errors import NotFoundError
 from learning_portal.formatting import hours as format_hours
 from learning_portal.web.api import api_blueprint
@@ -52,8 +52,9 @@ def agency_compliance(agency_id: int):
     if request.args.get("format") == "csv":
         services.record_export(db, actor=actor, agency=agency, filters=filters.args(), now=now)
         db.commit()
-        chunks = queries.export_csv(db, agency.id, filters, defs=defs, today=today)
-        return Response(stream_with_context(chunks), mimetype="text/csv",
+        agency_id = agency.id
+        chunks = streamed(lambda s: queries.export_csv(s, agency_id, filters, defs=defs, today=today))
+        return Response(chunks, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="compliance-{agency.number}.csv"'})
     page = request.args.get("page", 1, type=int) or 1
     per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), 500)

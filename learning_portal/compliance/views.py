@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
@@ -13,7 +13,7 @@ from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
 from learning_portal.compliance.engine import STATUS_LABELS, STATUSES
 from learning_portal.compliance.forms import AssignForm, ExemptionForm
-from learning_portal.db import as_id, get_session
+from learning_portal.db import as_id, get_session, streamed
 from learning_portal.errors import NotFoundError, ValidationError
 from learning_portal.records.models import TrainingRecord
 from learning_portal.web.auth import current_actor, login_required, require_role
@@ -82,9 +82,10 @@ def export(agency_id: int):
     filters = queries.PeopleFilter.from_args(request.args, defs)
     services.record_export(db, actor=actor, agency=agency, filters=filters.args(), now=now)
     db.commit()
-    chunks = queries.export_csv(db, agency.id, filters, defs=defs, today=defs.today(now))
-    name = f"compliance-{agency.jurisdiction}-{agency.number}-{defs.today(now).isoformat()}.csv"
-    return Response(stream_with_context(chunks), mimetype="text/csv",
+    agency_id, today = agency.id, defs.today(now)
+    chunks = streamed(lambda s: queries.export_csv(s, agency_id, filters, defs=defs, today=today))
+    name = f"compliance-{agency.jurisdiction}-{agency.number}-{today.isoformat()}.csv"
+    return Response(chunks, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

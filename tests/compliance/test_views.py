@@ -150,3 +150,34 @@ def test_the_openapi_document_describes_compliance(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert "/me/compliance" in doc["paths"] and "/agencies/{agency_id}/compliance" in doc["paths"]
     assert doc["components"]["schemas"]["Standing"]["properties"]["status"]["enum"][0] == "overdue"
+
+
+def test_a_finished_export_leaves_no_lock_behind(tmp_path):
+    """Embedded SQLite: the streamed export used to keep the write lock after the download ended, so the next
+    sign-in (and the credit poster) waited for it."""
+    import sqlite3
+
+    from learning_portal import create_app, migrate
+    from learning_portal.accounts.models import Role
+    from learning_portal.config import TestConfig
+    from learning_portal.db import make_engine, session_factory
+    from tests.factories import REAL_CONTENT, load_content, make_person
+
+    path = tmp_path / "portal.db"
+    migrate.upgrade(make_engine(f"sqlite:///{path}"))
+    app = create_app(TestConfig, DATABASE_URL=f"sqlite:///{path}", INSTANCE_PATH=str(tmp_path))
+    with app.app_context(), session_factory()() as db:
+        load_content(db, REAL_CONTENT, slugs=())
+        manager = make_person(db, role=Role.TRAINING_MANAGER)
+        make_person(db, agency=manager.agency)
+        db.commit()
+        agency_id, user_id = manager.agency_id, manager.get_id()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user_id
+    export = client.get(f"/compliance/agencies/{agency_id}/export.csv")
+    assert export.status_code == 200 and export.get_data(as_text=True).count("\n") > 1
+    export.close()
+    other = sqlite3.connect(path, timeout=1, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # "database is locked" if the export still held it
+    other.execute("ROLLBACK")
