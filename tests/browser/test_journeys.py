@@ -4,17 +4,20 @@
   whose lesson, video and quiz use it;
 - an officer completes that course with the keyboard alone for the lesson and the quiz, watches the video, and
   sees the credit on their profile and downloads the certificate;
-- a training manager filters the compliance dashboard and downloads the CSV, which matches the page.
+- a training manager filters the compliance dashboard and downloads the CSV, which matches the page;
+- the privacy and sign-in pages: My data, contesting a record, turning on two-factor sign-in.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import zipfile
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -143,16 +146,19 @@ def test_admin_imports_a_course_and_an_officer_completes_it(page: Page, tmp_path
     # The administrator: the video first, then the package that uses it.
     sign_in(page, "admin")
     page.get_by_role("link", name="Videos").click()
+    checked(page)
     page.get_by_label("Title").fill(f"Range safety ({viewport})")
     page.get_by_label("Reference (optional)").fill(media)
     page.get_by_label("Video file").set_input_files(str(clip))
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_text("Ready: 640x360 source")).to_be_visible(timeout=60_000)
     expect(page.get_by_text(f'media = "{media}"')).to_be_visible()
+    checked(page)
     page.get_by_label("WebVTT file (.vtt)").set_input_files(str(vtt))
     page.get_by_role("button", name="Add captions").click()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_role("status")).to_contain_text("is published")
+    checked(page)
     page.get_by_role("link", name="Import courses").click()
     checked(page)
     page.get_by_label("Zip file").set_input_files(str(zip_path))
@@ -239,3 +245,49 @@ def test_manager_filters_the_dashboard_and_downloads_the_csv(page: Page):
     assert {(r["requirement"], r["status"]) for r in rows} == {(requirement, "overdue")}
     assert [f"{r['last_name']}, {r['first_name']}" for r in rows][:len(names)] == names
     assert all(r["reason"] for r in rows)
+
+
+def test_an_officer_contests_a_record_and_reads_their_data(page: Page):
+    """The privacy pages: My data, and contesting a record from the profile, accessibly."""
+    # Demo officers with a training history (see demo.services.HISTORY).
+    sign_in(page, {"phone": "ca-traffic", "desktop": "ca-detective"}[page.viewport_name])  # type: ignore[attr-defined]
+    page.get_by_role("link", name="See and download your data").click()
+    expect(page.get_by_role("heading", name="Who looked at your record")).to_be_visible()
+    checked(page)
+    screenshot(page, "my-data")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download (JSON)").click()
+    assert b'"training_records"' in Path(download.value.path()).read_bytes()
+    page.get_by_role("link", name="My profile").click()
+    page.get_by_role("link", name="Contest").first.click()
+    checked(page)
+    page.get_by_label("What is wrong with this record?").fill("The date is wrong: I attended on the 3rd.")
+    page.get_by_role("button", name="Send the dispute").click()
+    expect(page.get_by_role("heading", name="Open")).to_be_visible()
+    checked(page)
+    screenshot(page, "dispute")
+
+
+def test_someone_turns_on_two_factor_sign_in_and_signs_in_with_a_code(page: Page):
+    username = {"phone": "ca-dispatch-2", "desktop": "co-reserve"}[page.viewport_name]  # type: ignore[attr-defined]
+    sign_in(page, username)
+    page.goto("/account")
+    page.get_by_role("link", name="Set up").click()
+    page.get_by_role("button", name="Set up two-factor sign-in").click()
+    expect(page.get_by_role("img", name="QR code with your Learning Portal key")).to_be_visible()
+    checked(page)
+    screenshot(page, "two-factor-setup")
+    secret = page.locator("#key").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_role("heading", name="Two-factor sign-in is on")).to_be_visible()
+    codes = re.findall(r"[0-9a-f]{6}-[0-9a-f]{6}", page.locator("ul.codes").inner_text())
+    assert len(codes) == 10
+    checked(page)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, username)
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    checked(page)
+    page.get_by_label("Code").fill(codes[0])  # the app's code was used at setup: a recovery code now
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("You signed in with a recovery code; 9 left")).to_be_visible()
