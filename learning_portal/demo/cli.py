@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from learning_portal.clock import utcnow
 from learning_portal.db import session_factory
-from learning_portal.demo import services, videos
+from learning_portal.demo import generate, services, videos
 from learning_portal.media import jobs
 from learning_portal.media import services as media_services
 from learning_portal.media.models import AssetStatus, MediaAsset
@@ -63,3 +63,30 @@ def videos_command(slugs: tuple[str, ...]) -> None:
             media_services.publish(session, asset=asset, now=utcnow())
             session.commit()
         click.echo(f"{clip.slug}: {info.duration_s:.0f} s, captioned and published")
+
+
+@cli.command("generate")
+@click.option("--people", type=click.IntRange(1, 2_000_000), default=10_000, show_default=True)
+@click.option("--agencies", type=click.IntRange(1, 10_000), default=60, show_default=True)
+@click.option("--records-per-person", type=click.IntRange(0, 500), default=20, show_default=True)
+@click.option("--jurisdiction", default="CA-POST", show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def generate_command(people: int, agencies: int, records_per_person: int, jurisdiction: str, seed: int) -> None:
+    """Add a statewide data set of fictitious people, records and courses in progress (for load tests)."""
+    if not current_app.config["DEMO"]:
+        raise click.ClickException("Generated data is added only when PORTAL_DEMO is on.")
+    if people < agencies * 5:
+        raise click.ClickException("Give at least 5 people per agency.")
+    sizes = generate.Sizes(people, agencies, records_per_person)
+    total = people * (1 + records_per_person) + agencies
+    engine = current_app.extensions["db_engine"]
+    with click.progressbar(length=total, label="Generating", show_pos=True) as bar:
+        try:
+            ids = generate.generate(engine, sizes, jurisdiction=jurisdiction, seed=seed, now=utcnow(),
+                                    progress=lambda stage, n: bar.update(n) if stage in ("agencies", "people",
+                                                                                           "records") else None)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Added {people} people in {agencies} agencies (the largest, id {ids[0]}, has "
+               f"{generate.agency_sizes(people, agencies)[0]}) with {records_per_person} records each. "
+               "Run `flask compliance refresh` to evaluate them ahead of the first dashboard.")
