@@ -33,7 +33,7 @@ test: $(VENV)/.dev node_modules/.installed
 
 # Benchmarks against a throwaway PostgreSQL on loopback; bounded in size and time. Writes bench/results/.
 bench: $(VENV)/.dev
-	scripts/system-packages.sh test
+	scripts/system-packages.sh bench
 	mkdir -p bench/results
 	$(BIN)/python -m bench.poster --markdown bench/results/poster.md
 	$(BIN)/python -m bench.compliance --markdown bench/results/compliance.md

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Install the Debian packages a make target needs, only those missing. Usage: system-packages.sh run|test|npm
+# Install the Debian packages a make target needs, only those missing. Usage: system-packages.sh run|test|bench|npm
 set -euo pipefail
 
 case "${1:-run}" in
   run)  wanted=(python3-venv ffmpeg espeak-ng fonts-dejavu-core) ;;
   test) wanted=(python3-venv postgresql chromium ffmpeg espeak-ng fonts-dejavu-core) ;;
+  bench) wanted=(python3-venv postgresql ffmpeg fonts-dejavu-core wrk) ;;
   npm)  command -v npm >/dev/null && exit 0; wanted=(npm) ;;
-  *)    echo "usage: $0 run|test|npm" >&2; exit 2 ;;
+  *)    echo "usage: $0 run|test|bench|npm" >&2; exit 2 ;;
 esac
 
 missing=()

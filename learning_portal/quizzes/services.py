@@ -200,7 +200,10 @@ def attempt_for_submission(session: Session, *, enrollment: Enrollment, quiz: Qu
         raise NotFoundError("No such attempt for you on this quiz.")
     if session.get_bind().dialect.name == "postgresql":
         # Two submissions of one attempt at once: the second waits, then sees it submitted (recorded once).
-        session.refresh(attempt, with_for_update=True)
+        # Only the attempt's row is locked: a plain refresh FOR UPDATE would also lock the quiz, course and
+        # version rows it joins, which every learner shares, and concurrent submissions deadlocked on them.
+        session.execute(select(QuizAttempt.id).where(QuizAttempt.id == attempt.id).with_for_update())
+        session.refresh(attempt)
     if attempt.submitted_at is None:
         _check_may_attempt(session, enrollment, quiz)
     return attempt
