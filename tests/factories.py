@@ -74,3 +74,14 @@ def load_content(session: Session, root: Path = TEST_CONTENT, slugs: tuple[str, 
     tree = load_tree(root, only=[root / s for s in slugs] if slugs is not None else None)
     assert tree.ok, [str(p) for p in tree.problems]
     return import_tree(session, tree, now=NOW)
+
+
+def make_clip(path: Path, *, seconds: int, frequency: int = 440, size: str = "640x360") -> Path:
+    """A real H.264/AAC test card with a tone, made by ffmpeg."""
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=24", "-f", "lavfi",
+                    "-i", f"sine=frequency={frequency}", "-t", str(seconds), "-c:v", "libx264", "-preset",
+                    "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+                   check=True, timeout=120)
+    return path

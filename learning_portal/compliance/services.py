@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, exists, false, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
@@ -155,7 +155,7 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
     stored = 0
     for start in range(0, len(person_ids), BATCH):
         chunk = list(person_ids[start:start + BATCH])
-        people = list(session.scalars(select(Person).where(Person.id.in_(chunk))))
+        people = list(session.scalars(select(Person).where(Person.id.in_(chunk)).order_by(Person.id)))
         records: dict[int, list[RecordFact]] = defaultdict(list)
         last_id: dict[int, int] = defaultdict(int)
         for row in session.execute(select(*_RECORD_COLUMNS).where(TrainingRecord.person_id.in_(chunk))):
@@ -197,15 +197,18 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
                     session.execute(RequirementStatus.__table__.insert(), status_rows)
                 if person_rows:
                     session.execute(PersonEvaluation.__table__.insert(), person_rows)
-        except IntegrityError:
-            continue  # another request stored these people at the same moment: theirs is as fresh
+        except (IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) != "40P01":
+                raise
+            continue  # another request stored these people at the same moment (or deadlocked with us)
         stored += len(person_rows)
     return stored
 
 
 def ensure_fresh(session: Session, *, agency_ids: Sequence[int], defs: Definitions, now: datetime) -> int:
     """Bring the stored evaluation of these agencies up to date; returns how many people were re-evaluated."""
-    stale = stale_people(session, agency_ids=agency_ids, defs=defs, today=defs.today(now))
+    # Sorted, so that concurrent refreshes of the same people take their row locks in the same order.
+    stale = sorted(stale_people(session, agency_ids=agency_ids, defs=defs, today=defs.today(now)))
     return refresh(session, stale, defs=defs, now=now) if stale else 0
 
 

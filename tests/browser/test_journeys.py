@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tests.browser.accessibility import serious_violations
 from tests.browser.conftest import screenshot
 from tests.browser.test_sign_in import sign_in
 from tests.browser.test_video import CAPTIONS
+from tests.factories import make_clip
 
 pytestmark = pytest.mark.browser
 
@@ -136,9 +136,7 @@ def answer_with_the_keyboard(page: Page) -> None:
 def test_admin_imports_a_course_and_an_officer_completes_it(page: Page, tmp_path: Path):
     viewport = page.viewport_name  # type: ignore[attr-defined]
     clip, zip_path, vtt = tmp_path / "range.mp4", tmp_path / "range-safety.zip", tmp_path / "range.vtt"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=24", "-f", "lavfi",
-                    "-i", "sine=frequency=500", "-t", "6", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
-                    "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True, timeout=120)
+    make_clip(clip, seconds=6, frequency=500)
     vtt.write_bytes(CAPTIONS)
     media = f"range-clip-{viewport}"
     zip_path.write_bytes(package(viewport, media))

@@ -1,7 +1,6 @@
 """An officer watches a training video in the browser; it counts only after real watching."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from learning_portal.media.storage import app_storage
 from tests.browser.accessibility import serious_violations
 from tests.browser.conftest import screenshot
 from tests.browser.test_sign_in import sign_in
-from tests.factories import TEST_CONTENT
+from tests.factories import TEST_CONTENT, make_clip
 
 pytestmark = pytest.mark.browser
 CAPTIONS = b"WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nKeep the muzzle pointed in a safe direction.\n\n" \
@@ -30,9 +29,7 @@ def video_course(live_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> s
     """A 6-second clip ingested, captioned and published, shown by a course's video item."""
     tmp = tmp_path_factory.mktemp("video")
     clip = tmp / "clip.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=24", "-f", "lavfi",
-                    "-i", "sine=frequency=440", "-t", "6", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
-                    "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True, timeout=120)
+    make_clip(clip, seconds=6, frequency=440)
     factory, storage = session_factory(live_app), app_storage(live_app)
     info = services.check_upload(clip, max_bytes=50 * 1024**2)
     with factory() as session:
@@ -93,9 +90,7 @@ def test_the_video_counts_only_after_it_was_watched(page: Page, video_course: st
 
 def test_admin_uploads_a_video_sees_it_transcoded_captions_and_publishes_it(page: Page, tmp_path: Path):
     clip = tmp_path / f"briefing-{page.viewport_name}.mp4"  # type: ignore[attr-defined]
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=24", "-f", "lavfi",
-                    "-i", "sine=frequency=330", "-t", "4", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
-                    "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True, timeout=120)
+    make_clip(clip, seconds=4, frequency=330)
     captions = tmp_path / "briefing.vtt"
     captions.write_bytes(CAPTIONS.replace(b"00:00:06.000", b"00:00:04.000"))
     notes = tmp_path / "notes.mp4"

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from learning_portal.accounts.models import Assignment
 from learning_portal.catalog.models import Requirement
 from learning_portal.compliance import queries, services
 from learning_portal.compliance.engine import applies, worded
+from learning_portal.compliance.models import PersonEvaluation
 from learning_portal.compliance.models import RequirementStatus as RS
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning.models import CourseAssignment
@@ -257,3 +258,46 @@ def test_something_outstanding_without_a_due_date_counts_as_overdue(db_session, 
     rows, _ = queries.people_page(db_session, world.central.id, queries.PeopleFilter(status="overdue", q="una"),
                                   defs=defs, today=TODAY, page=1, per_page=50)
     assert [(r.person.id, r.due_on) for r in rows] == [(undated.id, None)]
+
+
+def test_concurrent_refreshes_of_the_same_people_all_succeed(request, backend, tmp_path):
+    """Two dashboards opened at once both store the same stale people: neither fails (no deadlock, no
+    duplicate), and the stored statuses are complete."""
+    import threading
+
+    from sqlalchemy.orm import sessionmaker
+
+    from learning_portal import migrate
+    from learning_portal.db import make_engine
+    from learning_portal.demo import generate
+    from tests.conftest import fresh_database_url
+    from tests.factories import REAL_CONTENT, load_content
+
+    engine = make_engine(fresh_database_url(request, backend, tmp_path))
+    migrate.upgrade(engine)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as db:
+        load_content(db, REAL_CONTENT, slugs=None)
+        db.commit()
+    ids = generate.generate(engine, generate.Sizes(people=400, agencies=1, records_per_person=3), now=TODAY_UTC)
+    errors, barrier = [], threading.Barrier(3)
+
+    def dashboard() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with factory() as db:
+                defs = services.definitions(db, "CA-POST")
+                services.ensure_fresh(db, agency_ids=ids, defs=defs, now=TODAY_UTC)
+                db.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=dashboard) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    with factory() as db:
+        assert db.scalar(select(func.count()).select_from(PersonEvaluation)) == 400
+    engine.dispose()
