@@ -18,7 +18,10 @@ def init_app(app: Flask) -> None:
     def _refuse_nul() -> None:
         """A NUL in a query or form value is refused up front (PostgreSQL text cannot hold one)."""
         values = [*request.args.values(), *request.args.keys()]
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Form bodies within the app-wide limit only: a video upload raises the limit in its own view, and
+        # reading its form here would refuse it first.
+        if (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+                and (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]):
             values += [*request.form.values(), *request.form.keys()]
         if any("\x00" in v for v in values):
             raise DomainError("Text in the request may not contain NUL characters.")

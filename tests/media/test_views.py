@@ -101,3 +101,13 @@ def test_s3_media_is_delivered_by_a_signed_url(app_like, db_session, clips, s3_e
     location = response.headers["Location"]
     assert location.startswith(s3_endpoint) and f"/{bucket}/media/videos/{asset_id}/hls/master.m3u8" in location
     assert "X-Amz-Expires=300" in location
+
+
+def test_a_video_larger_than_the_app_wide_body_limit_is_still_accepted(app_like, db_session, tmp_path, clips):
+    """Only the upload view raises the limit: nothing before it may read the form with the app-wide one."""
+    size = clips["good"].stat().st_size
+    media_app = app_like(MEDIA_STORAGE=f"local:{tmp_path / 'media'}", MAX_CONTENT_LENGTH=size // 2)
+    client = media_app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = make_person(db_session, role=Role.ADMINISTRATOR).get_id()
+    assert upload(client, clips["good"], title="Large").status_code == 201
