@@ -29,8 +29,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _idle_timeout() -> Response | None:
         """Sign a browser out after SESSION_IDLE_MINUTES without a request (a shared car terminal)."""
-        if request.authorization is not None or not current_user.is_authenticated:
-            return None  # API tokens carry their own expiry
+        if request.endpoint == "static" or request.authorization is not None or not current_user.is_authenticated:
+            return None  # API tokens carry their own expiry; stylesheets need no user
         now, limit = int(utcnow().timestamp()), int(app.config["SESSION_IDLE_MINUTES"] * 60)
         seen = session.get("seen")
         if isinstance(seen, int) and now - seen > limit:
