@@ -84,14 +84,33 @@ def db_session(app: Flask, engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def app_like(app: Flask, db_session: Session):
     """Build another app with different settings that shares this test's transaction."""
+    built: list[Flask] = []
 
     def _build(**overrides) -> Flask:
         other = create_app(TestConfig, DATABASE_URL=app.config["DATABASE_URL"],
                            INSTANCE_PATH=app.config["INSTANCE_PATH"], **overrides)
         other.extensions["db_sessionmaker"] = app.extensions["db_sessionmaker"]
+        built.append(other)
         return other
 
-    return _build
+    yield _build
+    for other in built:
+        other.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def app_on(tmp_path: Path):
+    """Build an app on a database of the test's own; its connections are closed when the test ends."""
+    built: list[Flask] = []
+
+    def _build(url: str, **overrides) -> Flask:
+        other = create_app(TestConfig, DATABASE_URL=url, INSTANCE_PATH=str(tmp_path), **overrides)
+        built.append(other)
+        return other
+
+    yield _build
+    for other in built:
+        other.extensions["db_engine"].dispose()
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning_portal import create_app, migrate
+from learning_portal import migrate
 from learning_portal.accounts.models import Person
 from learning_portal.compliance import services as compliance
-from learning_portal.config import TestConfig
 from learning_portal.credits import services as credits
 from learning_portal.db import make_engine
 from learning_portal.demo import generate
@@ -59,12 +58,12 @@ def test_the_state_has_the_requested_size_and_shape(empty):
         assert db.scalar(select(func.count()).select_from(Person)) == 1250 and set(more).isdisjoint(ids)
 
 
-def test_the_command_shows_progress_and_is_refused_outside_demo_mode(empty, tmp_path):
+def test_the_command_shows_progress_and_is_refused_outside_demo_mode(empty, app_on):
     url, _ = empty
-    app = create_app(TestConfig, DATABASE_URL=url, INSTANCE_PATH=str(tmp_path))
+    app = app_on(url)
     refused = app.test_cli_runner().invoke(args=["demo", "generate", "--people", "100", "--agencies", "2"])
     assert refused.exit_code != 0 and "PORTAL_DEMO" in refused.output
-    demo = create_app(TestConfig, DATABASE_URL=url, INSTANCE_PATH=str(tmp_path), DEMO=True)
+    demo = app_on(url, DEMO=True)
     done = demo.test_cli_runner().invoke(args=["demo", "generate", "--people", "100", "--agencies", "4",
                                                "--records-per-person", "3"])
     assert done.exit_code == 0, done.output

@@ -11,10 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from learning_portal import create_app, migrate
+from learning_portal import migrate
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
-from learning_portal.config import TestConfig
 from learning_portal.db import make_engine, session_factory
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -107,11 +106,11 @@ def test_concurrent_appends_never_fork_the_chain(engine):
         assert db.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)) == result.checked
 
 
-def test_the_verify_command_reports_the_first_broken_link(tmp_path):
+def test_the_verify_command_reports_the_first_broken_link(tmp_path, app_on):
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
-    app = create_app(TestConfig, DATABASE_URL=url, INSTANCE_PATH=str(tmp_path))
+    app = app_on(url)
     with app.app_context(), session_factory()() as db:
         append(db, 3)
         db.commit()

@@ -152,20 +152,21 @@ def test_the_openapi_document_describes_compliance(client):
     assert doc["components"]["schemas"]["Standing"]["properties"]["status"]["enum"][0] == "overdue"
 
 
-def test_a_finished_export_leaves_no_lock_behind(tmp_path):
+def test_a_finished_export_leaves_no_lock_behind(tmp_path, app_on):
     """Embedded SQLite: the streamed export used to keep the write lock after the download ended, so the next
     sign-in (and the credit poster) waited for it."""
     import sqlite3
 
-    from learning_portal import create_app, migrate
+    from learning_portal import migrate
     from learning_portal.accounts.models import Role
-    from learning_portal.config import TestConfig
     from learning_portal.db import make_engine, session_factory
     from tests.factories import REAL_CONTENT, load_content, make_person
 
     path = tmp_path / "portal.db"
-    migrate.upgrade(make_engine(f"sqlite:///{path}"))
-    app = create_app(TestConfig, DATABASE_URL=f"sqlite:///{path}", INSTANCE_PATH=str(tmp_path))
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = app_on(f"sqlite:///{path}")
     with app.app_context(), session_factory()() as db:
         load_content(db, REAL_CONTENT, slugs=())
         manager = make_person(db, role=Role.TRAINING_MANAGER)

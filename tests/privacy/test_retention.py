@@ -60,14 +60,15 @@ def test_an_administrator_records_leaving_and_the_purge_follows_the_retention_pe
                              .order_by(AuditEntry.seq.desc()).limit(1)) == "account.purged"
 
 
-def test_the_purge_command_reports_and_dry_runs(app, tmp_path):
-    from learning_portal import create_app, migrate
-    from learning_portal.config import TestConfig
+def test_the_purge_command_reports_and_dry_runs(app_on, tmp_path):
+    from learning_portal import migrate
     from learning_portal.db import make_engine, session_factory
 
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    migrate.upgrade(make_engine(url))
-    other = create_app(TestConfig, DATABASE_URL=url, INSTANCE_PATH=str(tmp_path))
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    other = app_on(url)
     with other.app_context(), session_factory()() as db:
         person = make_person(db)
         person.left_on = date(2010, 1, 1)
