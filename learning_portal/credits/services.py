@@ -8,6 +8,7 @@ posting, and forwarding is idempotent on the posting's Idempotency-Key at the re
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from collections.abc import Callable
@@ -21,13 +22,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
-from learning_portal.credits.eligibility import decide
+from learning_portal.credits.eligibility import Facts, decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
 from learning_portal.errors import ConflictError, NotFoundError
 from learning_portal.learning.models import Completion, CompletionSource
 from learning_portal.records.models import RecordSource, TrainingRecord
-from learning_portal.records.services import RecordInput, write_record
+from learning_portal.records.services import RecordInput, new_record
+
+log = logging.getLogger(__name__)
 
 _SOURCES = {CompletionSource.ONLINE: RecordSource.ONLINE, CompletionSource.ROSTER: RecordSource.ROSTER}
 
@@ -86,51 +89,74 @@ class ForwardJob:
 
 def process_batch(session: Session, postings: list[CreditPosting], *, now: datetime, settings: PosterSettings,
                   on_error: Callable[[CreditPosting, Exception], None] | None = None) -> list[ForwardJob]:
-    """Decide and write the records of claimed postings, each in a savepoint (one that breaks is marked
-    failed, not the batch). Returns the forwarding still to do: the caller commits first, forwards outside
-    any transaction (no locks held over the network), then calls ``finish_forwarding``."""
+    """Decide and write the records of claimed postings. Returns the forwarding still to do: the caller
+    commits first, forwards outside any transaction (no locks held over the network), then calls
+    ``finish_forwarding``.
+
+    The whole batch is decided from facts read once and its records are written in one statement. If that
+    fails, the batch is done again one posting at a time, each in a savepoint, so a posting that breaks is
+    marked failed and the others still post.
+    """
     loaded = _prefetch(session, postings)  # held for the batch: the identity map keeps only weak references
+    try:
+        with session.begin_nested():
+            return _prepare_together(session, postings, now=now, settings=settings)
+    except Exception:
+        log.warning("a batch of %d postings failed; posting them one at a time", len(postings), exc_info=True)
     jobs = []
     for posting in postings:
         try:
             with session.begin_nested():
-                job = prepare(session, posting, now=now, settings=settings)
+                job = _prepare_together(session, [posting], now=now, settings=settings)
         except Exception as exc:  # a bug or bad data in one posting must not block the others
             if on_error:
                 on_error(posting, exc)
             session.refresh(posting)
             _failed(posting, f"{type(exc).__name__}: {exc}", retryable=True, now=now, settings=settings, rng=None)
             continue
-        if job is not None:
-            jobs.append(job)
+        jobs.extend(job)
     del loaded
     return jobs
 
 
-def prepare(session: Session, posting: CreditPosting, *, now: datetime,
-            settings: PosterSettings) -> ForwardJob | None:
-    """Decide and write the record; posted at once, or leased for forwarding (returned as a job)."""
-    completion = session.get(Completion, posting.completion_id)
-    person = session.get(Person, posting.person_id)
-    posting.updated_at = now
-    record = None
-    if posting.record_written_at is None:
-        decision = decide(session, completion=completion, person=person)
+def _prepare_together(session: Session, postings: list[CreditPosting], *, now: datetime,
+                      settings: PosterSettings) -> list[ForwardJob]:
+    """Decide and write the postings' records; each is posted at once, or leased for forwarding (a job)."""
+    completions = {p.id: session.get(Completion, p.completion_id) for p in postings}
+    facts = Facts.load(session, [completions[p.id] for p in postings if p.record_written_at is None])
+    written: dict[int, tuple[TrainingRecord, Person]] = {}
+    to_post = []
+    for posting in postings:
+        posting.updated_at = now
+        if posting.record_written_at is not None:
+            to_post.append(posting)
+            continue
+        completion, person = completions[posting.id], session.get(Person, posting.person_id)
+        jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
+        decision = decide(completion, person, jurisdiction, facts)
         if not decision.eligible:
             posting.status, posting.reason = PostingStatus.NOT_ELIGIBLE, decision.reason
-            return None
-        jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction)  # decide() made sure it exists
-        record, _ = write_record(session, data=_record_input(completion, person, jurisdiction), posting_id=posting.id,
-                                 now=now)
+            continue
+        to_post.append(posting)
+        record = new_record(_record_input(completion, person, jurisdiction), posting_id=posting.id, now=now)
+        facts.credit(person.id, completion.course_id, record.completed_on)
+        written[posting.id] = (record, person)
         posting.record_written_at = now
-    if settings.forwarder is None or posting.forwarded_at is not None:
-        posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
-        return None
-    record = record or session.scalar(select(TrainingRecord).where(TrainingRecord.posting_id == posting.id))
-    # Nobody else claims it while we forward; if this poster dies, the lease runs out and another resends it
-    # (the receiver answers a repeated Idempotency-Key with its original answer).
-    posting.next_attempt_at = now + settings.forward_lease
-    return ForwardJob(posting.id, posting.idempotency_key, forward_payload(record, person))
+    session.add_all([record for record, _ in written.values()])
+    session.flush()  # one multi-row INSERT; the unique posting_id refuses a second record for a posting
+    jobs = []
+    for posting in to_post:
+        if settings.forwarder is None or posting.forwarded_at is not None:
+            posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
+            continue
+        record, person = written.get(posting.id) or (
+            session.scalar(select(TrainingRecord).where(TrainingRecord.posting_id == posting.id)),
+            session.get(Person, posting.person_id))
+        # Nobody else claims it while we forward; if this poster dies, the lease runs out and another resends it
+        # (the receiver answers a repeated Idempotency-Key with its original answer).
+        posting.next_attempt_at = now + settings.forward_lease
+        jobs.append(ForwardJob(posting.id, posting.idempotency_key, forward_payload(record, person)))
+    return jobs
 
 
 def forward(jobs: list[ForwardJob], settings: PosterSettings) -> list[tuple[ForwardJob, str | ForwardError]]:

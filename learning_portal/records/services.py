@@ -45,12 +45,7 @@ def write_record(session: Session, *, data: RecordInput, now: datetime, posting_
     existing = _by_origin(session, posting_id, inbound_key)
     if existing is not None:
         return existing, False
-    record = TrainingRecord(
-        person_id=data.person_id, posting_id=posting_id, inbound_key=inbound_key, course_id=data.course_id,
-        course_number=data.course_number, title=data.title, hours=data.hours,
-        categories={k: str(v) for k, v in data.categories.items()}, satisfies=list(data.satisfies),
-        completed_on=data.completed_on, source=data.source, verification_code=new_verification_code(),
-        created_at=now)
+    record = new_record(data, posting_id=posting_id, inbound_key=inbound_key, now=now)
     try:
         with session.begin_nested():
             session.add(record)
@@ -60,6 +55,17 @@ def write_record(session: Session, *, data: RecordInput, now: datetime, posting_
             raise
         return existing, False
     return record, True
+
+
+def new_record(data: RecordInput, *, now: datetime, posting_id: int | None = None,
+               inbound_key: str | None = None) -> TrainingRecord:
+    """A record not yet added to a session; the caller makes sure its origin has none (``write_record``)."""
+    return TrainingRecord(
+        person_id=data.person_id, posting_id=posting_id, inbound_key=inbound_key, course_id=data.course_id,
+        course_number=data.course_number, title=data.title, hours=data.hours,
+        categories={k: str(v) for k, v in data.categories.items()}, satisfies=list(data.satisfies),
+        completed_on=data.completed_on, source=data.source, verification_code=new_verification_code(),
+        created_at=now)
 
 
 def _by_origin(session: Session, posting_id: int | None, inbound_key: str | None) -> TrainingRecord | None:

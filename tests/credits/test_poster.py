@@ -86,6 +86,19 @@ def test_a_repeat_in_the_same_cycle_earns_nothing_but_the_next_cycle_does(app, d
     assert sorted(r.completed_on for r in records(db_session, officer)) == [NOW.date(), next_cycle.date()]
 
 
+def test_two_completions_of_a_course_in_one_cycle_posted_together_earn_credit_once(app, db_session, officer, caplog):
+    others = [make_person(db_session, agency=officer.agency) for _ in range(3)]
+    first = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    again = complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=1))
+    for person in others:
+        complete_course(db_session, person, "dv-response-update", now=NOW)
+    assert run(app, now=NOW + timedelta(days=1)) == 5  # one batch
+    assert posting_of(db_session, first).status is PostingStatus.POSTED
+    assert "already earned CPT for this course" in posting_of(db_session, again).reason
+    assert [len(records(db_session, p)) for p in (officer, *others)] == [1, 1, 1, 1]
+    assert "one at a time" not in caplog.text  # decided as one batch, not by the per-posting fallback
+
+
 def test_forwarding_retries_with_backoff_then_dies_and_an_admin_retry_posts_it(app, db_session, officer):
     completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
     forwarder = FakeForwarder(failures=3)
@@ -163,10 +176,10 @@ def test_a_posting_that_breaks_fails_alone_and_the_rest_of_the_batch_posts(app, 
     fine = complete_course(db_session, other, "dv-response-update", now=NOW)
     real_decide = services.decide
 
-    def decide(session, *, completion, person):
+    def decide(completion, person, jurisdiction, facts):
         if person.id == officer.id:
             raise RuntimeError("unexpected bug")
-        return real_decide(session, completion=completion, person=person)
+        return real_decide(completion, person, jurisdiction, facts)
 
     monkeypatch.setattr(services, "decide", decide)
     run(app)
