@@ -17,7 +17,7 @@ bp = api_blueprint("catalog_api")
 @bp.get("/courses")
 @login_required
 def list_courses():
-    versions = queries.search_courses(get_session(), queries.CourseFilters.from_args(request.args))
+    versions = queries.search_courses(get_session(), queries.CourseFilters.from_args(request.args), with_items=True)
     return jsonify(courses=[course_summary(v) for v in versions])
 
 

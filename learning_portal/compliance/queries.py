@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier
-from learning_portal.catalog.models import CourseVersion, CourseVersionRequirement
+from learning_portal.catalog.models import Course, CourseVersion, CourseVersionRequirement
 from learning_portal.catalog.queries import current_versions
 from learning_portal.compliance.engine import STATUSES, worded
 from learning_portal.compliance.models import PersonEvaluation, RequirementStatus
@@ -223,7 +223,9 @@ class CourseLink:
 
 def satisfying_courses(session: Session, defs: Definitions) -> dict[str, list[CourseLink]]:
     """Per requirement, the courses in the catalogue (current versions) that count toward it."""
-    versions = list(session.scalars(current_versions().order_by(CourseVersion.title)))
+    versions = session.execute(current_versions().with_only_columns(  # no objects: items and texts are not needed
+        CourseVersion.id, Course.slug, Course.presenter, Course.number, CourseVersion.title, CourseVersion.cpt_hours,
+        CourseVersion.hours, CourseVersion.credit_mode).order_by(CourseVersion.title)).all()
     satisfies: dict[int, set[str]] = defaultdict(set)
     for version_id, rid in session.execute(select(CourseVersionRequirement.course_version_id,
                                                   CourseVersionRequirement.requirement_id)):
@@ -240,7 +242,7 @@ def satisfying_courses(session: Session, defs: Definitions) -> dict[str, list[Co
             else:
                 counts = req.id in satisfies[version.id]
             if counts:
-                links.append(CourseLink(version.course.slug, version.course.course_number, version.title,
+                links.append(CourseLink(version.slug, f"{version.presenter}-{version.number}", version.title,
                                         version.cpt_hours))
         by_req[req.id] = links
     return by_req
