@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
 from learning_portal.audit import services as audit
-from learning_portal.catalog.models import CourseVersion
+from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
@@ -70,8 +70,9 @@ def agency(agency_id: int):
 
 
 def _course_choices(db) -> list[tuple[str, str]]:
-    return [(v.course.slug, f"{v.title} ({v.course.course_number})")
-            for v in db.scalars(current_versions().order_by(CourseVersion.title))]
+    rows = db.execute(current_versions().with_only_columns(Course.slug, CourseVersion.title, Course.presenter,
+                                                           Course.number).order_by(CourseVersion.title))
+    return [(slug, f"{title} ({presenter}-{number})") for slug, title, presenter, number in rows]
 
 
 @bp.get("/agencies/<int:agency_id>/export.csv")
