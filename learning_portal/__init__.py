@@ -30,6 +30,7 @@ from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import certificate_views, dispute_views
+from learning_portal.scorm import views as scorm_views
 from learning_portal.sessions import api as sessions_api
 from learning_portal.sessions import views as sessions_views
 from learning_portal.web import converters, filters, openapi, security
@@ -58,6 +59,8 @@ BLUEPRINTS = (
     privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,
+    scorm_views.bp,
+    scorm_views.admin_bp,
     content_views.admin_bp,
     openapi.bp,
 )

@@ -63,7 +63,8 @@ _HTTP_CODES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and scripts of our pages that send JSON (the SCORM adapter), get errors as JSON."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def json_error(status: int, code: str, message: str, details: Any = None):

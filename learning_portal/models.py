@@ -17,6 +17,7 @@ from learning_portal.learning.models import Completion, CourseAssignment, Enroll
 from learning_portal.media.models import MediaAsset
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
+from learning_portal.scorm.models import ScormPackage, ScormState
 from learning_portal.sessions.models import Attendance, FacilitatorQualification, TrainingSession, session_agencies
 
 metadata = Base.metadata
@@ -26,6 +27,6 @@ __all__ = [
     "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute",
     "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress",
     "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode",
-    "Requirement", "RequirementStatus", "TrainingRecord", "TrainingSession", "TwoFactor", "metadata",
-    "session_agencies",
+    "Requirement", "RequirementStatus", "ScormPackage", "ScormState", "TrainingRecord", "TrainingSession",
+    "TwoFactor", "metadata", "session_agencies",
 ]

@@ -7,6 +7,11 @@ app code may commit, which only releases a savepoint.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +25,7 @@ from learning_portal import create_app, migrate
 from learning_portal.accounts.models import Person
 from learning_portal.config import TestConfig
 from learning_portal.db import make_engine
+from learning_portal.media.storage import LocalStorage, S3Storage
 from tests import pg
 
 BACKENDS = [b for b in os.environ.get("PORTAL_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
@@ -143,3 +149,52 @@ def signed_in(app: Flask, db_session: Session):
         return client
 
     return _client
+
+
+# --- media storage: a local folder, and a real S3 endpoint over HTTP (moto_server on loopback) ---------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    port = _free_port()
+    exe = Path(sys.executable).with_name("moto_server")
+    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path):
+    if request.param == "local":
+        return LocalStorage(tmp_path / "media")
+    request.getfixturevalue("aws_credentials")
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    store = S3Storage(bucket, "media", endpoint_url=endpoint)
+    store.client.create_bucket(Bucket=bucket)
+    return store

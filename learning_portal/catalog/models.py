@@ -42,6 +42,11 @@ class ItemKind(enum.StrEnum):
     LESSON = "lesson"
     VIDEO = "video"
     QUIZ = "quiz"
+    SCORM = "scorm"
+
+    @property
+    def label(self) -> str:
+        return "SCORM" if self is ItemKind.SCORM else self.value.capitalize()
 
 
 AUDIENCES = ("officer", "dispatcher")
@@ -147,5 +152,6 @@ class CourseItem(Base):
     media_slug: Mapped[str | None] = mapped_column(String(80))  # videos: the media asset shown
     coverage: Mapped[float | None]  # videos: share of unique seconds to watch for the item to count
     allow_skip_ahead: Mapped[bool] = mapped_column(default=False)  # videos: seeking past what was watched
+    package_slug: Mapped[str | None] = mapped_column(String(80))  # SCORM items: the package run
 
     course_version: Mapped[CourseVersion] = relationship(back_populates="items", lazy="joined", innerjoin=True)

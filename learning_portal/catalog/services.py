@@ -115,10 +115,12 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
 
 def add_item(session: Session, *, version: CourseVersion, position: int, kind: str, title: str,
              required: bool, markdown: str | None = None, media_slug: str | None = None,
-             coverage: float | None = None, allow_skip_ahead: bool = False) -> CourseItem:
+             coverage: float | None = None, allow_skip_ahead: bool = False,
+             package_slug: str | None = None) -> CourseItem:
     item = CourseItem(course_version_id=version.id, position=position, kind=ItemKind(kind), title=title,
                       is_required=required, body_html=render_markdown(markdown) if markdown else None,
-                      media_slug=media_slug, coverage=coverage, allow_skip_ahead=allow_skip_ahead)
+                      media_slug=media_slug, coverage=coverage, allow_skip_ahead=allow_skip_ahead,
+                      package_slug=package_slug)
     session.add(item)
     session.flush()
     return item

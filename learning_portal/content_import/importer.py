@@ -66,7 +66,7 @@ def _add_items(session: Session, version, spec: CourseSpec) -> None:
         item = catalog.add_item(session, version=version, position=position, kind=item_spec.kind,
                                 title=item_spec.title, required=item_spec.required, markdown=item_spec.markdown,
                                 media_slug=item_spec.media, coverage=item_spec.coverage,
-                                allow_skip_ahead=item_spec.allow_skip_ahead)
+                                allow_skip_ahead=item_spec.allow_skip_ahead, package_slug=item_spec.package)
         if item_spec.quiz is not None:
             quiz = item_spec.quiz
             quizzes.create_quiz(session, item=item, pass_mark=quiz.pass_mark, max_attempts=quiz.max_attempts,

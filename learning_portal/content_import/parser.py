@@ -26,7 +26,7 @@ CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DELIVERIES = ("self_paced", "instructor_led", "video_facilitated", "blended")
 CREDIT_MODES = ("automatic", "roster", "none")
 AUDIENCES = ("officer", "dispatcher")
-ITEM_KINDS = ("lesson", "video", "quiz")
+ITEM_KINDS = ("lesson", "video", "quiz", "scorm")
 DEFAULT_COVERAGE = 0.95
 QUESTION_KINDS = ("single", "multiple", "true_false")
 MAX_FILE_BYTES = 256 * 1024
@@ -101,6 +101,7 @@ class ItemSpec:
     media: str | None = None  # videos: the media asset's slug
     coverage: float | None = None  # videos: share of unique seconds to watch
     allow_skip_ahead: bool = False
+    package: str | None = None  # SCORM items: the package's reference
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,11 @@ class CourseSpec:
 
     def content_hash(self) -> str:
         """Identical for identical content: the importer's test for 'unchanged'."""
-        payload = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        data = asdict(self)
+        for item in data["items"]:
+            if item["package"] is None:
+                del item["package"]  # added after courses were hashed: those without a package keep their hash
+        payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -279,7 +284,7 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
 COURSE_KEYS = {"slug", "presenter", "number", "title", "summary", "description", "delivery", "audience",
                "audience_note", "topics", "cpt_hours", "credit", "satisfies", "certification_level", "sample",
                "hours", "facilitation", "items"}
-ITEM_KEYS = {"kind", "title", "file", "required", "media", "coverage", "skip_ahead"}
+ITEM_KEYS = {"kind", "title", "file", "required", "media", "coverage", "skip_ahead", "package"}
 
 
 def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | None:
@@ -393,6 +398,14 @@ def _parse_items(data: dict, package: Path, root: Path, report: _Reporter,
             video = _parse_video_item(raw, i, report)
             if video is not None:
                 items.append(ItemSpec("video", str(title), bool(required), **video))
+            continue
+        if kind == "scorm":
+            package_ref = raw.get("package")
+            if not isinstance(package_ref, str) or not SLUG_RE.match(package_ref) or "file" in raw:
+                report("items", i, "package", msg="a SCORM item names its package: package = \"<package reference>\" "
+                       "(packages are uploaded under SCORM packages, not kept in the course folder)")
+            else:
+                items.append(ItemSpec("scorm", str(title), bool(required), package=package_ref))
             continue
         file = _package_file(raw.get("file"), package, root, report, ("items", i, "file"))
         if file is None:

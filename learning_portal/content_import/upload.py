@@ -18,6 +18,7 @@ from learning_portal.catalog.models import HourCategory, Requirement
 from learning_portal.content_import.importer import ImportReport, import_tree
 from learning_portal.content_import.parser import ContentTree, Problem, load_tree
 from learning_portal.media.models import MediaAsset
+from learning_portal.scorm.models import ScormPackage
 
 MAX_ZIP_BYTES = 50 * 1024**2
 MAX_UNPACKED_BYTES = 200 * 1024**2
@@ -79,12 +80,17 @@ def import_upload(session: Session, data: bytes, *, filename: str, now: datetime
         packages = sorted({m.parent for m in root.rglob("course.toml") if m.parent.parent == root})
         tree = load_tree(root, only=packages, known=known)  # problems name files relative to the zip's folder
         videos = set(session.scalars(select(MediaAsset.slug).where(MediaAsset.slug.is_not(None))))
+        packages = set(session.scalars(select(ScormPackage.slug)))
         for course in tree.courses:
             for item in course.items:
                 if item.media is not None and item.media not in videos:
                     tree.problems.append(Problem(f"{course.slug}/course.toml", None,
                                                  f"video '{item.media}' is not in the portal: upload it under "
                                                  "Videos with this reference first"))
+                if item.package is not None and item.package not in packages:
+                    tree.problems.append(Problem(f"{course.slug}/course.toml", None,
+                                                 f"SCORM package '{item.package}' is not in the portal: upload it "
+                                                 "under SCORM packages with this reference first"))
         if not tree.ok:
             return Upload(tree, None)
         return Upload(tree, import_tree(session, tree, now=now))

@@ -39,6 +39,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Compliance", "compliance.state"),
         NavItem("Import people", "accounts_admin.people_import"),
         NavItem("Videos", "media_admin.assets"),
+        NavItem("SCORM packages", "scorm_admin.packages"),
         NavItem("Import courses", "content_admin.import_package"),
         _SESSIONS,
         NavItem("Qualifications", "sessions_admin.qualifications"),

@@ -110,7 +110,8 @@ def open_item(session: Session, *, enrollment: Enrollment, item: CourseItem, now
 
 def mark_lesson_viewed(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemOutcome:
     if item.kind is not ItemKind.LESSON:
-        raise ValidationError("Only lessons are marked as viewed; a quiz is completed by passing it.")
+        raise ValidationError("Only lessons are marked as viewed; a quiz is completed by passing it, a SCORM "
+                              "package by what it reports.")
     return complete_item(session, enrollment=enrollment, item=item, now=now)
 
 

@@ -46,7 +46,7 @@ def enroll(slug: str):
 @login_required
 def course_home(slug: str):
     session = get_session()
-    enrollment = _enrollment_or_redirect(session, slug)
+    enrollment = enrollment_or_redirect(session, slug)
     if not isinstance(enrollment, Enrollment):
         return enrollment
     done_ids = {p.item_id for p in enrollment.progress if p.completed_at is not None}
@@ -60,12 +60,12 @@ def course_home(slug: str):
 @login_required
 def item_page(slug: str, item_id: int):
     session = get_session()
-    enrollment = _enrollment_or_redirect(session, slug)
+    enrollment = enrollment_or_redirect(session, slug)
     if not isinstance(enrollment, Enrollment):
         return enrollment
     item = services.item_in_enrollment(enrollment, item_id)
-    if item.kind is ItemKind.QUIZ:
-        return redirect(url_for("quizzes.take", slug=slug, quiz_id=item.id))
+    if item.kind is not ItemKind.LESSON and item.kind is not ItemKind.VIDEO:
+        return redirect(item_url(slug, item.id, item.kind))
     asset = None
     if item.kind is ItemKind.VIDEO:
         asset = services.video_asset(session, item)
@@ -87,7 +87,7 @@ def item_page(slug: str, item_id: int):
 @login_required
 def lesson_viewed(slug: str, item_id: int):
     session = get_session()
-    enrollment = _enrollment_or_redirect(session, slug)
+    enrollment = enrollment_or_redirect(session, slug)
     if not isinstance(enrollment, Enrollment):
         return enrollment
     item = services.item_in_enrollment(enrollment, item_id)
@@ -116,10 +116,12 @@ def my_learning():
 def item_url(slug: str, item_id: int, kind: ItemKind) -> str:
     if kind is ItemKind.QUIZ:
         return url_for("quizzes.take", slug=slug, quiz_id=item_id)
+    if kind is ItemKind.SCORM:
+        return url_for("scorm.play", slug=slug, item_id=item_id)
     return url_for("learning.item_page", slug=slug, item_id=item_id)
 
 
-def _enrollment_or_redirect(session, slug: str):
+def enrollment_or_redirect(session, slug: str):
     course, _ = catalog.get_course(session, slug)
     enrollment = services.latest_enrollment(session, person_id=current_actor().id, course_id=course.id)
     if enrollment is None:

@@ -24,6 +24,7 @@ from learning_portal.credits.models import CreditPosting
 from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
 from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
+from learning_portal.scorm.models import ScormState
 from learning_portal.sessions.models import Attendance, FacilitatorQualification
 
 SECRET_COLUMNS = {"password_hash", "login_nonce", "token_hash", "secret", "code_hash"}
@@ -34,6 +35,8 @@ SECTIONS = (
     ("enrollments", Enrollment, lambda pid: Enrollment.person_id == pid),
     ("item_progress", ItemProgress,
      lambda pid: ItemProgress.enrollment_id.in_(select(Enrollment.id).where(Enrollment.person_id == pid))),
+    ("scorm_states", ScormState, lambda pid: ScormState.progress_id.in_(
+        select(ItemProgress.id).join(Enrollment).where(Enrollment.person_id == pid))),
     ("completions", Completion, lambda pid: Completion.person_id == pid),
     ("quiz_attempts", QuizAttempt, lambda pid: QuizAttempt.person_id == pid),
     ("attendances", Attendance, lambda pid: Attendance.person_id == pid),

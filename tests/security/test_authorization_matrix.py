@@ -28,9 +28,11 @@ from learning_portal.quizzes import services as quizzes
 from learning_portal.records import disputes
 from learning_portal.records.models import RecordSource
 from learning_portal.records.services import RecordInput, write_record
+from learning_portal.scorm import services as scorm
 from learning_portal.sessions import services as sessions
 from learning_portal.sessions.models import SessionKind
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
+from tests.scorm.packages import package_zip
 
 ANON, OFFICER, DISPATCHER, INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN = ACTORS = (
     "anonymous", "officer", "dispatcher", "instructor", "manager", "other_manager", "admin")
@@ -137,6 +139,11 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("media_admin.captions", "POST"): ADMINS,
     ("media_admin.publish", "POST"): ADMINS,
     ("media.deliver", "GET"): signed_in(**NOT_OTHERS, officer=404),  # an asset not published is not served
+    ("scorm_admin.packages", "GET"): ADMINS,
+    ("scorm_admin.upload", "POST"): ADMINS,
+    ("scorm.content", "GET"): signed_in(),  # course content, like the catalogue
+    ("scorm.play", "GET"): signed_in(officer=404),  # the officer's item is a lesson; the others are sent to enroll
+    ("scorm.commit", "POST"): signed_in(**NOT_OTHERS, officer=404),  # only an enrolled learner's SCORM item
     ("sessions.index", "GET"): only(INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN),
     ("sessions.new", "GET"): only(INSTRUCTOR),
     ("sessions.new", "POST"): only(INSTRUCTOR),
@@ -232,6 +239,8 @@ def world(app, db_session) -> World:
     attendance = sessions.add_attendee_by_id(db_session, ts=ts, actor=people[INSTRUCTOR], person_id=officer.id,
                                              now=NOW)
     asset = media.create_asset(db_session, title="Clip", filename="clip.mp4", now=NOW)
+    package = scorm.store_package(db_session, app_storage(app), package_zip(), filename="force.zip",
+                                  slug="matrix-package", now=NOW)
     db_session.flush()
     credits.enqueue_new_completions(db_session, now=NOW)  # what the poster does first
     posting = db_session.scalar(select(CreditPosting).where(CreditPosting.person_id == officer.id))
@@ -241,7 +250,7 @@ def world(app, db_session) -> World:
         "exemption_id": exemption.id, "qualification_id": qualification.id, "session_id": ts.id,
         "attendance_id": attendance.attendance.id if hasattr(attendance, "attendance") else ts.attendances[0].id,
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
-        "code": record.verification_code, "dispute_id": dispute.id,
+        "code": record.verification_code, "dispute_id": dispute.id, "package_id": package.id, "path": "index.html",
     })
 
 

@@ -1,0 +1,187 @@
+"""SCORM 1.2 packages: the zip checked and unpacked safely, ``imsmanifest.xml`` read and validated.
+
+A package the portal can run has one organisation (the default one) whose first item launches a SCO, a
+resource of ``adlcp:scormtype="sco"`` whose ``href`` is a file in the zip. Its optional
+``adlcp:masteryscore`` decides passed or failed from the score the content reports. Multi-SCO packages
+are refused with a message saying so: a course item is one SCO.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePosixPath
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+MAX_ZIP_BYTES = 100 * 1024**2
+MAX_UNPACKED_BYTES = 300 * 1024**2
+MAX_FILES = 5000
+MANIFEST = "imsmanifest.xml"
+
+_ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
+
+
+class PackageError(Exception):
+    """Why the upload is not a SCORM 1.2 package the portal can run; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    identifier: str
+    title: str
+    launch: str  # the SCO's file, relative to the package root, with any query string
+    mastery_score: Decimal | None
+    files: tuple[str, ...]  # every file in the package, relative to its root
+
+
+def read_package(data: bytes) -> tuple[Manifest, dict[str, bytes]]:
+    """Check the zip, read its manifest and return it with the package's files (path -> content)."""
+    files = _unzip(data)
+    if MANIFEST not in files:
+        nested = sorted(p for p in files if p.endswith("/" + MANIFEST))
+        hint = f" It is at {nested[0]}: zip the package's contents, not its folder." if nested else ""
+        raise PackageError(f"This is not a SCORM package: there is no {MANIFEST} at the top of the zip.{hint}")
+    return parse_manifest(files[MANIFEST], set(files)), files
+
+
+def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
+    try:
+        root = ElementTree.fromstring(xml)
+    except DefusedXmlException as exc:
+        raise PackageError(f"{MANIFEST} uses XML entities or a DTD, which are not allowed.") from exc
+    except ElementTree.ParseError as exc:
+        raise PackageError(f"{MANIFEST} is not well-formed XML: {exc}.") from exc
+    if _local(root.tag) != "manifest":
+        raise PackageError(f"{MANIFEST} does not start with <manifest>.")
+    version = _text(_first(root, "metadata", "schemaversion"))
+    if version and version != "1.2":
+        what = "SCORM 2004" if version.startswith(("CAM 1.3", "2004")) else "not SCORM 1.2"
+        raise PackageError(f"The manifest declares schema version {version!r} ({what}); the portal runs "
+                           "SCORM 1.2 packages.")
+    organisations = _child(root, "organizations")
+    orgs = _children(organisations, "organization") if organisations is not None else []
+    if not orgs:
+        raise PackageError(f"{MANIFEST} has no <organization>: there is nothing to launch.")
+    default = organisations.get("default") if organisations is not None else None
+    org = next((o for o in orgs if o.get("identifier") == default), orgs[0])
+    items = list(_walk_items(org))
+    launchable = [i for i in items if i.get("identifierref")]
+    if not launchable:
+        raise PackageError("The organisation has no item that refers to a resource.")
+    resources = {r.get("identifier"): r for r in _children(_child(root, "resources"), "resource")}
+    scos = []
+    for item in launchable:
+        resource = resources.get(item.get("identifierref"))
+        if resource is None:
+            raise PackageError(f"Item {item.get('identifier')!r} refers to resource {item.get('identifierref')!r}, "
+                               "which the manifest does not define.")
+        if (resource.get(f"{{{_ADLCP}}}scormtype") or resource.get(f"{{{_ADLCP}}}scormType") or "").lower() == "sco":
+            scos.append((item, resource))
+    if not scos:
+        raise PackageError("The package has no SCO (a resource with adlcp:scormtype=\"sco\"): nothing reports "
+                           "progress to the portal.")
+    if len(scos) > 1:
+        raise PackageError(f"The package has {len(scos)} SCOs; a course item runs one. Split it into packages, "
+                           "one per SCO.")
+    item, resource = scos[0]
+    href = ((resource.get(f"{{{_ADLCP}}}base") or "") + (resource.get("href") or "")).strip()
+    if not href:
+        raise PackageError(f"Resource {resource.get('identifier')!r} has no href to launch.")
+    launch = href + (item.get("parameters") or "")
+    path = safe_path(href.split("?", 1)[0].split("#", 1)[0])
+    if path is None or path not in files:
+        raise PackageError(f"The launch file {href!r} is not in the zip.")
+    return Manifest(identifier=root.get("identifier") or "", title=_text(_child(item, "title"))
+                    or _text(_child(org, "title")) or "SCORM package", launch=launch,
+                    mastery_score=_mastery(item), files=tuple(sorted(files)))
+
+
+def _unzip(data: bytes) -> dict[str, bytes]:
+    if len(data) > MAX_ZIP_BYTES:
+        raise PackageError(f"The file is larger than {MAX_ZIP_BYTES // 1024**2} MB.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise PackageError("This is not a zip file. A SCORM package is a zip with imsmanifest.xml at its top.") from exc
+    with archive:
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+        if len(entries) > MAX_FILES:
+            raise PackageError(f"The zip holds more than {MAX_FILES} files.")
+        if sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+            raise PackageError(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 1024**2} MB.")
+        files: dict[str, bytes] = {}
+        for entry in entries:
+            path = safe_path(entry.filename)
+            if path is None:
+                raise PackageError(f"The zip names a file outside its folder: {entry.filename}")
+            if stat.S_ISLNK(entry.external_attr >> 16):
+                raise PackageError(f"The zip holds a link, which packages may not: {entry.filename}")
+            try:  # zipfile reads no more than the declared size, and checks the CRC at the end
+                with archive.open(entry) as src:
+                    content = src.read()
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise PackageError(f"The zip is damaged at {entry.filename}: {exc}.") from exc
+            except (NotImplementedError, RuntimeError) as exc:  # an unknown compression method, or encryption
+                raise PackageError(f"The zip's entry {entry.filename} cannot be read: {exc}.") from exc
+            files[path] = content
+    return files
+
+
+def safe_path(name: str) -> str | None:
+    """The normalised relative path, or None for absolute, parent-relative or odd names."""
+    if not name or "\\" in name or ":" in name or "\x00" in name:
+        return None
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("..", ".") for part in path.parts):
+        return None
+    return path.as_posix()
+
+
+def _mastery(item: Element) -> Decimal | None:
+    text = _text(item.find(f"{{{_ADLCP}}}masteryscore"))
+    if not text:
+        return None
+    try:
+        score = Decimal(text)
+    except InvalidOperation as exc:
+        raise PackageError(f"adlcp:masteryscore {text!r} is not a number.") from exc
+    if not 0 <= score <= 100:
+        raise PackageError(f"adlcp:masteryscore {text} is outside 0-100.")
+    return score
+
+
+def _walk_items(parent: Element):
+    for item in _children(parent, "item"):
+        yield item
+        yield from _walk_items(item)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(parent: Element | None, name: str) -> list[Element]:
+    return [c for c in parent if _local(c.tag) == name] if parent is not None else []
+
+
+def _child(parent: Element | None, name: str) -> Element | None:
+    found = _children(parent, name)
+    return found[0] if found else None
+
+
+def _first(parent: Element, *path: str) -> Element | None:
+    node: Element | None = parent
+    for name in path:
+        node = _child(node, name)
+    return node
+
+
+def _text(node: Element | None) -> str:
+    return (node.text or "").strip() if node is not None else ""

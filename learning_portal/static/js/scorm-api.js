@@ -1,0 +1,113 @@
+// The SCORM 1.2 runtime API (window.API) that a package in the frame below finds in its parent window.
+// Reads are answered from the values the server gave at launch; what the content sets is sent to the server on
+// LMSCommit and LMSFinish, which checks it again, keeps it and completes the item when the lesson is done.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("scorm-data").textContent);
+  var frame = document.getElementById("scorm-frame");
+  var status = document.getElementById("scorm-status");
+  var token = document.querySelector("meta[name=csrf-token]").content;
+  var values = data.values, dirty = {}, state = "new", lastError = "0", queue = Promise.resolve();
+
+  var ERRORS = {
+    "0": "No error", "101": "General exception", "201": "Invalid argument error",
+    "202": "Element cannot have children", "203": "Element not an array. Cannot have count",
+    "301": "Not initialized", "401": "Not implemented error", "402": "Invalid set value, element is a keyword",
+    "403": "Element is read only", "404": "Element is write only", "405": "Incorrect data type"
+  };
+  var WRITE_ONLY = { "cmi.core.exit": true, "cmi.core.session_time": true };
+  var STATUSES = ["passed", "completed", "failed", "incomplete", "browsed"];
+  var CHECKS = {
+    "cmi.core.lesson_location": function (v) { return v.length <= 255; },
+    "cmi.core.lesson_status": function (v) { return STATUSES.indexOf(v) >= 0; },
+    "cmi.core.score.raw": isScore, "cmi.core.score.min": isScore, "cmi.core.score.max": isScore,
+    "cmi.core.exit": function (v) { return ["time-out", "suspend", "logout", ""].indexOf(v) >= 0; },
+    "cmi.core.session_time": function (v) { return /^\d{2,4}:[0-5]\d:[0-5]\d(\.\d{1,2})?$/.test(v); },
+    "cmi.suspend_data": function (v) { return v.length <= 4096; }
+  };
+  function isScore(v) { return v === "" || (/^-?\d{1,5}(\.\d+)?$/.test(v) && Math.abs(parseFloat(v)) <= 99999); }
+  function unsupported(name) { return /^cmi\.(objectives|interactions|student_preference)(\.|$)/.test(name); }
+
+  function fail(code, answer) { lastError = code; return answer; }
+  function ok(answer) { lastError = "0"; return answer; }
+
+  function send(finish) {
+    var changes = dirty;
+    dirty = {};
+    var body = JSON.stringify({ values: changes, finish: !!finish });
+    queue = queue.then(function () {
+      return fetch(data.commitUrl, {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: body
+      }).then(function (r) {
+        return r.json().then(function (answer) {
+          if (!r.ok) throw new Error(answer.error ? answer.error.message : "The server refused the update.");
+          show(answer);
+        });
+      }).catch(function (error) {
+        for (var name in changes) { if (!(name in dirty)) dirty[name] = changes[name]; } // sent with the next commit
+        status.textContent = "Your progress could not be saved yet (" + error.message + "); it is kept and sent again.";
+      });
+    });
+  }
+
+  function show(answer) {
+    if (answer.course_completed) status.textContent = "Done: " + answer.lesson_status + ". The course is complete.";
+    else if (answer.lesson_status === "passed" || answer.lesson_status === "completed") status.textContent = "Done: " + answer.lesson_status + ".";
+    else if (answer.lesson_status === "failed") status.textContent = "Not passed yet: you can try again.";
+    else status.textContent = "Progress saved.";
+  }
+
+  window.API = {
+    LMSInitialize: function (arg) {
+      if (arg !== "") return fail("201", "false");
+      if (state === "running") return fail("101", "false");
+      state = "running";
+      return ok("true");
+    },
+    LMSFinish: function (arg) {
+      if (arg !== "") return fail("201", "false");
+      if (state !== "running") return fail("301", "false");
+      send(true);
+      state = "finished";
+      return ok("true");
+    },
+    LMSGetValue: function (name) {
+      if (state !== "running") return fail("301", "");
+      name = String(name);
+      if (WRITE_ONLY[name]) return fail("404", "");
+      if (Object.prototype.hasOwnProperty.call(values, name)) return ok(values[name]);
+      if (unsupported(name)) return fail("401", "");
+      if (/\._children$/.test(name)) return fail("202", "");
+      if (/\._count$/.test(name)) return fail("203", "");
+      return fail("201", "");
+    },
+    LMSSetValue: function (name, value) {
+      if (state !== "running") return fail("301", "false");
+      name = String(name);
+      value = String(value);
+      if (/\._(children|count)$/.test(name)) return fail("402", "false");
+      if (unsupported(name)) return fail("401", "false");
+      if (!CHECKS[name]) return fail(Object.prototype.hasOwnProperty.call(values, name) ? "403" : "201", "false");
+      if (!CHECKS[name](value)) return fail("405", "false");
+      if (!WRITE_ONLY[name]) values[name] = value;
+      dirty[name] = value;
+      return ok("true");
+    },
+    LMSCommit: function (arg) {
+      if (arg !== "") return fail("201", "false");
+      if (state !== "running") return fail("301", "false");
+      send(false);
+      return ok("true");
+    },
+    LMSGetLastError: function () { return lastError; },
+    LMSGetErrorString: function (code) { return ERRORS[String(code)] || ""; },
+    LMSGetDiagnostic: function (code) { return ERRORS[String(code || lastError)] || ""; }
+  };
+
+  // Content that is closed without LMSFinish (the tab, a link away) still has what it set kept.
+  window.addEventListener("pagehide", function () {
+    if (state === "running" && Object.keys(dirty).length) send(false);
+  });
+  frame.src = frame.dataset.src; // only now: the content looks for window.API as it loads
+})();
