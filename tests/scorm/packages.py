@@ -109,8 +109,8 @@ def package_zip(files: dict[str, str | bytes] | None = None, **manifest: object)
 
 COURSE_TOML = """slug = "{slug}"
 presenter = "9999"
-number = "00190"
-title = "Use of Force Refresher"
+number = "{number}"
+title = "{title}"
 summary = "A short refresher on the use of force, as an interactive SCORM package with a quiz."
 description = "The standards for the use of force, and a question to check them."
 delivery = "self_paced"
@@ -132,9 +132,11 @@ package = "{package}"
 """
 
 
-def course_zip(*, slug: str = "use-of-force-refresher", package: str = "force-quiz") -> bytes:
+def course_zip(*, slug: str = "use-of-force-refresher", package: str = "force-quiz", number: str = "00190",
+               title: str = "Use of Force Refresher") -> bytes:
     """A course package (the portal's own format) whose one item runs the SCORM package ``package``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{slug}/course.toml", COURSE_TOML.format(slug=slug, package=package))
+        archive.writestr(f"{slug}/course.toml", COURSE_TOML.format(slug=slug, package=package, number=number,
+                                                                   title=title))
     return buffer.getvalue()

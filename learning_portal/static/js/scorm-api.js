@@ -8,6 +8,7 @@
   var status = document.getElementById("scorm-status");
   var token = document.querySelector("meta[name=csrf-token]").content;
   var values = data.values, dirty = {}, state = "new", lastError = "0", queue = Promise.resolve();
+  var courseDone = false;
 
   var ERRORS = {
     "0": "No error", "101": "General exception", "201": "Invalid argument error",
@@ -52,10 +53,17 @@
   }
 
   function show(answer) {
-    if (answer.course_completed) status.textContent = "Done: " + answer.lesson_status + ". The course is complete.";
+    courseDone = courseDone || answer.course_completed; // a later commit (LMSFinish) must not hide it
+    if (courseDone) status.textContent = "Done: " + answer.lesson_status + ". The course is complete.";
     else if (answer.lesson_status === "passed" || answer.lesson_status === "completed") status.textContent = "Done: " + answer.lesson_status + ".";
     else if (answer.lesson_status === "failed") status.textContent = "Not passed yet: you can try again.";
     else status.textContent = "Progress saved.";
+    var bar = document.querySelector(".progress-row .progress"), p = answer.progress;
+    if (bar && p) { // the course progress above the frame, as the server counts it
+      bar.setAttribute("aria-valuenow", p.done);
+      bar.firstElementChild.className = "w-" + (p.total ? Math.round(p.done / p.total * 10) * 10 : 100);
+      bar.nextElementSibling.textContent = p.done + " of " + p.total + " done";
+    }
   }
 
   window.API = {

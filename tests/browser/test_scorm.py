@@ -1,0 +1,72 @@
+"""A SCORM 1.2 package in a real browser: the administrator uploads it and imports a course that runs it; an
+officer starts it, leaves it suspended, resumes where they left, fails, passes, and gets the CPT credit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.accessibility import serious_violations
+from tests.browser.conftest import screenshot
+from tests.browser.test_sign_in import sign_in
+from tests.scorm.packages import course_zip, package_zip
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_uploaded_scorm_package_is_taken_to_completion_and_credited(page: Page, tmp_path: Path):
+    viewport = page.viewport_name  # type: ignore[attr-defined]
+    reference, slug = f"force-quiz-{viewport}", f"use-of-force-{viewport}"
+    title = f"Use of Force Refresher ({viewport})"
+    scorm_zip, course = tmp_path / "force-quiz.zip", tmp_path / "use-of-force.zip"
+    scorm_zip.write_bytes(package_zip())
+    course.write_bytes(course_zip(slug=slug, package=reference, title=title,
+                                  number={"phone": "00191", "desktop": "00192"}[viewport]))
+
+    sign_in(page, "admin")
+    page.get_by_role("link", name="SCORM packages").click()
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("Zip file").set_input_files(str(scorm_zip))
+    page.get_by_role("button", name="Check and store").click()
+    expect(page.get_by_text(f'package = "{reference}"').first).to_be_visible()
+    assert serious_violations(page) == []
+    screenshot(page, "scorm-upload")
+    page.get_by_role("link", name="Import courses").click()
+    page.get_by_label("Zip file").set_input_files(str(course))
+    page.get_by_role("button", name="Check and import").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{slug}: created, version 1")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, {"phone": "ca-sergeant", "desktop": "ca-lieutenant"}[viewport])
+    page.goto(f"/courses/{slug}")
+    page.get_by_role("button", name="Enroll and start").click()
+    expect(page.get_by_role("heading", name="Use of force quiz", level=1)).to_be_visible()
+    content = page.frame_locator("#scorm-frame")
+    expect(content.get_by_text("Entry: ab-initio")).to_be_visible()
+    assert serious_violations(page) == []
+    screenshot(page, "scorm-player")
+    status = page.locator("#scorm-status")
+
+    content.get_by_role("button", name="Save and leave").click()
+    expect(status).to_have_text("Progress saved.")
+    page.reload()
+    expect(content.get_by_text("Entry: resume")).to_contain_text("saved: page=2;answered=none; location: question-1")
+    expect(status).to_contain_text("Resuming where you left off")
+
+    content.get_by_role("button", name="Whenever a suspect flees").click()
+    expect(status).to_have_text("Not passed yet: you can try again.")
+    page.reload()
+    content.get_by_role("button", name="Only against an imminent threat of death or serious injury").click()
+    expect(status).to_have_text("Done: passed. The course is complete.")
+    expect(page.get_by_text("1 of 1 done")).to_be_visible()
+    screenshot(page, "scorm-passed")
+
+    page.get_by_role("link", name="My profile").click()
+    for _ in range(20):  # the in-process poster writes the record within seconds
+        if page.get_by_role("table").get_by_text(title).count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_role("table").get_by_role("cell", name=f"{title} 9999-")).to_be_visible()
