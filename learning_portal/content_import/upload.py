@@ -3,10 +3,7 @@ and categories already in the database, then imported in one transaction (or not
 
 from __future__ import annotations
 
-import io
-import stat
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -14,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning_portal import archives
 from learning_portal.catalog.models import HourCategory, Requirement
 from learning_portal.content_import.importer import ImportReport, import_tree
 from learning_portal.content_import.parser import ContentTree, Problem, load_tree
@@ -37,30 +35,15 @@ class Upload:
 
 def unpack(data: bytes, dest: Path) -> Path:
     """Extract a zip into ``dest``, refusing anything unsafe; returns the folder that holds the packages."""
-    if len(data) > MAX_ZIP_BYTES:
-        raise PackageError(f"The file is larger than {MAX_ZIP_BYTES // 1024**2} MB.")
+    limits = archives.Limits(zip_bytes=MAX_ZIP_BYTES, unpacked_bytes=MAX_UNPACKED_BYTES, files=MAX_FILES)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise PackageError("This is not a zip file. Zip the course package folder and upload that.") from exc
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_FILES:
-            raise PackageError(f"The zip holds more than {MAX_FILES} files.")
-        if sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
-            raise PackageError(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 1024**2} MB.")
-        for entry in entries:
-            name = PurePosixPath(entry.filename)
-            if name.is_absolute() or ".." in name.parts or "\\" in entry.filename or ":" in entry.filename:
-                raise PackageError(f"The zip names a file outside its folder: {entry.filename}")
-            if stat.S_ISLNK(entry.external_attr >> 16):
-                raise PackageError(f"The zip holds a link, which packages may not: {entry.filename}")
-        for entry in entries:
-            if not entry.is_dir():
-                target = dest.joinpath(*PurePosixPath(entry.filename).parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(entry) as src, target.open("wb") as out:
-                    out.write(src.read(MAX_UNPACKED_BYTES + 1))
+        for path, content in archives.read_zip(data, limits,
+                                               not_a_zip="Zip the course package folder and upload that."):
+            target = dest.joinpath(*PurePosixPath(path).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except archives.ArchiveError as exc:
+        raise PackageError(str(exc)) from exc
     manifests = sorted(dest.rglob("course.toml"))
     if not manifests:
         raise PackageError("No course.toml in the zip: a course package is a folder with course.toml inside.")

@@ -8,17 +8,14 @@ are refused with a message saying so: a course item is one SCO.
 
 from __future__ import annotations
 
-import io
-import stat
-import zipfile
-import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
+
+from learning_portal import archives
 
 MAX_ZIP_BYTES = 100 * 1024**2
 MAX_UNPACKED_BYTES = 300 * 1024**2
@@ -95,7 +92,7 @@ def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
     if not href:
         raise PackageError(f"Resource {resource.get('identifier')!r} has no href to launch.")
     launch = href + (item.get("parameters") or "")
-    path = safe_path(href.split("?", 1)[0].split("#", 1)[0])
+    path = archives.safe_path(href.split("?", 1)[0].split("#", 1)[0])
     if path is None or path not in files:
         raise PackageError(f"The launch file {href!r} is not in the zip.")
     return Manifest(identifier=root.get("identifier") or "", title=_text(_child(item, "title"))
@@ -104,44 +101,11 @@ def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
 
 
 def _unzip(data: bytes) -> dict[str, bytes]:
-    if len(data) > MAX_ZIP_BYTES:
-        raise PackageError(f"The file is larger than {MAX_ZIP_BYTES // 1024**2} MB.")
+    limits = archives.Limits(zip_bytes=MAX_ZIP_BYTES, unpacked_bytes=MAX_UNPACKED_BYTES, files=MAX_FILES)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise PackageError("This is not a zip file. A SCORM package is a zip with imsmanifest.xml at its top.") from exc
-    with archive:
-        entries = [e for e in archive.infolist() if not e.is_dir()]
-        if len(entries) > MAX_FILES:
-            raise PackageError(f"The zip holds more than {MAX_FILES} files.")
-        if sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
-            raise PackageError(f"The zip unpacks to more than {MAX_UNPACKED_BYTES // 1024**2} MB.")
-        files: dict[str, bytes] = {}
-        for entry in entries:
-            path = safe_path(entry.filename)
-            if path is None:
-                raise PackageError(f"The zip names a file outside its folder: {entry.filename}")
-            if stat.S_ISLNK(entry.external_attr >> 16):
-                raise PackageError(f"The zip holds a link, which packages may not: {entry.filename}")
-            try:  # zipfile reads no more than the declared size, and checks the CRC at the end
-                with archive.open(entry) as src:
-                    content = src.read()
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise PackageError(f"The zip is damaged at {entry.filename}: {exc}.") from exc
-            except (NotImplementedError, RuntimeError) as exc:  # an unknown compression method, or encryption
-                raise PackageError(f"The zip's entry {entry.filename} cannot be read: {exc}.") from exc
-            files[path] = content
-    return files
-
-
-def safe_path(name: str) -> str | None:
-    """The normalised relative path, or None for absolute, parent-relative or odd names."""
-    if not name or "\\" in name or ":" in name or "\x00" in name:
-        return None
-    path = PurePosixPath(name)
-    if path.is_absolute() or any(part in ("..", ".") for part in path.parts):
-        return None
-    return path.as_posix()
+        return dict(archives.read_zip(data, limits, not_a_zip=f"A SCORM package is a zip with {MANIFEST} at its top."))
+    except archives.ArchiveError as exc:
+        raise PackageError(str(exc)) from exc
 
 
 def _mastery(item: Element) -> Decimal | None:

@@ -23,6 +23,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from learning_portal import archives
 from learning_portal.accounts.models import Role
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import ItemKind
@@ -131,7 +132,7 @@ def commit(slug: str, item_id: int):
 def content(package_id: int, path: str):
     """A file of a package, for any signed-in person (course content, like the catalogue)."""
     package = get_session().get(ScormPackage, package_id)
-    name = manifest.safe_path(path)
+    name = archives.safe_path(path)
     if package is None or name is None:
         raise NotFoundError("No such file.")
     key, storage = package.key(name), app_storage(current_app)
