@@ -198,3 +198,14 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path):
     store = S3Storage(bucket, "media", endpoint_url=endpoint)
     store.client.create_bucket(Bucket=bucket)
     return store
+
+
+@pytest.fixture
+def s3_app(app_like, s3_endpoint: str, aws_credentials: None) -> Flask:
+    """The app with its media in a fresh bucket of the S3 endpoint."""
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    app = app_like(MEDIA_STORAGE=f"s3://{bucket}/media", S3_ENDPOINT_URL=s3_endpoint)
+    from learning_portal.media.storage import app_storage
+
+    app_storage(app).client.create_bucket(Bucket=bucket)
+    return app

@@ -73,14 +73,9 @@ def item_page(slug: str, item_id: int):
     else:
         progress = services.open_item(session, enrollment=enrollment, item=item, now=utcnow())
     session.commit()
-    items = enrollment.course_version.items
-    index = items.index(item)
     template = "learning/video.html" if asset else "learning/lesson.html"
-    return render_template(template, enrollment=enrollment, item=item, progress=progress, asset=asset,
-                           hls=hls_url(asset) if asset else None,
-                           previous=items[index - 1] if index else None,
-                           following=items[index + 1] if index + 1 < len(items) else None,
-                           counts=services.progress_counts(enrollment), position=index + 1, total=len(items))
+    return render_template(template, progress=progress, asset=asset, hls=hls_url(asset) if asset else None,
+                           **item_context(enrollment, item))
 
 
 @bp.post("/learn/<slug>/items/<int:item_id>/viewed")
@@ -111,6 +106,16 @@ def my_learning():
     return render_template("learning/my_learning.html", in_progress=in_progress, completed=completed,
                            counts={e.id: services.progress_counts(e) for e in in_progress},
                            assignments=queries.open_assignments(session, actor.id), today=utcnow().date())
+
+
+def item_context(enrollment: Enrollment, item) -> dict:
+    """What every item page shows around the item: where it stands in the course, and the way on."""
+    items = enrollment.course_version.items
+    index = items.index(item)
+    return {"enrollment": enrollment, "item": item, "position": index + 1, "total": len(items),
+            "previous": items[index - 1] if index else None,
+            "following": items[index + 1] if index + 1 < len(items) else None,
+            "counts": services.progress_counts(enrollment)}
 
 
 def item_url(slug: str, item_id: int, kind: ItemKind) -> str:

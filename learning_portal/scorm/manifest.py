@@ -21,6 +21,7 @@ MAX_ZIP_BYTES = 100 * 1024**2
 MAX_UNPACKED_BYTES = 300 * 1024**2
 MAX_FILES = 5000
 MANIFEST = "imsmanifest.xml"
+MAX_LAUNCH = 500  # characters of the launch file and its parameters (the column's size)
 
 _ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 
@@ -35,7 +36,6 @@ class Manifest:
     title: str
     launch: str  # the SCO's file, relative to the package root, with any query string
     mastery_score: Decimal | None
-    files: tuple[str, ...]  # every file in the package, relative to its root
 
 
 def read_package(data: bytes) -> tuple[Manifest, dict[str, bytes]]:
@@ -63,11 +63,10 @@ def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
         raise PackageError(f"The manifest declares schema version {version!r} ({what}); the portal runs "
                            "SCORM 1.2 packages.")
     organisations = _child(root, "organizations")
-    orgs = _children(organisations, "organization") if organisations is not None else []
+    orgs = _children(organisations, "organization")
     if not orgs:
         raise PackageError(f"{MANIFEST} has no <organization>: there is nothing to launch.")
-    default = organisations.get("default") if organisations is not None else None
-    org = next((o for o in orgs if o.get("identifier") == default), orgs[0])
+    org = next((o for o in orgs if o.get("identifier") == organisations.get("default")), orgs[0])
     items = list(_walk_items(org))
     launchable = [i for i in items if i.get("identifierref")]
     if not launchable:
@@ -92,12 +91,14 @@ def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
     if not href:
         raise PackageError(f"Resource {resource.get('identifier')!r} has no href to launch.")
     launch = href + (item.get("parameters") or "")
+    if len(launch) > MAX_LAUNCH:
+        raise PackageError(f"The launch address is longer than {MAX_LAUNCH} characters.")
     path = archives.safe_path(href.split("?", 1)[0].split("#", 1)[0])
     if path is None or path not in files:
         raise PackageError(f"The launch file {href!r} is not in the zip.")
     return Manifest(identifier=root.get("identifier") or "", title=_text(_child(item, "title"))
                     or _text(_child(org, "title")) or "SCORM package", launch=launch,
-                    mastery_score=_mastery(item), files=tuple(sorted(files)))
+                    mastery_score=_mastery(item))
 
 
 def _unzip(data: bytes) -> dict[str, bytes]:
@@ -116,7 +117,7 @@ def _mastery(item: Element) -> Decimal | None:
         score = Decimal(text)
     except InvalidOperation as exc:
         raise PackageError(f"adlcp:masteryscore {text!r} is not a number.") from exc
-    if not 0 <= score <= 100:
+    if not score.is_finite() or not 0 <= score <= 100:
         raise PackageError(f"adlcp:masteryscore {text} is outside 0-100.")
     return score
 

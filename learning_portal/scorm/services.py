@@ -30,7 +30,7 @@ from learning_portal.scorm.manifest import read_package
 from learning_portal.scorm.models import ScormPackage, ScormState
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-STATUSES = ("passed", "completed", "failed", "incomplete", "browsed", "not attempted")
+SETTABLE_STATUSES = ("passed", "completed", "failed", "incomplete", "browsed")  # and "not attempted", at first
 EXITS = ("time-out", "suspend", "logout", "")
 TIMESPAN_RE = re.compile(r"(\d{2,4}):([0-5]\d):([0-5]\d)(\.\d{1,2})?")
 DECIMAL_RE = re.compile(r"-?\d{1,5}(\.\d+)?")
@@ -54,18 +54,18 @@ def store_package(session: Session, storage: Storage, data: bytes, *, filename: 
         raise ConflictError(f"A SCORM package with the reference '{slug}' already exists.")
     manifest, files = read_package(data)
     package = ScormPackage(slug=slug, title=manifest.title[:200], identifier=manifest.identifier[:200],
-                           launch=manifest.launch[:500], mastery_score=manifest.mastery_score,
+                           launch=manifest.launch, mastery_score=manifest.mastery_score,
                            file_count=len(files), size_bytes=sum(len(b) for b in files.values()),
                            original_filename=Path(filename).name[:255],
                            storage_prefix=f"scorm/{uuid.uuid4().hex}", created_at=now)
+    session.add(package)
+    session.flush()  # a reference taken meanwhile fails here, before any file is written
     try:
         for path, content in files.items():
             storage.put_bytes(package.key(path), content)
-    except Exception:
+    except Exception:  # the caller's transaction is rolled back; no file is left behind either
         storage.delete_prefix(package.storage_prefix)
         raise
-    session.add(package)
-    session.flush()
     return package
 
 
@@ -149,8 +149,8 @@ def check(name: str, value: Any) -> str | None:
         return "Not an element the content may set."
     if not isinstance(value, str):
         return "Values are strings."
-    if name == "cmi.core.lesson_status" and value not in STATUSES[:-1]:
-        return f"One of: {', '.join(STATUSES[:-1])}."
+    if name == "cmi.core.lesson_status" and value not in SETTABLE_STATUSES:
+        return f"One of: {', '.join(SETTABLE_STATUSES)}."
     if name == "cmi.core.exit" and value not in EXITS:
         return "One of: time-out, suspend, logout, or empty."
     if name.startswith("cmi.core.score.") and value != "" and not (DECIMAL_RE.fullmatch(value)
@@ -203,17 +203,20 @@ def seconds(span: str) -> Decimal:
 
 
 def timespan(total: Decimal) -> str:
+    """A CMITimespan, whose hours have at most four digits."""
     whole = int(total)
+    if whole >= 10000 * 3600:
+        return "9999:59:59.99"
     hundredths = int((total - whole) * 100)
     return f"{whole // 3600:04d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{hundredths:02d}"
 
 
-def state_of(session: Session, progress_id: int) -> ScormState | None:
+def _state_of(session: Session, progress_id: int) -> ScormState | None:
     return session.scalar(select(ScormState).where(ScormState.progress_id == progress_id))
 
 
 def _state(session: Session, progress_id: int, now: datetime) -> ScormState:
-    state = state_of(session, progress_id)
+    state = _state_of(session, progress_id)
     if state is not None:
         return state
     state = ScormState(progress_id=progress_id, lesson_status="not attempted", lesson_location="", suspend_data="",
@@ -222,7 +225,7 @@ def _state(session: Session, progress_id: int, now: datetime) -> ScormState:
         with session.begin_nested():
             session.add(state)
     except IntegrityError:  # created by a concurrent request of the same learner
-        state = state_of(session, progress_id)
+        state = _state_of(session, progress_id)
     return state
 
 

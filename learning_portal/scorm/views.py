@@ -32,7 +32,7 @@ from learning_portal.db import get_session
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment
-from learning_portal.learning.views import enrollment_or_redirect
+from learning_portal.learning.views import enrollment_or_redirect, item_context
 from learning_portal.media.storage import StorageError, app_storage, content_type
 from learning_portal.scorm import manifest, services
 from learning_portal.scorm.models import ScormPackage
@@ -90,21 +90,16 @@ def play(slug: str, item_id: int):
     enrollment = enrollment_or_redirect(db, slug)
     if not isinstance(enrollment, Enrollment):
         return enrollment
-    item = learning.item_in_enrollment(enrollment, item_id)
-    if item.kind is not ItemKind.SCORM:
-        raise NotFoundError("This item is not a SCORM package.")
+    item = _scorm_item(enrollment, item_id)
     package = services.package_for(db, item)
     values = services.launch(db, enrollment=enrollment, item=item, person=current_actor(), package=package,
                              now=utcnow())
     db.commit()
-    items = enrollment.course_version.items
-    index = items.index(item)
-    return render_template("scorm/play.html", enrollment=enrollment, item=item, package=package, values=values,
-                           launch_url=url_for("scorm.content", package_id=package.id, path=package.launch),
+    path, _, query = package.launch.partition("?")  # launch parameters stay a query, not part of the path
+    launch_url = url_for("scorm.content", package_id=package.id, path=path) + (f"?{query}" if query else "")
+    return render_template("scorm/play.html", package=package, values=values, launch_url=launch_url,
                            commit_url=url_for("scorm.commit", slug=slug, item_id=item.id),
-                           previous=items[index - 1] if index else None,
-                           following=items[index + 1] if index + 1 < len(items) else None,
-                           counts=learning.progress_counts(enrollment), position=index + 1, total=len(items))
+                           **item_context(enrollment, item))
 
 
 @bp.post("/learn/<slug>/items/<int:item_id>/scorm/commit")
@@ -115,9 +110,7 @@ def commit(slug: str, item_id: int):
     enrollment = enrollment_or_redirect(db, slug)
     if not isinstance(enrollment, Enrollment):
         raise NotFoundError("Enroll in this course first.")
-    item = learning.item_in_enrollment(enrollment, item_id)
-    if item.kind is not ItemKind.SCORM:
-        raise NotFoundError("This item is not a SCORM package.")
+    item = _scorm_item(enrollment, item_id)
     data = json_body()  # after the checks: nobody learns more from a malformed body than from a good one
     outcome = services.commit(db, enrollment=enrollment, item=item, package=services.package_for(db, item),
                               values=data.get("values", {}), finish=data.get("finish") is True, now=utcnow())
@@ -125,6 +118,13 @@ def commit(slug: str, item_id: int):
     done, total = learning.progress_counts(enrollment)
     return jsonify(lesson_status=outcome.lesson_status, item_completed=outcome.item_completed,
                    course_completed=outcome.course_completed, progress={"done": done, "total": total})
+
+
+def _scorm_item(enrollment: Enrollment, item_id: int):
+    item = learning.item_in_enrollment(enrollment, item_id)
+    if item.kind is not ItemKind.SCORM:
+        raise NotFoundError("This item is not a SCORM package.")
+    return item
 
 
 @bp.get("/scorm/<int:package_id>/<path:path>")

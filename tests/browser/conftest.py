@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from learning_portal import create_app, migrate
@@ -79,3 +79,14 @@ def page(request: pytest.FixtureRequest, browser: Browser, live_server: str) -> 
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def wait_for_credit(page: Page, title: str, number_prefix: str) -> None:
+    """Open My profile until the in-process poster has written the course's record (within seconds)."""
+    page.get_by_role("link", name="My profile").click()
+    for _ in range(20):
+        if page.get_by_role("table").get_by_text(title).count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_role("table").get_by_role("cell", name=f"{title} {number_prefix}")).to_be_visible()

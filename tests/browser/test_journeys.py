@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.accessibility import serious_violations
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_credit
 from tests.browser.test_sign_in import sign_in
 from tests.browser.test_video import CAPTIONS
 from tests.factories import make_clip
@@ -203,14 +203,8 @@ def test_admin_imports_a_course_and_an_officer_completes_it(page: Page, tmp_path
     expect(page.get_by_role("status")).to_contain_text("the course is complete")
     checked(page)
 
-    page.get_by_role("link", name="My profile").click()
     title = f"Range Safety Refresher ({viewport})"
-    for _ in range(20):  # the in-process poster writes the record within seconds
-        if page.get_by_role("table").get_by_text(title).count():
-            break
-        page.wait_for_timeout(500)
-        page.reload()
-    expect(page.get_by_role("table").get_by_role("cell", name=f"{title} 9997-")).to_be_visible()
+    wait_for_credit(page, title, "9997-")
     checked(page)
     screenshot(page, "journey-profile")
     with page.expect_download() as download:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import serious_violations
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_credit
 from tests.browser.test_sign_in import sign_in
 from tests.scorm.packages import course_zip, package_zip
 
@@ -63,10 +63,4 @@ def test_an_uploaded_scorm_package_is_taken_to_completion_and_credited(page: Pag
     expect(page.get_by_text("1 of 1 done")).to_be_visible()
     screenshot(page, "scorm-passed")
 
-    page.get_by_role("link", name="My profile").click()
-    for _ in range(20):  # the in-process poster writes the record within seconds
-        if page.get_by_role("table").get_by_text(title).count():
-            break
-        page.wait_for_timeout(500)
-        page.reload()
-    expect(page.get_by_role("table").get_by_role("cell", name=f"{title} 9999-")).to_be_visible()
+    wait_for_credit(page, title, "9999-")

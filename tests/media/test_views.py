@@ -1,6 +1,5 @@
 """Administrators upload, caption and publish videos; delivery respects publication, Range, signed URLs."""
 
-import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -88,11 +87,9 @@ def test_delivery_needs_publication_and_supports_range(admin_client, app_like, d
     assert fetch(officer, f"/media/{asset_id}/video.mp4")[0] == 200
 
 
-def test_s3_media_is_delivered_by_a_signed_url(app_like, db_session, clips, s3_endpoint, aws_credentials):
-    bucket = f"portal-{uuid.uuid4().hex[:12]}"
-    media_app = app_like(MEDIA_STORAGE=f"s3://{bucket}/media", S3_ENDPOINT_URL=s3_endpoint)
-    app_storage(media_app).client.create_bucket(Bucket=bucket)
-    client = media_app.test_client()
+def test_s3_media_is_delivered_by_a_signed_url(s3_app, db_session, clips, s3_endpoint):
+    bucket = app_storage(s3_app).bucket
+    client = s3_app.test_client()
     with client.session_transaction() as sess:
         sess["_user_id"] = make_person(db_session, role=Role.ADMINISTRATOR).get_id()
     asset_id = upload(client, clips["good"]).json["asset_id"]

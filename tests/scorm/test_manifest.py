@@ -103,6 +103,14 @@ def test_a_mastery_score_must_be_a_number_from_0_to_100():
     assert "not a number" in refused(package_zip(files={"imsmanifest.xml": manifest_xml().replace(
         "<adlcp:masteryscore>80", "<adlcp:masteryscore>high")}))
     assert "outside 0-100" in refused(package_zip(mastery=150))
+    assert "outside 0-100" in refused(package_zip(files={"imsmanifest.xml": manifest_xml().replace(
+        "<adlcp:masteryscore>80", "<adlcp:masteryscore>NaN")}))
+
+
+def test_a_launch_address_longer_than_the_portal_keeps_is_refused():
+    long_parameters = manifest_xml().replace('identifierref="RES-1"',
+                                             f'identifierref="RES-1" parameters="?{"x" * 500}"')
+    assert "longer than 500" in refused(package_zip(files={"imsmanifest.xml": long_parameters}))
 
 
 def test_an_entry_that_lies_about_its_size_is_refused():

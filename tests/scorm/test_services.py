@@ -108,6 +108,12 @@ def test_time_of_a_session_that_never_finished_still_counts(db_session, run):
     assert launch(db_session, run)["cmi.core.total_time"] == "0001:00:00.00"
 
 
+def test_total_time_stays_a_valid_timespan_past_9999_hours():
+    assert scorm.timespan(Decimal("3723.5")) == "0001:02:03.50"
+    assert scorm.timespan(Decimal(9999 * 3600 + 1800)) == "9999:30:00.00"
+    assert scorm.timespan(Decimal(10000 * 3600 + 5)) == "9999:59:59.99"
+
+
 def test_below_the_mastery_score_fails_and_above_passes_completing_the_course(db_session, run):
     launch(db_session, run)
     low = commit(db_session, run, {"cmi.core.score.raw": "79.5", "cmi.core.lesson_status": "completed"}, finish=True)
