@@ -18,12 +18,14 @@ run: $(VENV)/.runtime node_modules/.installed
 	@echo "Serving on http://127.0.0.1:5000 (demo accounts: officer, dispatcher, instructor, manager, admin / demo-password)"
 	$(RUN_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-# Production-like: gunicorn (2 workers) and a separate credit poster; settings from PORTAL_* in the environment.
+# Production-like: gunicorn (2 workers), a separate credit poster and, where an LRS is configured, a separate
+# xAPI sender; settings from PORTAL_* in the environment.
 serve: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
-	PORTAL_CREDIT_POSTER=external $(BIN)/portal-credits-worker & \
-	  trap 'kill $$!' EXIT; \
-	  PORTAL_CREDIT_POSTER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
+	PORTAL_CREDIT_POSTER=external $(BIN)/portal-credits-worker & pids=$$!; \
+	  if [ -n "$$PORTAL_XAPI_LRS_URL" ]; then $(BIN)/portal-xapi-worker & pids="$$pids $$!"; fi; \
+	  trap 'kill $$pids' EXIT; \
+	  PORTAL_CREDIT_POSTER=external PORTAL_XAPI_SENDER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
 	    -b $${BIND:-127.0.0.1:8000} --no-control-socket --access-logfile - wsgi:app
 
 test: $(VENV)/.dev node_modules/.installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -34,6 +35,8 @@ from learning_portal.scorm import views as scorm_views
 from learning_portal.sessions import api as sessions_api
 from learning_portal.sessions import views as sessions_views
 from learning_portal.web import converters, filters, openapi, security
+from learning_portal.xapi import views as xapi_views
+from learning_portal.xapi import worker as xapi_sender
 
 BLUEPRINTS = (
     home_views.bp,
@@ -62,6 +65,7 @@ BLUEPRINTS = (
     scorm_views.bp,
     scorm_views.admin_bp,
     content_views.admin_bp,
+    xapi_views.admin_bp,
     openapi.bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,
@@ -78,6 +82,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
 
     converters.init_app(app)
     db.init_app(app)
+    xapi_sender.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
     audit_requests.init_app(app)
@@ -89,18 +94,24 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     openapi.register_parts(app, *API_PARTS)
     errors.register_handlers(app)
     register_cli(app)
+    workers = []
     if app.config["CREDIT_POSTER"] == "inprocess":
-        _start_poster_with_first_request(app)
+        workers.append(("credit_poster", credit_poster.start_in_process))
+    if app.config["XAPI_SENDER"] == "inprocess" and xapi_sender.configured(app.config):
+        workers.append(("xapi_sender", xapi_sender.start_in_process))
+    if workers:
+        _start_with_first_request(app, workers)
     return app
 
 
-def _start_poster_with_first_request(app: Flask) -> None:
-    """The embedded poster starts with the first request, not at import or in CLI commands."""
+def _start_with_first_request(app: Flask, workers: list[tuple[str, Callable[[Flask], object]]]) -> None:
+    """The embedded workers start with the first request, not at import or in CLI commands."""
     lock = threading.Lock()
 
     @app.before_request
-    def _ensure_poster() -> None:
-        if "credit_poster" not in app.extensions:
+    def _ensure_workers() -> None:
+        if workers[-1][0] not in app.extensions:
             with lock:
-                if "credit_poster" not in app.extensions:
-                    credit_poster.start_in_process(app)
+                for key, start in workers:
+                    if key not in app.extensions:
+                        start(app)

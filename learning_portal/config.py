@@ -38,6 +38,20 @@ class Config:
     CREDIT_RETRY_BASE_SECONDS = 15
     CREDIT_RETRY_CAP_SECONDS = 3600
     CREDIT_FORWARD_TIMEOUT = 10
+    # xAPI: statements about learning go to an LRS only where PORTAL_XAPI_LRS_URL is set.
+    XAPI_LRS_URL: str | None = None  # the LRS endpoint; statements go to <url>/statements
+    XAPI_LRS_USERNAME = ""  # HTTP Basic credentials the LRS issued (its key and secret)
+    XAPI_LRS_PASSWORD = ""
+    XAPI_BASE_URL: str | None = None  # this portal's public address: activity ids start with it
+    XAPI_ACCOUNT_HOMEPAGE: str | None = None  # the home page of POST ID accounts; default XAPI_BASE_URL
+    XAPI_SENDER = "inprocess"  # or "external" (portal-xapi-worker processes)
+    XAPI_POLL_SECONDS = 2.0
+    XAPI_BATCH_SIZE = 50
+    XAPI_MAX_ATTEMPTS = 10
+    XAPI_RETRY_BASE_SECONDS = 15
+    XAPI_RETRY_CAP_SECONDS = 3600
+    XAPI_TIMEOUT = 10
+    XAPI_KEEP_SENT_DAYS = 30
 
     # Cookies: secure by default; `make run` on plain-HTTP loopback turns COOKIE_SECURE off.
     COOKIE_SECURE = True
@@ -85,6 +99,12 @@ class Config:
         if config.get("RECORDS_FORWARD_URL") and not str(config["RECORDS_FORWARD_URL"]).startswith(
                 ("http://", "https://")):
             raise ConfigError("PORTAL_RECORDS_FORWARD_URL must be an http:// or https:// URL.")
+        if config.get("XAPI_LRS_URL"):
+            for key in ("XAPI_LRS_URL", "XAPI_BASE_URL"):
+                if not str(config.get(key) or "").startswith(("http://", "https://")):
+                    raise ConfigError(f"PORTAL_{key} must be an http:// or https:// URL when an LRS is configured.")
+        if config["XAPI_SENDER"] not in ("inprocess", "external"):
+            raise ConfigError("PORTAL_XAPI_SENDER must be 'inprocess' or 'external'.")
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure
         config["REMEMBER_COOKIE_SECURE"] = secure
@@ -93,6 +113,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     CREDIT_POSTER = "external"  # tests drive the poster directly (run_once) or in real processes
+    XAPI_SENDER = "external"
     MEDIA_INGEST_INLINE = True
     SECRET_KEY = "test-secret-key-" + "x" * 32
     WTF_CSRF_ENABLED = False

@@ -19,6 +19,7 @@ from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
 from learning_portal.scorm.models import ScormPackage, ScormState
 from learning_portal.sessions.models import Attendance, FacilitatorQualification, TrainingSession, session_agencies
+from learning_portal.xapi.models import XapiStatement
 
 metadata = Base.metadata
 
@@ -28,5 +29,5 @@ __all__ = [
     "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress",
     "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode",
     "Requirement", "RequirementStatus", "ScormPackage", "ScormState", "TrainingRecord", "TrainingSession",
-    "TwoFactor", "metadata", "session_agencies",
+    "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

@@ -26,7 +26,10 @@ from learning_portal.accounts.models import Person
 from learning_portal.config import TestConfig
 from learning_portal.db import make_engine
 from learning_portal.media.storage import LocalStorage, S3Storage
+from learning_portal.xapi import services as xapi
+from learning_portal.xapi.statements import StatementSettings
 from tests import pg
+from tests.xapi.receiver import BASE_URL, HOMEPAGE, LrsProcess
 
 BACKENDS = [b for b in os.environ.get("PORTAL_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 
@@ -209,3 +212,30 @@ def s3_app(app_like, s3_endpoint: str, aws_credentials: None) -> Flask:
 
     app_storage(app).client.create_bucket(Bucket=bucket)
     return app
+
+
+@pytest.fixture(scope="session")
+def lrs_process() -> Iterator[LrsProcess]:
+    lrs, proc = LrsProcess.start()
+    yield lrs
+    proc.terminate()
+    proc.wait(timeout=10)
+    proc.stdout.close()
+
+
+@pytest.fixture
+def lrs(lrs_process: LrsProcess) -> LrsProcess:
+    lrs_process.control(reset=True)
+    return lrs_process
+
+
+@pytest.fixture
+def xapi_on(app: Flask, db_session: Session) -> Iterator[StatementSettings]:
+    """This test's sessions record statements, as an app with an LRS configured does."""
+    settings = StatementSettings(base_url=BASE_URL, homepage=HOMEPAGE)
+    factory = app.extensions["db_sessionmaker"]
+    factory.configure(info={xapi.SETTINGS_KEY: settings})
+    db_session.info[xapi.SETTINGS_KEY] = settings
+    yield settings
+    factory.kw.pop("info", None)
+    db_session.info.pop(xapi.SETTINGS_KEY, None)

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from learning_portal import workers
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.credits.eligibility import Facts, decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
@@ -29,6 +30,7 @@ from learning_portal.errors import ConflictError, NotFoundError
 from learning_portal.learning.models import Completion, CompletionSource
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, new_record
+from learning_portal.xapi import services as xapi
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,12 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
         facts.credit(person.id, completion.course_id, record.completed_on)
         written[posting.id] = (record, person)
         posting.record_written_at = now
+        if xapi.enabled(session):
+            xapi.emit(session, person_id=person.id, verb="satisfied", version=completion.course_version, now=now,
+                      enrollment_id=completion.enrollment_id, result={"success": True, "completion": True},
+                      extensions={"cpt-hours": str(record.hours), "categories": record.categories,
+                                  "satisfies": record.satisfies, "completed-on": record.completed_on.isoformat(),
+                                  "source": record.source.value})
     session.add_all([record for record, _ in written.values()])
     session.flush()  # one multi-row INSERT; the unique posting_id refuses a second record for a posting
     jobs = []
@@ -227,9 +235,7 @@ def retry_all_dead(session: Session, *, now: datetime) -> int:
 
 
 def backoff(attempts: int, settings: PosterSettings, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter in its upper half: base * 2^(n-1), capped, times 0.5-1.0."""
-    ceiling = min(settings.retry_base * (2 ** max(attempts - 1, 0)), settings.retry_cap)
-    return ceiling * (0.5 + (rng or random).random() / 2)
+    return workers.backoff(attempts, base=settings.retry_base, cap=settings.retry_cap, rng=rng)
 
 
 def forward_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:

@@ -7,9 +7,7 @@ SQLite every transaction takes the write lock up front (BEGIN IMMEDIATE, see ``d
 
 from __future__ import annotations
 
-import argparse
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
+from learning_portal import workers
 from learning_portal.clock import utcnow
 from learning_portal.credits import services
 from learning_portal.credits.gateways import HttpForwarder
@@ -73,46 +72,24 @@ def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, 
     return processed
 
 
-def loop(app: Flask, *, interval: float, once: bool, stop: threading.Event) -> int:
+def pass_for(app: Flask) -> workers.Pass:
     factory, settings = session_factory(app), settings_from_config(app.config)
-    total = 0
-    while not stop.is_set():
-        try:
-            total += run_once(factory, settings, should_stop=stop.is_set)
-        except Exception:  # keep posting after a transient database error; the work is retried
-            log.exception("credit poster pass failed")
-        if once:
-            break
-        stop.wait(interval)
-    return total
+    return lambda should_stop: run_once(factory, settings, should_stop=should_stop)
+
+
+def loop(app: Flask, *, interval: float, once: bool, stop: threading.Event) -> int:
+    return workers.loop(pass_for(app), name="credits", interval=interval, once=once, stop=stop)
 
 
 def start_in_process(app: Flask) -> threading.Thread:
     """The embedded default: a daemon thread in the web process (PORTAL_CREDIT_POSTER=inprocess)."""
-    stop = threading.Event()
-    thread = threading.Thread(target=loop, name="credit-poster", daemon=True,
-                              kwargs={"app": app, "interval": float(app.config.get("CREDIT_POLL_SECONDS", 1.0)),
-                                      "once": False, "stop": stop})
-    thread.start()
-    app.extensions["credit_poster"] = (thread, stop)
-    return thread
+    return workers.start_in_process(app, "credit_poster", pass_for(app),
+                                    interval=float(app.config.get("CREDIT_POLL_SECONDS", 1.0)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="portal-credits-worker", description="Post CPT credit from completions.")
-    parser.add_argument("--once", action="store_true", help="drain what is due, then exit")
-    parser.add_argument("--interval", type=float, default=2.0, help="seconds between passes (default 2)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from learning_portal import create_app  # the worker's own entry point builds the app; nothing at import
-
-    app = create_app()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())  # finish the posting in hand, then exit
-    total = loop(app, interval=args.interval, once=args.once, stop=stop)
-    log.info("credit poster stopped after %d posting(s)", total)
-    return 0
+    return workers.main(argv, prog="portal-credits-worker", description="Post CPT credit from completions.",
+                        name="credits", make_pass=pass_for)
 
 
 if __name__ == "__main__":

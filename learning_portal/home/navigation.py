@@ -44,6 +44,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         _SESSIONS,
         NavItem("Qualifications", "sessions_admin.qualifications"),
         NavItem("Credit postings", "credits_admin.postings"),
+        NavItem("xAPI statements", "xapi_admin.statements"),
         NavItem("Disputes", "disputes.index"),
         NavItem("Audit log", "accounts_admin.audit_log"),
     ),

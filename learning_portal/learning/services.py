@@ -24,6 +24,8 @@ from learning_portal.learning.models import (
     ItemProgress,
 )
 from learning_portal.media.models import MediaAsset
+from learning_portal.xapi import services as xapi
+from learning_portal.xapi.statements import progress as progress_result
 
 
 class NotEnrolledError(ConflictError):
@@ -108,6 +110,13 @@ def open_item(session: Session, *, enrollment: Enrollment, item: CourseItem, now
     return progress
 
 
+def launch(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemProgress:
+    """The learner opened ``item`` to take it (a page, the player, a package): noted, and told to the LRS."""
+    progress = open_item(session, enrollment=enrollment, item=item, now=now)
+    _tell(session, enrollment, "launched", item, now=now)
+    return progress
+
+
 def mark_lesson_viewed(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemOutcome:
     if item.kind is not ItemKind.LESSON:
         raise ValidationError("Only lessons are marked as viewed; a quiz is completed by passing it, a SCORM "
@@ -121,9 +130,14 @@ def complete_item(session: Session, *, enrollment: Enrollment, item: CourseItem,
     first_time = progress.completed_at is None
     if first_time:
         progress.completed_at = now
+        _tell(session, enrollment, "completed", item, now=now, result={"completion": True})
     enrollment.last_item_id = item.id
     session.flush()
-    return ItemOutcome(item_completed=first_time, course_completed=_complete_if_done(session, enrollment, now))
+    course_completed = _complete_if_done(session, enrollment, now)
+    if first_time and not course_completed:
+        done, total = progress_counts(enrollment)
+        _tell(session, enrollment, "progressed", now=now, result=progress_result(100 * done / max(total, 1)))
+    return ItemOutcome(item_completed=first_time, course_completed=course_completed)
 
 
 def progress_counts(enrollment: Enrollment) -> tuple[int, int]:
@@ -154,7 +168,7 @@ def video_asset(session: Session, item: CourseItem) -> MediaAsset:
 
 def open_video_session(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemProgress:
     """The player opened the video: a new viewing session, whose real time bounds what reports may claim."""
-    progress = open_item(session, enrollment=enrollment, item=item, now=now)
+    progress = launch(session, enrollment=enrollment, item=item, now=now)
     progress.session_started_at, progress.session_gained_s = now, 0.0
     session.flush()
     return progress
@@ -181,8 +195,11 @@ def record_video_progress(session: Session, *, enrollment: Enrollment, item: Cou
     progress.position_s, progress.session_gained_s = new.position_s, new.session_gained_s
     enrollment.last_item_id = item.id
     session.flush()
-    if new.coverage(asset.duration_s) >= (item.coverage or watching.DEFAULT_COVERAGE):
+    coverage = new.coverage(asset.duration_s)
+    if coverage >= (item.coverage or watching.DEFAULT_COVERAGE):
         return complete_item(session, enrollment=enrollment, item=item, now=now)
+    if int(coverage * 10) > int(state.coverage(asset.duration_s) * 10):  # told in steps of a tenth, not per report
+        _tell(session, enrollment, "progressed", item, now=now, result=progress_result(100 * coverage))
     return ItemOutcome(item_completed=False, course_completed=False)
 
 
@@ -225,6 +242,7 @@ def _complete_if_done(session: Session, enrollment: Enrollment, now: datetime) -
         session.refresh(enrollment)
         return False
     _fulfil_assignments(session, completion)
+    _tell(session, enrollment, "completed", now=now, result={"completion": True}, extensions={"source": "online"})
     return True
 
 
@@ -244,7 +262,17 @@ def record_roster_completion(session: Session, *, person_id: int, version: Cours
     session.add(completion)
     session.flush()
     _fulfil_assignments(session, completion)
+    _tell(session, enrollment, "completed", now=completed_at, result={"completion": True},
+          extensions={"source": "roster"})
     return completion
+
+
+def _tell(session: Session, enrollment: Enrollment, verb: str, item: CourseItem | None = None, *, now: datetime,
+          **statement: object) -> None:
+    """An xAPI statement about this enrollment (a no-op where no LRS is configured)."""
+    if xapi.enabled(session):
+        xapi.emit(session, person_id=enrollment.person_id, verb=verb, version=enrollment.course_version, item=item,
+                  enrollment_id=enrollment.id, now=now, **statement)  # type: ignore[arg-type]
 
 
 @dataclass

@@ -71,7 +71,7 @@ def item_page(slug: str, item_id: int):
         asset = services.video_asset(session, item)
         progress = services.open_video_session(session, enrollment=enrollment, item=item, now=utcnow())
     else:
-        progress = services.open_item(session, enrollment=enrollment, item=item, now=utcnow())
+        progress = services.launch(session, enrollment=enrollment, item=item, now=utcnow())
     session.commit()
     template = "learning/video.html" if asset else "learning/lesson.html"
     return render_template(template, progress=progress, asset=asset, hls=hls_url(asset) if asset else None,

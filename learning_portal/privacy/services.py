@@ -26,6 +26,7 @@ from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
 from learning_portal.scorm.models import ScormState
 from learning_portal.sessions.models import Attendance, FacilitatorQualification
+from learning_portal.xapi.models import XapiStatement
 
 SECRET_COLUMNS = {"password_hash", "login_nonce", "token_hash", "secret", "code_hash"}
 # (section, model, which rows are the person's)
@@ -42,6 +43,7 @@ SECTIONS = (
     ("attendances", Attendance, lambda pid: Attendance.person_id == pid),
     ("course_assignments", CourseAssignment, lambda pid: CourseAssignment.person_id == pid),
     ("credit_postings", CreditPosting, lambda pid: CreditPosting.person_id == pid),
+    ("xapi_statements", XapiStatement, lambda pid: XapiStatement.person_id == pid),
     ("exemptions", Exemption, lambda pid: Exemption.person_id == pid),
     ("compliance_statuses", RequirementStatus, lambda pid: RequirementStatus.person_id == pid),
     ("facilitator_qualifications", FacilitatorQualification, lambda pid: FacilitatorQualification.person_id == pid),

@@ -22,6 +22,8 @@ from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment
 from learning_portal.quizzes.grading import QUESTION_TYPES, score_percent
 from learning_portal.quizzes.models import Choice, Question, QuestionKind, Quiz, QuizAttempt
+from learning_portal.xapi import services as xapi
+from learning_portal.xapi import statements
 
 _system_random = random.SystemRandom()
 
@@ -143,6 +145,10 @@ def submit_attempt(session: Session, *, attempt: QuizAttempt, enrollment: Enroll
     attempt.passed = score >= quiz.pass_mark
     attempt.submitted_at = now
     session.flush()
+    if xapi.enabled(session):
+        xapi.emit(session, person_id=enrollment.person_id, verb="passed" if attempt.passed else "failed",
+                  version=enrollment.course_version, item=session.get(CourseItem, quiz.id), enrollment_id=enrollment.id,
+                  now=now, result=statements.score(score, passed=attempt.passed))
     completed_course = False
     if attempt.passed:
         item = session.get(CourseItem, quiz.id)

@@ -35,7 +35,7 @@ def take(slug: str, quiz_id: int):
     if enrollment is None:
         flash("Enroll to start this course.", "info")
         return redirect(url_for("learning.course_page", slug=slug))
-    learning.open_item(session, enrollment=enrollment, item=item, now=utcnow())
+    learning.launch(session, enrollment=enrollment, item=item, now=utcnow())
     try:
         attempt = services.open_attempt(session, enrollment=enrollment, quiz=quiz, now=utcnow())
     except (services.AlreadyPassedError, services.AttemptsExhaustedError) as exc:

@@ -28,6 +28,8 @@ from learning_portal.learning.models import Enrollment
 from learning_portal.media.storage import Storage
 from learning_portal.scorm.manifest import read_package
 from learning_portal.scorm.models import ScormPackage, ScormState
+from learning_portal.xapi import services as xapi
+from learning_portal.xapi import statements
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SETTABLE_STATUSES = ("passed", "completed", "failed", "incomplete", "browsed")  # and "not attempted", at first
@@ -89,7 +91,7 @@ class CommitOutcome:
 def launch(session: Session, *, enrollment: Enrollment, item: CourseItem, person: Person,
            package: ScormPackage, now: datetime) -> dict[str, str]:
     """Start a session of the package: the values the content reads (``LMSGetValue``), resumed from the last."""
-    progress = learning.open_item(session, enrollment=enrollment, item=item, now=now)
+    progress = learning.launch(session, enrollment=enrollment, item=item, now=now)
     state = _state(session, progress.id, now)
     if state.session_time_s:  # the last session never reached LMSFinish: its time still counts
         state.total_time_s += state.session_time_s
@@ -130,8 +132,11 @@ def commit(session: Session, *, enrollment: Enrollment, item: CourseItem, packag
         raise ValidationError("Some values are not valid SCORM 1.2 data.", details=problems)
     progress = learning.open_item(session, enrollment=enrollment, item=item, now=now)
     state = _state(session, progress.id, now)
+    before = state.lesson_status
     apply(state, values)
     state.lesson_status = judged(state.lesson_status, state.score_raw, package.mastery_score)
+    if state.lesson_status != before:
+        _tell(session, enrollment, item, state, now)
     if finish:
         state.total_time_s += state.session_time_s
         state.session_time_s = Decimal(0)
@@ -141,6 +146,21 @@ def commit(session: Session, *, enrollment: Enrollment, item: CourseItem, packag
         outcome = learning.complete_item(session, enrollment=enrollment, item=item, now=now)
     session.flush()
     return CommitOutcome(state.lesson_status, outcome.item_completed, outcome.course_completed)
+
+
+def _tell(session: Session, enrollment: Enrollment, item: CourseItem, state: ScormState, now: datetime) -> None:
+    """The package's new status as xAPI: passed or failed with the score, or progressed (completion is told by
+    learning when the item completes)."""
+    status = state.lesson_status
+    if not xapi.enabled(session) or status not in ("passed", "failed", "incomplete"):
+        return
+    result = None
+    if status != "incomplete" and state.score_raw is not None:
+        low, high = state.score_min or Decimal(0), state.score_max or Decimal(100)
+        percent = float((state.score_raw - low) / (high - low) * 100) if high > low else 0.0
+        result = statements.score(round(percent, 2), passed=status == "passed")
+    xapi.emit(session, person_id=enrollment.person_id, verb="progressed" if status == "incomplete" else status,
+              version=enrollment.course_version, item=item, enrollment_id=enrollment.id, now=now, result=result)
 
 
 def check(name: str, value: Any) -> str | None:

@@ -19,6 +19,7 @@ from learning_portal.content_import.importer import import_tree
 from learning_portal.content_import.parser import load_tree
 from learning_portal.db import make_engine, session_factory
 from learning_portal.demo.services import load_demo
+from tests.xapi.receiver import BASE_URL, CREDENTIALS, HOMEPAGE, LrsProcess
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -29,15 +30,19 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """The portal as `make run` sets it up: migrated, all content imported, demo data loaded."""
+def live_app(tmp_path_factory: pytest.TempPathFactory, lrs_process: LrsProcess) -> Flask:
+    """The portal as `make run` sets it up: migrated, all content imported, demo data loaded; and telling the
+    test LRS what learners do."""
     tmp = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{tmp / 'portal.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
     app = create_app(TestConfig, DATABASE_URL=url, DEMO=True, INSTANCE_PATH=str(tmp), WTF_CSRF_ENABLED=True,
-                     CREDIT_POSTER="inprocess", CREDIT_POLL_SECONDS=0.5, MEDIA_INGEST_INLINE=False)
+                     CREDIT_POSTER="inprocess", CREDIT_POLL_SECONDS=0.5, MEDIA_INGEST_INLINE=False,
+                     XAPI_LRS_URL=lrs_process.endpoint, XAPI_LRS_USERNAME=CREDENTIALS[0],
+                     XAPI_LRS_PASSWORD=CREDENTIALS[1], XAPI_BASE_URL=BASE_URL, XAPI_ACCOUNT_HOMEPAGE=HOMEPAGE,
+                     XAPI_SENDER="inprocess", XAPI_POLL_SECONDS=0.5)
     tree = load_tree(ROOT / "content")
     assert tree.ok, [str(p) for p in tree.problems]
     with session_factory(app)() as session:

@@ -99,3 +99,20 @@ def test_a_video_item_must_name_its_media(tmp_path):
     assert any("a video item names its video" in p for p in problems)
     assert any("coverage is the share of the video" in p for p in problems)
     assert any("takes media, not file" in p for p in problems)
+
+
+def test_the_lrs_hears_of_video_progress_in_tenths_not_per_report(db_session, video, xapi_on):
+    from sqlalchemy import select
+
+    from learning_portal.xapi.models import XapiStatement
+    from learning_portal.xapi.statements import PROGRESS
+
+    _, enrollment, item = video
+    services.open_video_session(db_session, enrollment=enrollment, item=item, now=NOW)
+    for second in range(5, 55, 5):  # a report every 5 s of a 60 s video, up to 50 s
+        report(db_session, enrollment, item, [[second - 5, second]], second, at=second + 1)
+    told = [(s.verb, (s.statement.get("result") or {}).get("extensions", {}).get(PROGRESS))
+            for s in db_session.scalars(select(XapiStatement).order_by(XapiStatement.id))]
+    assert told == [("launched", None), ("progressed", 16), ("progressed", 25), ("progressed", 33),
+                    ("progressed", 41), ("progressed", 50), ("progressed", 66), ("progressed", 75),
+                    ("progressed", 83)]

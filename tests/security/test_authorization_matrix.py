@@ -110,6 +110,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("credits_admin.retry", "POST"): ADMINS,
     ("credits_admin.retry_dead", "POST"): ADMINS,
     ("credits_admin.reconciliation", "GET"): ADMINS,
+    ("xapi_admin.statements", "GET"): ADMINS,
+    ("xapi_admin.retry_dead", "POST"): ADMINS,
     ("certificates.certificate_pdf", "GET"): OFFICERS_RECORD,
     ("disputes.new", "GET"): signed_in(**NOT_OTHERS),  # only the record's owner contests it
     ("disputes.new", "POST"): signed_in(**NOT_OTHERS),
