@@ -67,6 +67,7 @@ BLUEPRINTS = (
     content_views.admin_bp,
     xapi_views.admin_bp,
     openapi.bp,
+    openapi.docs_bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,
              sessions_api.OPENAPI, credits_api.OPENAPI, compliance_api.OPENAPI)

@@ -104,3 +104,24 @@ def test_openapi_documents_every_api_route(app, client):
 
     refs = set(re.findall(r"#/components/schemas/(\w+)", str(doc)))
     assert refs and refs <= set(doc["components"]["schemas"]), refs - set(doc["components"]["schemas"])
+
+
+def test_every_operation_is_described_for_integrators_and_rendered_on_the_reference_page(client):
+    doc = client.get("/api/v1/openapi.json").json
+    tags = {t["name"] for t in doc["tags"]}
+    page = client.get("/api/reference")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            where = f"{method.upper()} {path}"
+            assert op.get("summary") and op.get("tags", [None])[0] in tags, where
+            answers = op["responses"]
+            assert any(s.startswith("2") and ("content" in r or s == "204") for s, r in answers.items()), where
+            if op.get("security") != []:
+                assert "401" in answers, f"{where} does not document the 401"
+            for scope in op.get("x-token-scopes", []):
+                assert scope in doc["components"]["securitySchemes"]["bearer"]["description"], where
+            assert f'<span class="badge">{method.upper()}</span> <span class="mono">{path}</span>' in html, where
+    for name in doc["components"]["schemas"]:
+        assert f'id="schema-{name}"' in html

@@ -11,19 +11,19 @@ from learning_portal.accounts.models import Person
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import AuthenticationError, PermissionDeniedError
-from learning_portal.web.api import api_blueprint, json_body, require_fields
+from learning_portal.web.api import TokenGrant, api_blueprint, json_body, require_fields
 from learning_portal.web.auth import current_actor, login_required
 from learning_portal.web.openapi import error_responses
 
 bp = api_blueprint("accounts_api")
 
 
-def authenticate_bearer(raw: str) -> Person:
-    """The person behind an API token; installed as the app's ``api_token_authenticator``."""
+def authenticate_bearer(raw: str) -> TokenGrant:
+    """Who an API token acts as, and within what; installed as the app's ``api_token_authenticator``."""
     session = get_session()
-    person = services.authenticate_token(session, raw=raw, now=utcnow())
+    token = services.authenticate_token(session, raw=raw, now=utcnow())
     session.commit()  # last-used stamp
-    return person
+    return TokenGrant(token.person, frozenset(token.scopes or ()), token.agency_id)
 
 
 class OtpRequiredError(AuthenticationError):
@@ -85,6 +85,7 @@ def person_json(person: Person) -> dict:
 
 
 OPENAPI = {
+    "tag": {"name": "Accounts", "description": "Tokens and the caller's own account."},
     "paths": {
         "/auth/token": {
             "post": {

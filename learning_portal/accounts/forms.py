@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from learning_portal.accounts.models import Assignment, RankTier, Role
 from learning_portal.audit.services import ACTIONS
@@ -101,3 +101,13 @@ class TwoFactorConfirmForm(FlaskForm):
 class TwoFactorOffForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
+
+
+class SystemTokenForm(FlaskForm):
+    name = StringField("System", validators=[DataRequired(), Length(max=100)],
+                       description="What the token is for, e.g. \"Sheriff's records management system\".")
+    agency = SelectField("Agency", coerce=int, validators=[DataRequired()],
+                         description="The token reaches this agency's people only.")
+    read_records = BooleanField("Read the agency's training records (records:read)")
+    write_records = BooleanField("Post training records for the agency's people (records:write)")
+    days = IntegerField("Valid for (days)", default=365, validators=[DataRequired(), NumberRange(min=1, max=730)])

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, literal_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.db import Base, enum_column
@@ -153,13 +153,20 @@ class Person(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API. Only a SHA-256 of the token is stored."""
+    """A bearer token for the JSON API. Only a SHA-256 of the token is stored.
+
+    A personal token (no scopes) acts as its person. A system token, issued by an administrator for another
+    system, has scopes and one agency, and can call only the operations its scopes allow, for that agency.
+    """
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")  # system tokens: the system
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]

@@ -381,7 +381,51 @@ def issue_api_token(session: Session, *, person: Person, now: datetime, ttl: tim
     return raw, token
 
 
-def authenticate_token(session: Session, *, raw: str, now: datetime) -> Person:
+# What a system token may be for; each scope names the operations it opens, for the token's agency only.
+SCOPES = {
+    "records:read": "Read the training records of the agency's people (GET /agencies/{id}/records)",
+    "records:write": "Post training records for the agency's people (POST /records)",
+}
+
+
+def issue_system_token(session: Session, *, issuer: Person, name: str, scopes: list[str], agency: Agency,
+                       now: datetime, ttl: timedelta) -> tuple[str, ApiToken]:
+    """A token for another system (an agency's records system, say): limited to ``scopes`` and ``agency``."""
+    if issuer.role is not Role.ADMINISTRATOR:
+        raise PermissionDeniedError("Only administrators issue system tokens.")
+    problems = {}
+    if not name.strip() or len(name) > 100:
+        problems["name"] = "Name the system the token is for (up to 100 characters)."
+    if not scopes or not set(scopes) <= set(SCOPES):
+        problems["scopes"] = "Choose at least one scope."
+    if problems:
+        raise ValidationError("The token cannot be issued.", details=problems)
+    raw, token = issue_api_token(session, person=issuer, now=now, ttl=ttl)
+    token.name, token.scopes, token.agency_id = name.strip(), sorted(set(scopes)), agency.id
+    audit.record(session, "api_token.issued", actor_id=issuer.id, now=now,
+                 details={"token_id": token.id, "name": token.name, "scopes": token.scopes, "agency_id": agency.id})
+    session.flush()
+    return raw, token
+
+
+def system_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.agency_id.is_not(None))
+                                .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
+
+
+def revoke_system_token(session: Session, *, actor: Person, token_id: int, now: datetime) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.agency_id is None:
+        raise NotFoundError("No such system token.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        audit.record(session, "api_token.revoked", actor_id=actor.id, now=now,
+                     details={"token_id": token.id, "name": token.name})
+        session.flush()
+    return token
+
+
+def authenticate_token(session: Session, *, raw: str, now: datetime) -> ApiToken:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 128:
         raise InvalidTokenError("The API token is not valid.")
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
@@ -393,7 +437,7 @@ def authenticate_token(session: Session, *, raw: str, now: datetime) -> Person:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
         session.flush()
-    return token.person
+    return token
 
 
 # --- CSV import -----------------------------------------------------------------------------------

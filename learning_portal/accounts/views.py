@@ -20,6 +20,7 @@ from learning_portal.accounts.forms import (
     PeopleImportForm,
     PersonCreateForm,
     SignInCodeForm,
+    SystemTokenForm,
     TwoFactorConfirmForm,
     TwoFactorOffForm,
 )
@@ -298,6 +299,50 @@ def agencies():
         status = 422
     return render_template("accounts/admin_agencies.html", form=form,
                            agencies=queries.list_agencies(session)), status
+
+
+@admin_bp.route("/api-tokens", methods=["GET", "POST"])
+@require_role(Role.ADMINISTRATOR)
+def system_tokens():
+    """System tokens for agencies' systems: issued here, shown once, revoked here."""
+    session = get_session()
+    agencies = [agency for agency, _ in queries.list_agencies(session)]
+    form = SystemTokenForm()
+    form.agency.choices = [(a.id, a.label) for a in agencies]
+    status, issued = 200, None
+    if form.validate_on_submit():
+        scopes = [s for s, on in (("records:read", form.read_records.data), ("records:write", form.write_records.data))
+                  if on]
+        try:
+            if not scopes:
+                raise ValidationError("Choose what the token may do.",
+                                      details={"read_records": "Choose at least one scope."})
+            issued, _ = services.issue_system_token(
+                session, issuer=current_actor(), name=form.name.data, scopes=scopes,
+                agency=next(a for a in agencies if a.id == form.agency.data), now=utcnow(),
+                ttl=timedelta(days=form.days.data))
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+            status = 422
+        else:
+            session.commit()
+            form = SystemTokenForm(formdata=None)
+            form.agency.choices = [(a.id, a.label) for a in agencies]
+    elif form.errors:
+        status = 422
+    return render_template("accounts/admin_tokens.html", form=form, issued=issued, scopes=services.SCOPES,
+                           tokens=services.system_tokens(session),
+                           agencies={a.id: a for a in agencies}, now=utcnow()), status
+
+
+@admin_bp.post("/api-tokens/<int:token_id>/revoke")
+@require_role(Role.ADMINISTRATOR)
+def system_token_revoke(token_id: int):
+    session = get_session()
+    token = services.revoke_system_token(session, actor=current_actor(), token_id=token_id, now=utcnow())
+    session.commit()
+    flash(f"The token for {token.name} no longer works.", "success")
+    return redirect(url_for("accounts_admin.system_tokens"))
 
 
 @admin_bp.route("/people/new", methods=["GET", "POST"])

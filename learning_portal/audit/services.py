@@ -48,6 +48,9 @@ ACTIONS = {
     "dispute.opened": "Someone contested one of their training records",
     "dispute.resolved": "A dispute was resolved (an accepted one withdraws the record, maybe with a correction)",
     "enrollment.new_start": "A learner was allowed to start a course over",
+    "api_token.issued": "An administrator issued a system token (its scopes and agency in the details)",
+    "api_token.revoked": "A system token was revoked",
+    "records.exported": "An agency's training records were read through the API (by a person or a system token)",
 }
 # The client address of the web request being served, set by the web layer (services never see requests).
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)

@@ -81,6 +81,7 @@ _FILTERS = [
 ]
 
 OPENAPI = {
+    "tag": {"name": "Courses", "description": "The catalogue: search, course pages with their items."},
     "paths": {
         "/courses": {"get": {
             "summary": "Search the catalogue", "parameters": _FILTERS,

@@ -89,6 +89,7 @@ _FILTERS = [
 ]
 
 OPENAPI = {
+    "tag": {"name": "Compliance", "description": "Requirement status per person and per agency."},
     "paths": {
         "/me/compliance": {"get": {
             "summary": "The caller's standing on every requirement of their jurisdiction, with the reason",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.models import Agency, Person, Role
+from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
 from learning_portal.credits import inbound, queries
 from learning_portal.db import get_session
-from learning_portal.errors import NotFoundError
-from learning_portal.web.api import api_blueprint
+from learning_portal.errors import NotFoundError, PermissionDeniedError
+from learning_portal.records import services as records
+from learning_portal.web.api import api_blueprint, for_scopes, token_grant
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.openapi import error_responses
 from learning_portal.web.pagination import page_args, paginate
@@ -18,21 +20,60 @@ bp = api_blueprint("credits_api")
 
 
 @bp.post("/records")
+@for_scopes("records:write")
 def receive_record():
-    """Another portal forwards a training record (HMAC-signed; no user session or token)."""
-    key = current_app.config.get("RECORDS_HMAC_KEY")
-    if not key:
-        raise NotFoundError("This portal does not accept forwarded records.")
+    """A training record from another portal (HMAC-signed) or from a system with a records:write token."""
     body = request.get_data(cache=False)
-    idempotency_key = inbound.verify_signature(
-        hmac_key=key, idempotency_key=request.headers.get("Idempotency-Key"),
-        timestamp=request.headers.get("X-Portal-Timestamp"), signature=request.headers.get("X-Portal-Signature"),
-        body=body)
+    grant = token_grant()
+    if grant is not None:
+        if "records:write" not in grant.scopes:
+            raise PermissionDeniedError("Records are posted with a system token that has the records:write scope.")
+        # Keys are the sender's own: an agency's key never meets another sender's receipt.
+        idempotency_key = f"a{grant.agency_id}:{inbound.check_key(request.headers.get('Idempotency-Key'))}"
+        timestamp, agency_id = None, grant.agency_id
+    else:
+        key = current_app.config.get("RECORDS_HMAC_KEY")
+        if not key:
+            raise NotFoundError("This portal does not accept forwarded records.")
+        idempotency_key = inbound.verify_signature(
+            hmac_key=key, idempotency_key=request.headers.get("Idempotency-Key"),
+            timestamp=request.headers.get("X-Portal-Timestamp"),
+            signature=request.headers.get("X-Portal-Signature"), body=body)
+        timestamp, agency_id = request.headers["X-Portal-Timestamp"], None
     session = get_session()
-    answer = inbound.receive(session, idempotency_key=idempotency_key,
-                             timestamp=request.headers["X-Portal-Timestamp"], body=body, now=utcnow())
+    answer = inbound.receive(session, idempotency_key=idempotency_key, timestamp=timestamp, body=body,
+                             agency_id=agency_id, now=utcnow())
     session.commit()
     return jsonify(answer.body), answer.status
+
+
+@bp.get("/agencies/<int:agency_id>/records")
+@for_scopes("records:read")
+@login_required
+def agency_records(agency_id: int):
+    """An agency's training records for its records system: keyset pages by record id."""
+    session, actor, grant = get_session(), current_actor(), token_grant()
+    if grant is not None and grant.scopes:
+        if grant.agency_id != agency_id:
+            raise PermissionDeniedError("This token is for another agency's records.")
+    elif actor.role not in (Role.ADMINISTRATOR, Role.TRAINING_MANAGER):
+        raise PermissionDeniedError("Only training managers and administrators read an agency's records.")
+    elif actor.role is Role.TRAINING_MANAGER and actor.agency_id != agency_id:
+        raise NotFoundError("No such agency.")  # another agency's existence is not revealed
+    if session.get(Agency, agency_id) is None:
+        raise NotFoundError("No such agency.")
+    after = request.args.get("after", 0, type=int) or 0
+    limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 1000)
+    rows = records.agency_records(session, agency_id=agency_id, after=max(after, 0), limit=limit)
+    audit.record(session, "records.exported", actor_id=actor.id, target=f"agency:{agency_id}", now=utcnow(),
+                 details={"after": after, "count": len(rows), "token": sorted(grant.scopes) if grant else []})
+    session.commit()
+    return jsonify(records=[{
+        "id": r.id, "post_id": post_id, "course_number": r.course_number, "title": r.title, "hours": str(r.hours),
+        "categories": r.categories, "satisfies": r.satisfies, "completed_on": r.completed_on.isoformat(),
+        "source": r.source.value, "recorded_at": r.created_at.isoformat(),
+        "withdrawn": r.withdrawn_at is not None,
+    } for r, post_id in rows], next_after=rows[-1][0].id if len(rows) == limit else None)
 
 
 @bp.get("/me/profile")
@@ -87,21 +128,29 @@ _RECORD = {"type": "object", "required": ["course_number", "title", "hours", "ca
                           "categories": {"type": "object", "additionalProperties": {"type": "number"}},
                           "satisfies": {"type": "array", "items": {"type": "string"}},
                           "completed_on": {"type": "string", "format": "date"},
-                          "source": {"type": "string", "enum": ["online", "roster", "forwarded"]},
+                          "source": {"type": "string", "enum": ["online", "roster", "forwarded", "correction"]},
                           "verification_code": {"type": "string"}}}
 
 OPENAPI = {
+    "tag": {"name": "Training records", "description": "Training profiles, records to and from other portals and "
+                                                       "agencies' systems, credit postings."},
     "paths": {
         "/records": {"post": {
-            "summary": "Receive a training record forwarded by another portal",
-            "description": "Signed with HMAC-SHA256: X-Portal-Signature = 'sha256=' + hex(HMAC(key, timestamp + "
-                           "'\\n' + Idempotency-Key + '\\n' + body)). Idempotent on Idempotency-Key: a replay "
-                           "gets the original answer (200).",
-            "security": [],
+            "summary": "Receive a training record from another portal or an agency's system",
+            "description": "Two ways in. Another portal signs the request with HMAC-SHA256: X-Portal-Signature = "
+                           "'sha256=' + hex(HMAC(key, timestamp + '\\n' + Idempotency-Key + '\\n' + body)). An "
+                           "agency's system sends a system token with the `records:write` scope instead, and may "
+                           "post only for people of the token's agency. Idempotent on Idempotency-Key: a replay "
+                           "gets the original answer (200); the same key with another body is a 409.",
+            "security": [{}, {"bearer": []}],
+            "x-token-scopes": ["records:write"],
             "parameters": [
-                {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"}},
-                {"name": "X-Portal-Timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
-                {"name": "X-Portal-Signature", "in": "header", "required": True, "schema": {"type": "string"}},
+                {"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"},
+                 "description": "8-120 letters, digits, . _ : - (system tokens: up to 100)"},
+                {"name": "X-Portal-Timestamp", "in": "header", "schema": {"type": "string"},
+                 "description": "HMAC requests: Unix seconds, within 5 minutes of the receiver's clock"},
+                {"name": "X-Portal-Signature", "in": "header", "schema": {"type": "string"},
+                 "description": "HMAC requests: the signature"},
             ],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["post_id", "course_number", "title", "hours", "completed_on"],
@@ -115,7 +164,28 @@ OPENAPI = {
                 "201": {"description": "Recorded", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "200": {"description": "Already recorded under this key: the original answer",
                         "content": {"application/json": {"schema": {"type": "object"}}}},
-                **error_responses(401, 404, 409, 422)},
+                **error_responses(401, 403, 404, 409, 422)},
+        }},
+        "/agencies/{agency_id}/records": {"get": {
+            "summary": "An agency's training records, for its records system",
+            "description": "In record-id order. Keep the last `id` you saw and send it as `after` to read only "
+                           "what is new; `next_after` is set while more remain. A record withdrawn after a dispute "
+                           "comes back with `withdrawn: true`. For a system token with the `records:read` scope "
+                           "(its own agency only), the agency's training managers and administrators. Every read "
+                           "is in the audit log.",
+            "x-token-scopes": ["records:read"],
+            "parameters": [
+                {"name": "agency_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                 "description": "Only records with a larger id"},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                 "description": "Records per page (default 500)"},
+            ],
+            "responses": {"200": {"description": "One page of records", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["records", "next_after"], "properties": {
+                    "records": {"type": "array", "items": {"$ref": "#/components/schemas/AgencyRecord"}},
+                    "next_after": {"type": "integer", "nullable": True}}}}}},
+                **error_responses(401, 403, 404)},
         }},
         "/me/profile": {"get": {
             "summary": "The caller's training profile: records, CPT hours per cycle and category",
@@ -134,5 +204,18 @@ OPENAPI = {
             "responses": {"200": {"description": "Postings", "content": {"application/json": {
                 "schema": {"type": "object"}}}}, **error_responses(401, 403)},
         }},
+    },
+    "schemas": {
+        "AgencyRecord": {"type": "object", "required": ["id", "post_id", "course_number", "hours", "completed_on"],
+                         "properties": {
+                             "id": {"type": "integer"}, "post_id": {"type": "string"},
+                             "course_number": {"type": "string", "example": "9999-00101"},
+                             "title": {"type": "string"}, "hours": {"type": "string", "example": "2.00"},
+                             "categories": {"type": "object", "additionalProperties": {"type": "string"}},
+                             "satisfies": {"type": "array", "items": {"type": "string"}},
+                             "completed_on": {"type": "string", "format": "date"},
+                             "source": {"type": "string", "enum": ["online", "roster", "forwarded", "correction"]},
+                             "recorded_at": {"type": "string", "format": "date-time"},
+                             "withdrawn": {"type": "boolean"}}},
     },
 }

@@ -38,6 +38,13 @@ class InboundAnswer:
     replay: bool
 
 
+def check_key(idempotency_key: str | None) -> str:
+    """A token sender's key (up to 100 characters: the receiver prefixes it with the sender's agency)."""
+    if not idempotency_key or not KEY_RE.match(idempotency_key) or len(idempotency_key) > 100:
+        raise ValidationError("Send an Idempotency-Key header (8-100 letters, digits, . _ : -).")
+    return idempotency_key
+
+
 def verify_signature(*, hmac_key: str, idempotency_key: str | None, timestamp: str | None, signature: str | None,
                      body: bytes) -> str:
     """The validated idempotency key, or 401: unsigned or wrongly signed requests are refused."""
@@ -51,18 +58,24 @@ def verify_signature(*, hmac_key: str, idempotency_key: str | None, timestamp: s
     return idempotency_key
 
 
-def receive(session: Session, *, idempotency_key: str, timestamp: str, body: bytes, now: datetime) -> InboundAnswer:
-    """Record the signed ``body`` once. A replay of a key gets the original answer and writes nothing."""
+def receive(session: Session, *, idempotency_key: str, timestamp: str | None, body: bytes, now: datetime,
+            agency_id: int | None = None) -> InboundAnswer:
+    """Record ``body`` once. A replay of a key gets the original answer and writes nothing.
+
+    ``timestamp`` is the signed time of an HMAC request (None for a token); ``agency_id`` limits a system
+    token to the people of its agency.
+    """
     digest = hashlib.sha256(body).hexdigest()
     receipt = session.get(InboundReceipt, idempotency_key)
     if receipt is not None:
         return _replay(receipt, digest)
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS:
+    if timestamp is not None and (not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS):
         raise SignatureError("The request timestamp is stale or in the future; sign it again.")
     data = _parse(body)
     person = session.scalar(select(Person).where(Person.post_id == data["post_id"]))
-    if person is None:
-        raise ValidationError(f"No person with POST ID {data['post_id']} on this portal.",
+    if person is None or (agency_id is not None and person.agency_id != agency_id):
+        raise ValidationError(f"No person with POST ID {data['post_id']} in "
+                              f"{'this agency' if agency_id is not None else 'this portal'}.",
                               details={"post_id": "Unknown POST ID."})
     record, _ = write_record(session, inbound_key=idempotency_key, now=now, data=RecordInput(
         person_id=person.id, course_number=data["course_number"], title=data["title"], hours=data["hours"],

@@ -45,6 +45,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Qualifications", "sessions_admin.qualifications"),
         NavItem("Credit postings", "credits_admin.postings"),
         NavItem("xAPI statements", "xapi_admin.statements"),
+        NavItem("System tokens", "accounts_admin.system_tokens"),
         NavItem("Disputes", "disputes.index"),
         NavItem("Audit log", "accounts_admin.audit_log"),
     ),

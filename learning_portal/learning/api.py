@@ -82,6 +82,7 @@ _ID = [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "i
 _PROGRESS = {"type": "object", "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}}}
 
 OPENAPI = {
+    "tag": {"name": "Learning", "description": "Enrolling, progress on lessons and videos, completions."},
     "paths": {
         "/courses/{slug}/enrollment": {"post": {
             "summary": "Enroll in a course (idempotent: an open enrollment is returned as it is)",

@@ -97,6 +97,7 @@ _CHOICE = {"type": "object", "required": ["id", "text"], "properties": {"id": {"
                                                                         "text": {"type": "string"}}}
 
 OPENAPI = {
+    "tag": {"name": "Quizzes", "description": "Questions (never the answers) and graded attempts."},
     "paths": {
         "/quizzes/{quiz_id}": {"get": {
             "summary": "A quiz's questions in this attempt's order (opens an attempt); no answers",

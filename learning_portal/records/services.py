@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_portal.accounts.models import Person
 from learning_portal.records.models import RecordSource, TrainingRecord
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
@@ -122,3 +123,13 @@ def totals_by_cycle(records: Iterable[TrainingRecord], *, months: int, anchor: d
         for category, hours in record.categories.items():
             bucket.by_category[category] = bucket.by_category.get(category, Decimal("0")) + Decimal(hours)
     return sorted(totals.values(), key=lambda t: t.cycle, reverse=True)
+
+
+def agency_records(session: Session, *, agency_id: int, after: int = 0,
+                   limit: int = 500) -> list[tuple[TrainingRecord, str]]:
+    """The training records of an agency's people, with their POST IDs, in record-id order after ``after``:
+    a system that keeps the last id it saw reads only what is new (withdrawn records say so)."""
+    return [(record, post_id) for record, post_id in session.execute(
+        select(TrainingRecord, Person.post_id).join(Person, Person.id == TrainingRecord.person_id)
+        .where(Person.agency_id == agency_id, TrainingRecord.id > after)
+        .order_by(TrainingRecord.id).limit(limit))]

@@ -189,6 +189,7 @@ _ID = [{"name": "session_id", "in": "path", "required": True, "schema": {"type":
 _SESSION = {"application/json": {"schema": {"$ref": "#/components/schemas/TrainingSession"}}}
 
 OPENAPI = {
+    "tag": {"name": "Facilitated sessions", "description": "Briefings and classes: instructors, check-in, rosters."},
     "paths": {
         "/sessions": {"post": {
             "summary": "Create a facilitated session (instructors); \"open\": true opens check-in at once",

@@ -6,16 +6,19 @@ operations in an ``OPENAPI`` dict that ``web.openapi`` assembles into ``/api/v1/
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 
-from learning_portal.errors import AuthenticationError, DomainError, ValidationError
+from learning_portal.errors import AuthenticationError, DomainError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import csrf
 
 API_PREFIX = "/api/v1"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def api_blueprint(name: str) -> Blueprint:
@@ -25,6 +28,38 @@ def api_blueprint(name: str) -> Blueprint:
     return bp
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a bearer token allows: its person's rights, or (a system token) only its scopes, for one agency."""
+
+    person: Any
+    scopes: frozenset[str] = frozenset()
+    agency_id: int | None = None
+
+
+class ScopeError(PermissionDeniedError):
+    code = "scope_not_granted"
+
+
+def for_scopes(*scopes: str) -> Callable[[F], F]:
+    """Open a view to system tokens with any of ``scopes`` (put it right under the route decorator). Views
+    without it refuse system tokens: a token reaches only what its scopes name."""
+    def mark(view: F) -> F:
+        view.api_scopes = frozenset(scopes)  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
+def token_grant() -> TokenGrant | None:
+    """The bearer token of this request (None for a browser session)."""
+    return g.get("api_grant")
+
+
+def _scopes_of(endpoint: str | None) -> frozenset[str]:
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "api_scopes", frozenset())
+
+
 def _authenticate_api_request() -> None:
     header = request.headers.get("Authorization")
     if header is not None:
@@ -32,7 +67,11 @@ def _authenticate_api_request() -> None:
         if scheme.lower() != "bearer" or not raw.strip():
             raise AuthenticationError("Use 'Authorization: Bearer <token>'.")
         # accounts.api installs the authenticator (web sits below accounts and cannot import it).
-        g.api_actor = current_app.extensions["api_token_authenticator"](raw.strip())
+        grant: TokenGrant = current_app.extensions["api_token_authenticator"](raw.strip())
+        g.api_actor, g.api_grant = grant.person, grant
+        if grant.scopes and not grant.scopes & _scopes_of(request.endpoint):
+            raise ScopeError(f"This token is for {', '.join(sorted(grant.scopes))}; it cannot call "
+                             f"{request.method} {request.path}.")
         return
     # A browser session is ambient authority: require the CSRF token on state changes.
     if (request.method not in _SAFE_METHODS and current_user.is_authenticated

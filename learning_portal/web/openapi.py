@@ -5,11 +5,13 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from flask import Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, render_template
 
 from learning_portal.web.api import API_PREFIX, api_blueprint
 
 bp = api_blueprint("openapi")
+docs_bp = Blueprint("api_docs", __name__)
+METHODS = ("get", "post", "put", "patch", "delete")
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -58,16 +60,27 @@ def build_document(app: Flask) -> dict[str, Any]:
         "components": {
             "schemas": {"Error": ERROR_SCHEMA},
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": (
+                    "A personal token from POST /auth/token acts as its person, for 12 hours. A system token, "
+                    "issued by an administrator under System tokens, acts only within its scopes (records:read, "
+                    "records:write; see x-token-scopes on an operation) and for one agency; any other operation "
+                    "answers 403 scope_not_granted.")},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session",
                             "description": "Browser session; state-changing calls need X-CSRFToken."},
             },
         },
         "security": [{"bearer": []}, {"session": []}],
     }
+    doc["tags"] = []
     for part in app.extensions.get("openapi_parts", []):
+        tag = part.get("tag")
+        if tag:
+            doc["tags"].append(dict(tag))
         for path, operations in part.get("paths", {}).items():
-            doc["paths"].setdefault(path, {}).update(deepcopy(operations))
+            for operation in (operations := deepcopy(operations)).values():
+                if tag:
+                    operation.setdefault("tags", [tag["name"]])
+            doc["paths"].setdefault(path, {}).update(operations)
         doc["components"]["schemas"].update(deepcopy(part.get("schemas", {})))
     return doc
 
@@ -77,10 +90,25 @@ def openapi_json():
     return jsonify(build_document(current_app))
 
 
+@docs_bp.get("/api/reference")
+def reference():
+    """The API reference for integrators, rendered from the same document (public, as the document is)."""
+    doc = build_document(current_app)
+    groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {t["name"]: [] for t in doc["tags"]}
+    for path, operations in doc["paths"].items():
+        for method in METHODS:
+            if method in operations:
+                operation = operations[method]
+                groups.setdefault(operation.get("tags", ["Other"])[0], []).append((method.upper(), path, operation))
+    return render_template("api/reference.html", doc=doc, groups=groups, prefix=API_PREFIX)
+
+
 OPENAPI = {
+    "tag": {"name": "Reference", "description": "This description of the API."},
     "paths": {
         "/openapi.json": {
             "get": {"summary": "This document", "security": [],
+                    "description": "OpenAPI 3.0 JSON; the same content is rendered for people at /api/reference.",
                     "responses": {"200": {"description": "OpenAPI 3 document",
                                           "content": {"application/json": {"schema": {"type": "object"}}}}}}
         }

@@ -101,7 +101,7 @@ def test_token_round_trip_expiry_and_forgery(db_session):
     person = make_person(db_session)
     raw, token = services.issue_api_token(db_session, person=person, now=NOW, ttl=timedelta(hours=1))
     assert raw.startswith("lp_") and token.token_hash != raw  # only a digest is stored
-    assert services.authenticate_token(db_session, raw=raw, now=NOW + timedelta(minutes=59)) is person
+    assert services.authenticate_token(db_session, raw=raw, now=NOW + timedelta(minutes=59)).person is person
     with pytest.raises(services.ExpiredTokenError):
         services.authenticate_token(db_session, raw=raw, now=NOW + timedelta(hours=1))
     with pytest.raises(services.InvalidTokenError):

@@ -1,5 +1,10 @@
 """Every demo account signs in through the real form and lands on its role's page, accessibly."""
 
+import json
+import re
+import urllib.error
+import urllib.request
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -60,7 +65,8 @@ def test_manager_browses_their_agency_with_the_keyboard(page: Page):
 
 def test_admin_forms_are_accessible(page: Page):
     sign_in(page, "admin")
-    for path in ("/admin/agencies", "/admin/people/new", "/admin/people/import", "/people", "/account"):
+    for path in ("/admin/agencies", "/admin/people/new", "/admin/people/import", "/people", "/account",
+                 "/admin/xapi/", "/api/reference"):
         page.goto(path)
         assert serious_violations(page) == [], path
     page.goto("/admin/people/new")
@@ -68,3 +74,28 @@ def test_admin_forms_are_accessible(page: Page):
     expect(page.get_by_text("This field is required.").first).to_be_visible()
     assert serious_violations(page) == []
     screenshot(page, "admin-person-errors")
+
+
+def test_admin_issues_a_system_token_that_an_agency_system_then_uses(page: Page, live_server: str):
+    sign_in(page, "admin")
+    page.get_by_role("link", name="System tokens").click()
+    assert serious_violations(page) == []
+    page.get_by_label("System", exact=True).fill(f"Records system ({page.viewport_name})")  # type: ignore[attr-defined]
+    page.get_by_label("Agency", exact=True).select_option(index=0)
+    page.get_by_label("Read the agency's training records").check()
+    page.get_by_role("button", name="Issue token").click()
+    token = page.get_by_label("New token").input_value()
+    assert serious_violations(page) == []
+    screenshot(page, "system-token")
+    agency_id = page.get_by_label("Agency", exact=True).locator("option").first.get_attribute("value")
+
+    request = urllib.request.Request(f"{live_server}/api/v1/agencies/{agency_id}/records",  # noqa: S310 - loopback
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert "records" in json.load(response)
+    page.get_by_role("button", name=re.compile("Revoke.*Records system")).first.click()
+    expect(page.get_by_role("status").or_(page.get_by_text("no longer works")).first).to_be_visible()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert refused.value.code == 401
+    refused.value.close()

@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from learning_portal.accounts import services as accounts
 from learning_portal.accounts.models import Role
 from learning_portal.catalog.queries import get_course
 from learning_portal.compliance import services as compliance
@@ -111,6 +112,10 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("credits_admin.retry_dead", "POST"): ADMINS,
     ("credits_admin.reconciliation", "GET"): ADMINS,
     ("xapi_admin.statements", "GET"): ADMINS,
+    ("api_docs.reference", "GET"): everyone(),
+    ("accounts_admin.system_tokens", "GET"): ADMINS,
+    ("accounts_admin.system_tokens", "POST"): ADMINS,
+    ("accounts_admin.system_token_revoke", "POST"): ADMINS,
     ("xapi_admin.retry_dead", "POST"): ADMINS,
     ("certificates.certificate_pdf", "GET"): OFFICERS_RECORD,
     ("disputes.new", "GET"): signed_in(**NOT_OTHERS),  # only the record's owner contests it
@@ -183,6 +188,7 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("credits_api.receive_record", "POST"): dict.fromkeys(ACTORS, 404),  # only when a forwarding key is set
     ("compliance_api.my_compliance", "GET"): signed_in(admin=404),  # commission staff have no requirements
     ("compliance_api.agency_compliance", "GET"): AGENCY_A,
+    ("credits_api.agency_records", "GET"): AGENCY_A,
     ("sessions_api.create", "POST"): only(INSTRUCTOR),
     ("sessions_api.show", "GET"): SESSION_VIEW,
     ("sessions_api.change_status", "POST"): SESSION_RUN,
@@ -243,6 +249,8 @@ def world(app, db_session) -> World:
     asset = media.create_asset(db_session, title="Clip", filename="clip.mp4", now=NOW)
     package = scorm.store_package(db_session, app_storage(app), package_zip(), filename="force.zip",
                                   slug="matrix-package", now=NOW)
+    _, token = accounts.issue_system_token(db_session, issuer=people[ADMIN], name="RMS", scopes=["records:read"],
+                                           agency=a, now=NOW, ttl=timedelta(days=30))
     db_session.flush()
     credits.enqueue_new_completions(db_session, now=NOW)  # what the poster does first
     posting = db_session.scalar(select(CreditPosting).where(CreditPosting.person_id == officer.id))
@@ -253,6 +261,7 @@ def world(app, db_session) -> World:
         "attendance_id": attendance.attendance.id if hasattr(attendance, "attendance") else ts.attendances[0].id,
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
         "code": record.verification_code, "dispute_id": dispute.id, "package_id": package.id, "path": "index.html",
+        "token_id": token.id,
     })
 
 
