@@ -8,7 +8,7 @@ from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
 from learning_portal.credits import inbound, queries
-from learning_portal.db import get_session
+from learning_portal.db import ID_MAX, get_session
 from learning_portal.errors import NotFoundError, PermissionDeniedError
 from learning_portal.records import services as records
 from learning_portal.web.api import api_blueprint, for_scopes, token_grant
@@ -62,9 +62,9 @@ def agency_records(agency_id: int):
         raise NotFoundError("No such agency.")  # another agency's existence is not revealed
     if session.get(Agency, agency_id) is None:
         raise NotFoundError("No such agency.")
-    after = request.args.get("after", 0, type=int) or 0
+    after = min(max(request.args.get("after", 0, type=int) or 0, 0), ID_MAX)  # ids are 32-bit integers
     limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 1000)
-    rows = records.agency_records(session, agency_id=agency_id, after=max(after, 0), limit=limit)
+    rows = records.agency_records(session, agency_id=agency_id, after=after, limit=limit)
     audit.record(session, "records.exported", actor_id=actor.id, target=f"agency:{agency_id}", now=utcnow(),
                  details={"after": after, "count": len(rows), "token": sorted(grant.scopes) if grant else []})
     session.commit()
@@ -176,7 +176,7 @@ OPENAPI = {
             "x-token-scopes": ["records:read"],
             "parameters": [
                 {"name": "agency_id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
                  "description": "Only records with a larger id"},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
                  "description": "Records per page (default 500)"},

@@ -262,7 +262,7 @@ def record_roster_completion(session: Session, *, person_id: int, version: Cours
     session.add(completion)
     session.flush()
     _fulfil_assignments(session, completion)
-    _tell(session, enrollment, "completed", now=completed_at, result={"completion": True},
+    _tell(session, enrollment, "completed", now=now, timestamp=completed_at, result={"completion": True},
           extensions={"source": "roster"})
     return completion
 

@@ -44,8 +44,9 @@ def enabled(session: Session) -> bool:
 
 def emit(session: Session, *, person_id: int, verb: str, version: CourseVersion, now: datetime,
          item: CourseItem | None = None, enrollment_id: int | None = None, result: dict[str, Any] | None = None,
-         extensions: dict[str, Any] | None = None) -> XapiStatement | None:
-    """Add a statement to the outbox, in the caller's transaction (so it exists exactly when the event does)."""
+         extensions: dict[str, Any] | None = None, timestamp: datetime | None = None) -> XapiStatement | None:
+    """Add a statement to the outbox, in the caller's transaction (so it exists exactly when the event does).
+    ``timestamp`` is when the event happened, where that is not ``now`` (a roster's session time)."""
     settings: statements.StatementSettings | None = session.info.get(SETTINGS_KEY)
     if settings is None:
         return None
@@ -54,7 +55,7 @@ def emit(session: Session, *, person_id: int, verb: str, version: CourseVersion,
     body = statements.statement(
         settings, post_id=person.post_id, verb=verb, course=course, enrollment_id=enrollment_id, result=result,
         item=statements.Item(item.position + 1, item.kind.value, item.title) if item is not None else None,
-        extensions=extensions, timestamp=now)
+        extensions=extensions, timestamp=timestamp or now)
     row = XapiStatement(statement_id=body["id"], person_id=person_id, verb=verb, statement=body,
                         status=StatementStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
     session.add(row)

@@ -87,9 +87,11 @@ def test_a_reading_system_pages_through_its_agencys_records_and_is_audited(app, 
         world["agency"].id, first.json["next_after"]), reader)
     assert [r["course_number"] for r in rest.json["records"]] == ["9999-00102"] and rest.json["next_after"] is None
     assert rest.json["records"][0]["withdrawn"] is False
+    beyond = call(client, "GET", "/agencies/{}/records?after=99999999999".format(world["agency"].id), reader)
+    assert beyond.status_code == 200 and beyond.json == {"records": [], "next_after": None}
 
     audit = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "records.exported")).all()
-    assert len(audit) == 2 and audit[0].target == f"agency:{world['agency'].id}"
+    assert len(audit) == 3 and audit[0].target == f"agency:{world['agency'].id}"
     assert audit[0].details["token"] == ["records:read"]
 
 

@@ -172,3 +172,16 @@ def test_sent_statements_are_deleted_after_the_keeping_time(app, db_session, off
     send(app, lrs, now=NOW + timedelta(days=31))
     assert rows(db_session) == []
     assert len(lrs.statements(officer.post_id)) == count  # the LRS keeps them
+
+
+def test_a_roster_completion_is_told_as_completed_when_the_session_was_held(db_session, officer, xapi_on):
+    _, version = get_course(db_session, "dv-response-update")
+    held = NOW - timedelta(days=2)
+    learning.record_roster_completion(db_session, person_id=officer.id, version=version, completed_at=held,
+                                      note="briefing", now=NOW)
+    (row,) = rows(db_session)
+    statement = row.statement
+    assert (row.verb, statement["object"]["id"]) == ("completed", COURSE_IRI)
+    assert statement["timestamp"] == held.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert statement["context"]["extensions"][f"{BASE_URL}/xapi/extensions/source"] == "roster"
+    assert row.created_at == NOW
