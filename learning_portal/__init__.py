@@ -111,7 +111,7 @@ def _start_with_first_request(app: Flask, workers: list[tuple[str, Callable[[Fla
 
     @app.before_request
     def _ensure_workers() -> None:
-        if workers[-1][0] not in app.extensions:
+        if any(key not in app.extensions for key, _ in workers):
             with lock:
                 for key, start in workers:
                     if key not in app.extensions:

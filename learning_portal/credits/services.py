@@ -144,12 +144,11 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
         facts.credit(person.id, completion.course_id, record.completed_on)
         written[posting.id] = (record, person)
         posting.record_written_at = now
-        if xapi.enabled(session):
-            xapi.emit(session, person_id=person.id, verb="satisfied", version=completion.course_version, now=now,
-                      enrollment_id=completion.enrollment_id, result={"success": True, "completion": True},
-                      extensions={"cpt-hours": str(record.hours), "categories": record.categories,
-                                  "satisfies": record.satisfies, "completed-on": record.completed_on.isoformat(),
-                                  "source": record.source.value})
+        xapi.emit(session, person_id=person.id, verb="satisfied", version=completion.course_version, now=now,
+                  enrollment_id=completion.enrollment_id, result={"success": True, "completion": True},
+                  extensions={"cpt-hours": str(record.hours), "categories": record.categories,
+                              "satisfies": record.satisfies, "completed-on": record.completed_on.isoformat(),
+                              "source": record.source.value})
     session.add_all([record for record, _ in written.values()])
     session.flush()  # one multi-row INSERT; the unique posting_id refuses a second record for a posting
     jobs = []

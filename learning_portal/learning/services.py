@@ -270,9 +270,8 @@ def record_roster_completion(session: Session, *, person_id: int, version: Cours
 def _tell(session: Session, enrollment: Enrollment, verb: str, item: CourseItem | None = None, *, now: datetime,
           **statement: object) -> None:
     """An xAPI statement about this enrollment (a no-op where no LRS is configured)."""
-    if xapi.enabled(session):
-        xapi.emit(session, person_id=enrollment.person_id, verb=verb, version=enrollment.course_version, item=item,
-                  enrollment_id=enrollment.id, now=now, **statement)  # type: ignore[arg-type]
+    xapi.emit(session, person_id=enrollment.person_id, verb=verb, version=enrollment.course_version, item=item,
+              enrollment_id=enrollment.id, now=now, **statement)  # type: ignore[arg-type]
 
 
 @dataclass
