@@ -117,6 +117,8 @@ def main() -> None:
                     timed(lambda: services.ensure_fresh(db, agency_ids=[largest], defs=defs, now=NOW), 20), ref),
                 row("dashboard, largest agency: summary + first page", timed(dashboard(queries.PeopleFilter()), 20),
                     ref),
+                row("its summary counted afresh (the first view after a change)",
+                    timed(lambda: queries.count_summary(db, [largest], defs=defs, today=today), 20), ref),
                 row("dashboard, filtered: CA-PSP-AC overdue, patrol, by name",
                     timed(dashboard(queries.PeopleFilter(requirement="CA-PSP-AC", status="overdue",
                                                          assignment="patrol", sort="name")), 20), ref),

@@ -10,7 +10,7 @@ from learning_portal.catalog.models import (
     HourCategory,
     Requirement,
 )
-from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
+from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
 from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
 from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
@@ -24,7 +24,8 @@ from learning_portal.xapi.models import XapiStatement
 metadata = Base.metadata
 
 __all__ = [
-    "Agency", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course",
+    "Agency", "AgencyStatusVersion", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice",
+    "Completion", "Course",
     "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute",
     "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress",
     "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode",

@@ -122,8 +122,10 @@ class CourseVersion(Base):
     course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
     items: Mapped[list[CourseItem]] = relationship(order_by="CourseItem.position", lazy="selectin",
                                                    back_populates="course_version")
+    # Loaded when asked for (or with selectinload where a list shows them): eager, it was read again for every
+    # version that other eager loads reached, several times a page.
     requirements: Mapped[list[Requirement]] = relationship(secondary="course_version_requirements",
-                                                           order_by="Requirement.id", lazy="selectin")
+                                                           order_by="Requirement.id")
 
     @property
     def required_items(self) -> list[CourseItem]:
@@ -154,4 +156,5 @@ class CourseItem(Base):
     allow_skip_ahead: Mapped[bool] = mapped_column(default=False)  # videos: seeking past what was watched
     package_slug: Mapped[str | None] = mapped_column(String(80))  # SCORM items: the package run
 
-    course_version: Mapped[CourseVersion] = relationship(back_populates="items", lazy="joined", innerjoin=True)
+    # Usually in the identity map already (items are reached through their version), so a lazy load costs nothing.
+    course_version: Mapped[CourseVersion] = relationship(back_populates="items")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, defer, raiseload
+from sqlalchemy.orm import Session, defer, raiseload, selectinload
 
 from learning_portal.catalog.models import (
     Course,
@@ -48,7 +48,7 @@ def current_versions() -> Select[tuple[CourseVersion]]:
 def search_courses(session: Session, filters: CourseFilters, *, with_items: bool = False) -> list[CourseVersion]:
     """Current versions matching ``filters``. A list of courses needs neither their items nor their long
     description; ``with_items`` loads both (the API's course objects carry them)."""
-    query = current_versions()
+    query = current_versions().options(selectinload(CourseVersion.requirements))
     if not with_items:
         query = query.options(raiseload(CourseVersion.items), defer(CourseVersion.description, raiseload=True),
                               defer(CourseVersion.search_text, raiseload=True))

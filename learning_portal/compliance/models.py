@@ -87,3 +87,14 @@ class RequirementStatus(Base):
     hours_needed: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     reason: Mapped[str] = mapped_column(Text, server_default="")  # engine.reason_text(): read with engine.worded()
     finding: Mapped[dict[str, Any]] = mapped_column(JSON)  # engine.Finding.to_json()
+
+
+class AgencyStatusVersion(Base):
+    """A new random token at every change to an agency's stored statuses (``services.refresh`` and ``forget``
+    set it in the same transaction), so a summary computed at one version stays right until the next: see
+    ``queries.agency_summary``. Random rather than counted, so a version that was rolled back is never reused."""
+
+    __tablename__ = "compliance_agency_versions"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))

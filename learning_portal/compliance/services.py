@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, exists, false, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -33,7 +35,7 @@ from learning_portal.compliance.engine import (
     reason,
     reason_text,
 )
-from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
+from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import AssignmentReason
@@ -152,7 +154,7 @@ def stale_people(session: Session, *, agency_ids: Iterable[int], defs: Definitio
 def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, now: datetime) -> int:
     """Re-evaluate and store these people (all of ``defs``' jurisdiction). Returns how many were stored."""
     today = defs.today(now)
-    stored = 0
+    stored, changed = 0, set()
     for start in range(0, len(person_ids), BATCH):
         chunk = list(person_ids[start:start + BATCH])
         people = list(session.scalars(select(Person).where(Person.id.in_(chunk)).order_by(Person.id)))
@@ -192,7 +194,10 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
         try:
             with session.begin_nested():
                 session.execute(delete(RequirementStatus).where(RequirementStatus.person_id.in_(ids)))
-                session.execute(delete(PersonEvaluation).where(PersonEvaluation.person_id.in_(ids)))
+                left = session.scalars(delete(PersonEvaluation).where(PersonEvaluation.person_id.in_(ids))
+                                       .returning(PersonEvaluation.agency_id))
+                changed.update(left)
+                changed.update(row["agency_id"] for row in person_rows)
                 if status_rows:
                     session.execute(RequirementStatus.__table__.insert(), status_rows)
                 if person_rows:
@@ -202,7 +207,30 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
                 raise
             continue  # another request stored these people at the same moment (or deadlocked with us)
         stored += len(person_rows)
+    _bump(session, changed)
     return stored
+
+
+def forget(session: Session, person_id: int) -> None:
+    """Delete a person's stored evaluation (their data is being purged)."""
+    left = session.scalars(delete(PersonEvaluation).where(PersonEvaluation.person_id == person_id)
+                           .returning(PersonEvaluation.agency_id))
+    session.execute(delete(RequirementStatus).where(RequirementStatus.person_id == person_id))
+    _bump(session, set(left))
+
+
+def _bump(session: Session, agency_ids: set[int]) -> None:
+    """A new status version for these agencies. Done once per refresh, at its end, in agency id order: the
+    version rows stay locked until the commit, so taking them last keeps concurrent refreshes from waiting
+    on each other for their whole length."""
+    if not agency_ids:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table, version = AgencyStatusVersion.__table__, secrets.token_hex(16)
+    for agency_id in sorted(agency_ids):
+        session.execute(insert(table).values(agency_id=agency_id, version=version).on_conflict_do_update(
+            index_elements=[table.c.agency_id], set_={"version": version}))
 
 
 def ensure_fresh(session: Session, *, agency_ids: Sequence[int], defs: Definitions, now: datetime) -> int:

@@ -19,10 +19,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from learning_portal import workers
 from learning_portal.accounts.models import Jurisdiction, Person
+from learning_portal.catalog.models import CourseVersion
 from learning_portal.credits.eligibility import Facts, decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
@@ -203,8 +204,9 @@ def _prefetch(session: Session, postings: list[CreditPosting]) -> list[object]:
     """Load the batch's completions (with course versions) and people in a few queries, not per posting."""
     if not postings:
         return []
-    completions = list(session.scalars(select(Completion).where(
-        Completion.id.in_([p.completion_id for p in postings]))))
+    completions = list(session.scalars(select(Completion).options(
+        joinedload(Completion.course_version).selectinload(CourseVersion.requirements))
+        .where(Completion.id.in_([p.completion_id for p in postings]))))
     person_ids = sorted({p.person_id for p in postings})
     query = select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)
     if session.get_bind().dialect.name == "postgresql":

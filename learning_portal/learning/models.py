@@ -11,7 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from learning_portal.catalog.models import Course, CourseItem, CourseVersion
 from learning_portal.db import Base, enum_column
@@ -42,9 +43,16 @@ class Enrollment(Base):
     # Closed without completing (a manager allowed a new start after the attempts ran out).
     closed_at: Mapped[datetime | None]
 
-    course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
-    course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)
+    # Course and version are usually in the identity map already (the page read them first); lists of
+    # enrollments load them with ``listed()``. Joined by default, the version's items were read again each time.
+    course: Mapped[Course] = relationship()
+    course_version: Mapped[CourseVersion] = relationship()
     progress: Mapped[list[ItemProgress]] = relationship(lazy="selectin", back_populates="enrollment")
+
+
+def listed() -> tuple[_AbstractLoad, ...]:
+    """Loader options for a list of enrollments shown with their course: one query, not one per course."""
+    return joinedload(Enrollment.course, innerjoin=True), joinedload(Enrollment.course_version, innerjoin=True)
 
 
 class ItemProgress(Base):
@@ -64,7 +72,7 @@ class ItemProgress(Base):
     session_gained_s: Mapped[float] = mapped_column(default=0.0)
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="progress")
-    item: Mapped[CourseItem] = relationship(lazy="joined", innerjoin=True)
+    item: Mapped[CourseItem] = relationship()  # loaded with its version's items, in the identity map
 
 
 class Completion(Base):

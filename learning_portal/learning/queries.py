@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal.catalog.models import Course, CourseVersion
-from learning_portal.learning.models import Completion, CourseAssignment, Enrollment
+from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, listed
 
 
 def my_enrollments(session: Session, person_id: int) -> tuple[list[Enrollment], list[Enrollment]]:
     """(in progress, completed), most recent first."""
-    enrollments = list(session.scalars(select(Enrollment).where(Enrollment.person_id == person_id)
+    enrollments = list(session.scalars(select(Enrollment).options(*listed()).where(Enrollment.person_id == person_id)
                                        .order_by(Enrollment.enrolled_at.desc())))
     in_progress = [e for e in enrollments if e.completed_at is None and e.closed_at is None]
     completed = sorted((e for e in enrollments if e.completed_at is not None),

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import ApiToken, Person, RecoveryCode, TwoFactor
 from learning_portal.audit import services as audit
+from learning_portal.compliance import services as compliance
 from learning_portal.compliance.engine import add_months
-from learning_portal.compliance.models import Exemption, PersonEvaluation, RequirementStatus
+from learning_portal.compliance.models import Exemption
 from learning_portal.records.models import Dispute
 from learning_portal.xapi.models import XapiStatement
 
@@ -36,7 +37,8 @@ def purge(session: Session, storage, person_id: int, *, now: datetime) -> None: 
     person.email = person.password_hash = None
     person.hire_date = person.promotion_date = person.assigned_on = None
     person.is_enabled, person.purged_at = False, now
-    for model in (TwoFactor, RecoveryCode, ApiToken, RequirementStatus, PersonEvaluation, XapiStatement):
+    compliance.forget(session, person.id)
+    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement):
         session.execute(delete(model).where(model.person_id == person.id))
     for dispute in session.scalars(select(Dispute).where(Dispute.person_id == person.id)):
         if dispute.attachment_key:

@@ -200,6 +200,31 @@ def test_the_summary_counts_each_requirement(db_session, world):
     assert sum(summary.overall.values()) == 5
 
 
+def test_the_summary_is_counted_again_exactly_when_a_status_changes(db_session, world):
+    """Summaries are kept between views; any change to the agency's statuses (here: a record, a move to
+    another agency, a purge) must show in the next one."""
+    defs = services.definitions(db_session, "CA-POST")
+
+    def summary() -> queries.Summary:
+        refresh_central(db_session, world)
+        services.ensure_fresh(db_session, agency_ids=[world.harbor.id], defs=defs, now=TODAY_UTC)
+        return queries.agency_summary(db_session, [world.central.id], defs=defs, today=TODAY)
+
+    first = summary()
+    assert first.by_requirement["CA-CPT-24"] == {"compliant": 1, "due_soon": 2}
+    assert summary() is first  # nothing changed: not counted again
+    add_record(db_session, world.ben, date(2026, 10, 1), 14, "CA-CPT-24", general=14)
+    db_session.flush()
+    assert summary().by_requirement["CA-CPT-24"] == {"compliant": 2, "due_soon": 1}
+    world.ben.agency_id = world.harbor.id  # moved: the agency he left sees it too
+    db_session.flush()
+    assert summary().by_requirement["CA-CPT-24"] == {"compliant": 1, "due_soon": 1}
+    assert sum(summary().overall.values()) == 4
+    services.forget(db_session, world.ana.id)  # the retention purge
+    assert queries.agency_summary(db_session, [world.central.id], defs=defs, today=TODAY).by_requirement[
+        "CA-CPT-24"] == {"due_soon": 1}
+
+
 def test_the_export_has_a_row_per_person_and_requirement(db_session, world):
     defs = services.definitions(db_session, "CA-POST")
     refresh_central(db_session, world)

@@ -113,6 +113,17 @@ def test_a_manager_allows_a_new_start_after_the_attempts_run_out(app, client, db
     assert services.open_attempt(db_session, enrollment=fresh, quiz=quiz, now=NOW).submitted_at is None
 
 
+def test_an_enrollment_is_stuck_once_its_last_attempt_fails_and_not_before(db_session, taking):
+    enrollment, quiz = taking
+    assert quiz.max_attempts == 2
+    for stuck_after in ([], [enrollment]):
+        attempt = services.open_attempt(db_session, enrollment=enrollment, quiz=quiz, now=NOW)
+        services.submit_attempt(db_session, attempt=attempt, enrollment=enrollment,
+                                answers=answers(quiz, right=False), now=NOW)
+        assert services.stuck_enrollments(db_session, person_id=enrollment.person_id) == stuck_after
+        assert (services.exhausted_quiz(db_session, enrollment=enrollment) is not None) == bool(stuck_after)
+
+
 def test_a_new_start_needs_the_attempts_to_be_used_up(db_session, taking):
     enrollment, _ = taking
     admin = make_person(db_session, role=Role.ADMINISTRATOR)
