@@ -3,8 +3,9 @@ with a statewide data set from `flask demo generate`. Each page is loaded with w
 number of connections, next to a reference measured the same way in the same run: a minimal Flask endpoint
 that reads one row from the same database, served with the same gunicorn settings.
 
-Signed-in pages use a session cookie (signed in through the form, CSRF and all); the two POSTs use bearer
-tokens of many officers in turn, as many learners would. Loopback only; bounded in time and size.
+Signed-in pages use session cookies (signed in through the form, CSRF and all): the officer pages those of 16
+enrolled officers in turn; the two POSTs use bearer tokens of 1,500 officers in turn, as many learners would.
+Loopback only; bounded in time and size.
 
     .venv/bin/python -m bench.http [--people N] [--agencies M] [--records-per-person K] [--duration S]
         [--connections C] [--markdown FILE]
@@ -51,6 +52,7 @@ NOW = datetime.now(UTC)
 PASSWORD = "bench-password-1234"  # noqa: S105 - a throwaway database
 GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--no-control-socket", "--log-level", "warning"]
 LEARNERS = 1500  # officers whose tokens take turns on the POSTs (each may submit the quiz three times)
+OFFICERS = 16  # officers whose sessions take turns on the officer pages (one learner's rows are not everyone's)
 
 
 @dataclass
@@ -106,10 +108,12 @@ def prepare(url: str, largest: int) -> dict:
             tokens.append(issue_api_token(db, person=p, now=NOW, ttl=timedelta(hours=6))[0])
         wrong = {str(q.id): [next(c.id for c in q.choices if not c.is_correct)] for q in quiz.questions
                  if any(not c.is_correct for c in q.choices)}
+        readers = learners[:OFFICERS]  # enrolled, like everyone whose token posts
+        for p in readers:
+            p.password_hash = officer.password_hash
         ids = dict(slug=course.slug, lesson=lesson.id, video=video.id, quiz=quiz.id, agency=largest,
-                   tokens=tokens, wrong_answers=wrong, users={"officer": officer.username,
-                                                              "manager": manager.username,
-                                                              "admin": admin.username})
+                   tokens=tokens, wrong_answers=wrong, officers=[p.username for p in readers],
+                   users={"manager": manager.username, "admin": admin.username})
         db.commit()
         max_id = db.scalar(text("SELECT max(id) FROM people"))
     engine.dispose()
@@ -178,6 +182,19 @@ def post_script(path: str, tokens: list[str], body: dict, tmp: Path) -> Path:
     return script
 
 
+def get_script(path: str, cookies: list[str], tmp: Path) -> Path:
+    """GETs of ``path`` signed in as each officer in turn."""
+    script = tmp / ("get" + re.sub(r"\W+", "-", path) + ".lua")
+    script.write_text(
+        "local cookies = {" + ",".join(json.dumps(c) for c in cookies) + "}\n"
+        "local n = math.random(#cookies)\n"
+        "request = function()\n"
+        "  n = n % #cookies + 1\n"
+        f"  return wrk.format('GET', {json.dumps(path)}, {{['Cookie'] = cookies[n]}})\n"
+        "end\n")
+    return script
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
@@ -211,15 +228,20 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{app_port}"
             cookies = {role: session_cookie(base, name) for role, name in ids["users"].items()}
-            officer, manager, admin = (f"Cookie: {cookies[r]}" for r in ("officer", "manager", "admin"))
+            manager, admin = (f"Cookie: {cookies[r]}" for r in ("manager", "admin"))
+            officers = [session_cookie(base, name) for name in ids["officers"]]
+
+            def officer_page(name: str, path: str) -> tuple[str, str, None, Path]:
+                return name, base + path, None, get_script(path, officers, tmp)
+
             agency = ids["agency"]
             runs = [
                 ("reference: one row, minimal Flask", f"http://127.0.0.1:{ref_port}/", None, None),
-                ("catalog", f"{base}/courses", officer, None),
-                ("course page", f"{base}/courses/{ids['slug']}", officer, None),
-                ("lesson page", f"{base}/learn/{ids['slug']}/items/{ids['lesson']}", officer, None),
-                ("My profile", f"{base}/my/profile", officer, None),
-                ("My compliance", f"{base}/compliance/", officer, None),
+                officer_page("catalog", "/courses"),
+                officer_page("course page", f"/courses/{ids['slug']}"),
+                officer_page("lesson page", f"/learn/{ids['slug']}/items/{ids['lesson']}"),
+                officer_page("My profile", "/my/profile"),
+                officer_page("My compliance", "/compliance/"),
                 ("video progress (POST, API)", f"{base}/api/v1/items/{ids['video']}/progress", None,
                  post_script(f"/api/v1/items/{ids['video']}/progress", ids["tokens"],
                              {"watched": [[0, 1]], "position_s": 1}, tmp)),

@@ -25,10 +25,9 @@ metadata = Base.metadata
 
 __all__ = [
     "Agency", "AgencyStatusVersion", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice",
-    "Completion", "Course",
-    "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute",
-    "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress",
-    "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz", "QuizAttempt", "RecoveryCode",
-    "Requirement", "RequirementStatus", "ScormPackage", "ScormState", "TrainingRecord", "TrainingSession",
-    "TwoFactor", "XapiStatement", "metadata", "session_agencies",
+    "Completion", "Course", "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement",
+    "CreditPosting", "Dispute", "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory",
+    "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz",
+    "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus", "ScormPackage", "ScormState",
+    "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
-from sqlalchemy.orm.strategy_options import _AbstractLoad
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from learning_portal.catalog.models import Course, CourseItem, CourseVersion
 from learning_portal.db import Base, enum_column
@@ -50,7 +50,7 @@ class Enrollment(Base):
     progress: Mapped[list[ItemProgress]] = relationship(lazy="selectin", back_populates="enrollment")
 
 
-def listed() -> tuple[_AbstractLoad, ...]:
+def listed() -> tuple[LoaderOption, ...]:
     """Loader options for a list of enrollments shown with their course: one query, not one per course."""
     return joinedload(Enrollment.course, innerjoin=True), joinedload(Enrollment.course_version, innerjoin=True)
 
