@@ -94,8 +94,8 @@ def main() -> None:
             def dashboard(f: queries.PeopleFilter) -> Callable[[], object]:
                 def run() -> None:
                     services.ensure_fresh(db, agency_ids=[largest], defs=defs, now=NOW)
-                    queries.agency_summary(db, [largest], defs=defs, today=today)
-                    queries.people_page(db, largest, f, defs=defs, today=today, page=1, per_page=50)
+                    summary = queries.agency_summary(db, [largest], defs=defs, today=today)
+                    queries.people_page(db, largest, f, defs=defs, today=today, page=1, per_page=50, summary=summary)
                     db.commit()
                 return run
 

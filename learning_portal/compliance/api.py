@@ -59,8 +59,9 @@ def agency_compliance(agency_id: int):
     page = request.args.get("page", 1, type=int) or 1
     per_page = min(max(request.args.get("per_page", 50, type=int) or 50, 1), 500)
     page = max(1, min(page, 100_000))
-    rows, total = queries.people_page(db, agency.id, filters, defs=defs, today=today, page=page, per_page=per_page)
     summary = queries.agency_summary(db, [agency.id], defs=defs, today=today)
+    rows, total = queries.people_page(db, agency.id, filters, defs=defs, today=today, page=page, per_page=per_page,
+                                      summary=summary)
     return jsonify(
         agency={"id": agency.id, "name": agency.name, "jurisdiction": agency.jurisdiction, "number": agency.number},
         as_of=today.isoformat(), page=page, per_page=per_page, total=total,

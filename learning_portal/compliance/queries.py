@@ -78,16 +78,18 @@ class PeopleFilter:
 
 
 def people_query(agency_id: int, f: PeopleFilter, *, today: date, due_soon_days: int):
-    """People of the agency with their status (for one requirement, or overall) and due date."""
+    """People of the agency with their status (for one requirement, or overall) and due date. Statuses are
+    joined by agency too (the same once fresh), so only this agency's are read, not the whole state's."""
     if f.requirement:
         status = requirement_status(today, due_soon_days)
         query = (select(Person, status.label("status"), RS.due_on.label("due_on"), RS.reason.label("reason"))
-                 .join(RS, and_(RS.person_id == Person.id, RS.requirement_id == f.requirement)))
+                 .join(RS, and_(RS.person_id == Person.id, RS.requirement_id == f.requirement,
+                                RS.agency_id == agency_id)))
         due = RS.due_on
     else:
         status = overall_status(today, due_soon_days)
         query = (select(Person, status.label("status"), PE.worst_due_on.label("due_on"), literal("").label("reason"))
-                 .join(PE, PE.person_id == Person.id))
+                 .join(PE, and_(PE.person_id == Person.id, PE.agency_id == agency_id)))
         due = PE.worst_due_on
     query = query.where(Person.agency_id == agency_id, Person.is_enabled)
     if f.status:
@@ -115,9 +117,13 @@ class Row:
 
 
 def people_page(session: Session, agency_id: int, f: PeopleFilter, *, defs: Definitions, today: date, page: int,
-                per_page: int) -> tuple[list[Row], int]:
+                per_page: int, summary: Summary | None = None) -> tuple[list[Row], int]:
+    """A page of the agency's people, and how many match. With the agency's ``summary`` (after
+    ``services.ensure_fresh``), a filter by requirement and status alone is counted from it, not again."""
     query = people_query(agency_id, f, today=today, due_soon_days=defs.jurisdiction.due_soon_days)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = summary_count(summary, f) if summary is not None else None
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     results = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     issues: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if not f.requirement and results:
@@ -135,6 +141,15 @@ def people_page(session: Session, agency_id: int, f: PeopleFilter, *, defs: Defi
 class Summary:
     by_requirement: dict[str, Counter[str]] = field(default_factory=dict)
     overall: Counter[str] = field(default_factory=Counter)
+
+
+def summary_count(summary: Summary, f: PeopleFilter) -> int | None:
+    """How many people ``people_query`` finds, read from the summary; None when the filter needs a count.
+    They agree once the evaluation is fresh: statuses are stored for enabled people only, by agency."""
+    if f.assignment or f.rank or f.q:
+        return None
+    counts = summary.by_requirement.get(f.requirement, Counter()) if f.requirement else summary.overall
+    return counts[f.status] if f.status else sum(counts.values())
 
 
 class _SummaryCache:

@@ -56,13 +56,13 @@ def agency(agency_id: int):
     today = defs.today(now)
     filters = queries.PeopleFilter.from_args(request.args, defs)
     number, per_page = page_args(default_size=50, max_size=200)
+    summary = queries.agency_summary(db, [agency.id], defs=defs, today=today)
     rows, total = queries.people_page(db, agency.id, filters, defs=defs, today=today, page=number,
-                                      per_page=per_page)
+                                      per_page=per_page, summary=summary)
     form = AssignForm()
     form.course.choices = [("", "Choose a course"), *_course_choices(db)]
     return render_template(
-        "compliance/agency.html", agency=agency, defs=defs, filters=filters, today=today,
-        summary=queries.agency_summary(db, [agency.id], defs=defs, today=today), rows=rows,
+        "compliance/agency.html", agency=agency, defs=defs, filters=filters, today=today, summary=summary, rows=rows,
         page=Page(rows, number, per_page, total), labels=STATUS_LABELS, statuses=STATUSES, form=form,
         assignments=list(Assignment), ranks=list(RankTier),
         agency_exemptions=services.exemptions_of(db, agency=agency),

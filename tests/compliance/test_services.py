@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from learning_portal.accounts.models import Assignment
 from learning_portal.catalog.models import Requirement
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.engine import applies, worded
+from learning_portal.compliance.engine import STATUSES, applies, worded
 from learning_portal.compliance.models import PersonEvaluation
 from learning_portal.compliance.models import RequirementStatus as RS
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -189,6 +189,23 @@ def test_the_people_table_filters_sorts_and_pages(db_session, world):
     first, total = queries.people_page(db_session, world.central.id, queries.PeopleFilter(sort="name"), defs=defs,
                                        today=TODAY, page=2, per_page=2)
     assert total == 5 and [r.person.first_name for r in first] == ["Cleo", "Dee"]
+
+
+def test_the_totals_read_from_the_summary_are_the_counted_ones(db_session, world):
+    defs = services.definitions(db_session, "CA-POST")
+    world.dee.is_enabled = False  # a disabled account counts in neither
+    db_session.flush()
+    refresh_central(db_session, world)
+    summary = queries.agency_summary(db_session, [world.central.id], defs=defs, today=TODAY)
+    for requirement in (None, *defs.titles):
+        for status in (None, *STATUSES):
+            for extra in ({}, {"q": "a"}):
+                f = queries.PeopleFilter(requirement=requirement, status=status, **extra)
+                page = dict(defs=defs, today=TODAY, page=1, per_page=2)
+                _, read = queries.people_page(db_session, world.central.id, f, summary=summary, **page)
+                _, counted = queries.people_page(db_session, world.central.id, f, **page)
+                assert read == counted, f
+    assert queries.summary_count(summary, queries.PeopleFilter()) == 4
 
 
 def test_the_summary_counts_each_requirement(db_session, world):
