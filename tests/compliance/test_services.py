@@ -248,6 +248,7 @@ def test_the_export_has_a_row_per_person_and_requirement(db_session, world):
     rows = list(queries.export_rows(db_session, world.central.id, queries.PeopleFilter(requirement="CA-CPT-24"),
                                     defs=defs, today=TODAY))
     assert [r[2] for r in rows] == ["Ana", "Ben", "Cleo"]  # Morgan manages: not an officer
+    assert rows[2][3:5] == (world.cleo.rank_tier.value, "custody")
     assert rows[1][5:11] == ("CA-CPT-24", "Continuing Professional Training (24 hours per cycle)", "due_soon", "10",
                              "24", "2026-12-31")
 
