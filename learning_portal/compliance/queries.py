@@ -9,11 +9,11 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from learning_portal.csvfile import write_rows
 from learning_portal.formatting import hours as format_hours
 
 PE, RS, ASV = PersonEvaluation, RequirementStatus, AgencyStatusVersion
+T = TypeVar("T")
 SORTS = ("status", "name", "due")
 
 
@@ -152,43 +153,44 @@ def summary_count(summary: Summary, f: PeopleFilter) -> int | None:
     return counts[f.status] if f.status else sum(counts.values())
 
 
-class _SummaryCache:
-    """Summaries by agencies, day, definitions and the agencies' status versions, in this process. Any change
-    to the stored statuses sets a new version in its transaction, so an entry is either right or never asked
-    for again. The dashboard of a 10,000-person agency counted about 130,000 rows on every view."""
+class _Kept:
+    """Counts over agencies (summaries, the statewide lines), kept in this process under the agencies' status
+    versions, the day and the definitions. Any change to the stored statuses sets a new version in its
+    transaction, so an entry is either right or never asked for again. The dashboard of a 10,000-person agency
+    counted about 130,000 rows on every view."""
 
     SIZE = 256
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, Summary] = OrderedDict()
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Summary | None:
+    def get(self, session: Session, kind: str, agency_ids: Iterable[int], *, defs: Definitions, today: date,
+            count: Callable[[], T]) -> T:
+        ids = tuple(sorted(agency_ids))
+        versions = dict(session.execute(select(ASV.agency_id, ASV.version).where(ASV.agency_id.in_(ids))).all())
+        key = (kind, ids, tuple(versions.get(i) for i in ids), today, defs.fingerprint,
+               defs.jurisdiction.due_soon_days)
         with self._lock:
             if (found := self._entries.get(key)) is not None:
                 self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, summary: Summary) -> None:
+                return found
+        value = count()
         with self._lock:
-            self._entries[key] = summary
+            self._entries[key] = value
             while len(self._entries) > self.SIZE:
                 self._entries.popitem(last=False)
+        return value
 
 
-_summaries = _SummaryCache()
+_kept = _Kept()
 
 
 def agency_summary(session: Session, agency_ids: list[int], *, defs: Definitions, today: date) -> Summary:
     """Counts per requirement and status, and people per overall status, over these agencies (after
     ``services.ensure_fresh``). Shared between requests: read it, never change it."""
-    ids = tuple(sorted(agency_ids))
-    versions = dict(session.execute(select(ASV.agency_id, ASV.version).where(ASV.agency_id.in_(ids))).all())
-    key = (ids, tuple(versions.get(i) for i in ids), today, defs.fingerprint, defs.jurisdiction.due_soon_days)
-    if (summary := _summaries.get(key)) is None:
-        summary = count_summary(session, list(ids), defs=defs, today=today)
-        _summaries.put(key, summary)
-    return summary
+    return _kept.get(session, "summary", agency_ids, defs=defs, today=today,
+                     count=lambda: count_summary(session, agency_ids, defs=defs, today=today))
 
 
 def count_summary(session: Session, agency_ids: list[int], *, defs: Definitions, today: date) -> Summary:
@@ -222,14 +224,20 @@ class AgencyLine:
 
 
 def agencies_overview(session: Session, jurisdiction: str, *, defs: Definitions, today: date) -> list[AgencyLine]:
-    """Every agency of the jurisdiction with its people per overall status, most overdue first."""
-    overall = overall_status(today, defs.jurisdiction.due_soon_days)
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for agency_id, st, n in session.execute(
-            select(PE.agency_id, overall, func.count()).join(Agency, Agency.id == PE.agency_id)
-            .where(Agency.jurisdiction == jurisdiction, PE.active).group_by(PE.agency_id, overall)):
-        counts[agency_id][st] += n
-    agencies = session.scalars(select(Agency).where(Agency.jurisdiction == jurisdiction))
+    """Every agency of the jurisdiction with its people per overall status, most overdue first (after
+    ``services.ensure_fresh`` of them all)."""
+    agencies = list(session.scalars(select(Agency).where(Agency.jurisdiction == jurisdiction)))
+
+    def count() -> dict[int, Counter[str]]:
+        overall = overall_status(today, defs.jurisdiction.due_soon_days)
+        counts: dict[int, Counter[str]] = defaultdict(Counter)
+        for agency_id, st, n in session.execute(
+                select(PE.agency_id, overall, func.count()).join(Agency, Agency.id == PE.agency_id)
+                .where(Agency.jurisdiction == jurisdiction, PE.active).group_by(PE.agency_id, overall)):
+            counts[agency_id][st] += n
+        return dict(counts)
+
+    counts = _kept.get(session, "overview", [a.id for a in agencies], defs=defs, today=today, count=count)
     lines = [AgencyLine(a, counts.get(a.id, Counter())) for a in agencies]
     lines.sort(key=lambda line: (-line.overdue_share, -line.counts["overdue"], line.agency.name))
     return lines

@@ -233,10 +233,18 @@ def test_the_summary_is_counted_again_exactly_when_a_status_changes(db_session, 
     add_record(db_session, world.ben, date(2026, 10, 1), 14, "CA-CPT-24", general=14)
     db_session.flush()
     assert summary().by_requirement["CA-CPT-24"] == {"compliant": 2, "due_soon": 1}
+
+    def statewide() -> tuple[int, int]:
+        lines = {line.agency.id: line.people for line in
+                 queries.agencies_overview(db_session, "CA-POST", defs=defs, today=TODAY)}
+        return lines[world.central.id], lines[world.harbor.id]
+
+    assert statewide() == (5, 2)
     world.ben.agency_id = world.harbor.id  # moved: the agency he left sees it too
     db_session.flush()
     assert summary().by_requirement["CA-CPT-24"] == {"compliant": 1, "due_soon": 1}
     assert sum(summary().overall.values()) == 4
+    assert statewide() == (4, 3)  # the statewide lines follow too
     services.forget(db_session, world.ana.id)  # the retention purge
     assert queries.agency_summary(db_session, [world.central.id], defs=defs, today=TODAY).by_requirement[
         "CA-CPT-24"] == {"due_soon": 1}
