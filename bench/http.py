@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from learning_portal.learning.models import ItemProgress
 from learning_portal.media.models import AssetStatus, MediaAsset
 from learning_portal.quizzes.models import Quiz
 from tests import pg
+from tests.net import free_port
 
 NOW = datetime.now(UTC)
 PASSWORD = "bench-password-1234"  # noqa: S105 - a throwaway database
@@ -63,12 +63,6 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(url: str, largest: int) -> dict:

@@ -25,10 +25,11 @@ from learning_portal import create_app, migrate
 from learning_portal.accounts.models import Person
 from learning_portal.config import TestConfig
 from learning_portal.db import make_engine
-from learning_portal.media.storage import LocalStorage, S3Storage
+from learning_portal.media.storage import LocalStorage, S3Storage, app_storage
 from learning_portal.xapi import services as xapi
 from learning_portal.xapi.statements import StatementSettings
 from tests import pg
+from tests.net import free_port
 from tests.xapi.receiver import BASE_URL, HOMEPAGE, LrsProcess
 
 BACKENDS = [b for b in os.environ.get("PORTAL_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
@@ -157,15 +158,9 @@ def signed_in(app: Flask, db_session: Session):
 # --- media storage: a local folder, and a real S3 endpoint over HTTP (moto_server on loopback) ---------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     exe = Path(sys.executable).with_name("moto_server")
     proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -208,8 +203,6 @@ def s3_app(app_like, s3_endpoint: str, aws_credentials: None) -> Flask:
     """The app with its media in a fresh bucket of the S3 endpoint."""
     bucket = f"portal-{uuid.uuid4().hex[:12]}"
     app = app_like(MEDIA_STORAGE=f"s3://{bucket}/media", S3_ENDPOINT_URL=s3_endpoint)
-    from learning_portal.media.storage import app_storage
-
     app_storage(app).client.create_bucket(Bucket=bucket)
     return app
 

@@ -63,14 +63,14 @@ def import_upload(session: Session, data: bytes, *, filename: str, now: datetime
         packages = sorted({m.parent for m in root.rglob("course.toml") if m.parent.parent == root})
         tree = load_tree(root, only=packages, known=known)  # problems name files relative to the zip's folder
         videos = set(session.scalars(select(MediaAsset.slug).where(MediaAsset.slug.is_not(None))))
-        packages = set(session.scalars(select(ScormPackage.slug)))
+        scorm_packages = set(session.scalars(select(ScormPackage.slug)))
         for course in tree.courses:
             for item in course.items:
                 if item.media is not None and item.media not in videos:
                     tree.problems.append(Problem(f"{course.slug}/course.toml", None,
                                                  f"video '{item.media}' is not in the portal: upload it under "
                                                  "Videos with this reference first"))
-                if item.package is not None and item.package not in packages:
+                if item.package is not None and item.package not in scorm_packages:
                     tree.problems.append(Problem(f"{course.slug}/course.toml", None,
                                                  f"SCORM package '{item.package}' is not in the portal: upload it "
                                                  "under SCORM packages with this reference first"))

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from learning_portal.accounts.models import Agency, Person
-from learning_portal.catalog.models import CourseItem, CourseVersion, CreditMode
+from learning_portal.catalog.models import CourseVersion, CreditMode
 from learning_portal.catalog.queries import current_versions
 from learning_portal.learning.models import Completion, Enrollment, ItemProgress
 from learning_portal.records.models import TrainingRecord
@@ -69,16 +69,13 @@ class _Course:
 
 
 def _courses(session: Session) -> list[_Course]:
-    versions = list(session.scalars(current_versions().where(CourseVersion.credit_mode != CreditMode.NONE)))
+    versions = list(session.scalars(current_versions().options(selectinload(CourseVersion.requirements))
+                                    .where(CourseVersion.credit_mode != CreditMode.NONE)))
     if not versions:
         raise ValueError("No courses with credit in the catalogue: run `flask content import` first.")
-    out = []
-    for v in versions:
-        first = session.scalar(select(CourseItem.id).where(CourseItem.course_version_id == v.id)
-                               .order_by(CourseItem.position).limit(1))
-        out.append(_Course(v.course_id, v.id, v.course.course_number, v.title, str(v.cpt_hours),
-                           {k: str(h) for k, h in v.hours.items()}, sorted(r.id for r in v.requirements), first))
-    return out
+    return [_Course(v.course_id, v.id, v.course.course_number, v.title, str(v.cpt_hours),
+                    {k: str(h) for k, h in v.hours.items()}, sorted(r.id for r in v.requirements),
+                    v.items[0].id if v.items else None) for v in versions]  # items come in position order
 
 
 def generate(engine: Engine, sizes: Sizes, *, jurisdiction: str = "CA-POST", now: datetime | None = None,

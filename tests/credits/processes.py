@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from learning_portal.learning.models import Completion, CompletionSource, Enroll
 from learning_portal.records.models import TrainingRecord
 from tests import pg
 from tests.factories import load_content
+from tests.net import free_port
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 BIN = Path(sys.executable).parent
@@ -87,12 +87,6 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     proc.wait(timeout=30)
     if proc.log_file:  # type: ignore[attr-defined]
         proc.log_file.close()  # type: ignore[attr-defined]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
