@@ -23,7 +23,7 @@ def authenticate_bearer(raw: str) -> TokenGrant:
     session = get_session()
     token = services.authenticate_token(session, raw=raw, now=utcnow())
     session.commit()  # last-used stamp
-    return TokenGrant(token.person, frozenset(token.scopes or ()), token.agency_id)
+    return TokenGrant(token.person, token.id, frozenset(token.scopes or ()), token.agency_id)
 
 
 class OtpRequiredError(AuthenticationError):

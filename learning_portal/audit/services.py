@@ -51,6 +51,7 @@ ACTIONS = {
     "api_token.issued": "An administrator issued a system token (its scopes and agency in the details)",
     "api_token.revoked": "A system token was revoked",
     "records.exported": "An agency's training records were read through the API (by a person or a system token)",
+    "records.received": "A system token posted a training record (the token in the details)",
 }
 # The client address of the web request being served, set by the web layer (services never see requests).
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)

@@ -11,7 +11,8 @@ from learning_portal.credits import inbound, queries
 from learning_portal.db import ID_MAX, get_session
 from learning_portal.errors import NotFoundError, PermissionDeniedError
 from learning_portal.records import services as records
-from learning_portal.web.api import api_blueprint, for_scopes, token_grant
+from learning_portal.records.models import TrainingRecord
+from learning_portal.web.api import TokenGrant, api_blueprint, for_scopes, token_grant
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.openapi import error_responses
 from learning_portal.web.pagination import page_args, paginate
@@ -26,10 +27,11 @@ def receive_record():
     body = request.get_data(cache=False)
     grant = token_grant()
     if grant is not None:
-        if "records:write" not in grant.scopes:
+        if not grant.is_system or "records:write" not in grant.scopes:
             raise PermissionDeniedError("Records are posted with a system token that has the records:write scope.")
-        # Keys are the sender's own: an agency's key never meets another sender's receipt.
-        idempotency_key = f"a{grant.agency_id}:{inbound.check_key(request.headers.get('Idempotency-Key'))}"
+        # Keys are the sender's own: '/' is never in a signed sender's key, so an agency's key never meets
+        # another sender's receipt.
+        idempotency_key = f"a{grant.agency_id}/{inbound.check_key(request.headers.get('Idempotency-Key'))}"
         timestamp, agency_id = None, grant.agency_id
     else:
         key = current_app.config.get("RECORDS_HMAC_KEY")
@@ -41,10 +43,19 @@ def receive_record():
             signature=request.headers.get("X-Portal-Signature"), body=body)
         timestamp, agency_id = request.headers["X-Portal-Timestamp"], None
     session = get_session()
+    now = utcnow()
     answer = inbound.receive(session, idempotency_key=idempotency_key, timestamp=timestamp, body=body,
-                             agency_id=agency_id, now=utcnow())
+                             agency_id=agency_id, now=now)
+    if grant is not None and not answer.replay:  # which token wrote it, should one leak
+        record = session.get(TrainingRecord, answer.body["record_id"])
+        audit.record(session, "records.received", actor_id=grant.person.id, subject_id=record.person_id,
+                     target=f"training_record:{record.id}", now=now, details=_token_details(grant))
     session.commit()
     return jsonify(answer.body), answer.status
+
+
+def _token_details(grant: TokenGrant | None) -> dict:
+    return {"token_id": grant.token_id, "scopes": sorted(grant.scopes)} if grant else {}
 
 
 @bp.get("/agencies/<int:agency_id>/records")
@@ -53,7 +64,7 @@ def receive_record():
 def agency_records(agency_id: int):
     """An agency's training records for its records system: keyset pages by record id."""
     session, actor, grant = get_session(), current_actor(), token_grant()
-    if grant is not None and grant.scopes:
+    if grant is not None and grant.is_system:
         if grant.agency_id != agency_id:
             raise PermissionDeniedError("This token is for another agency's records.")
     elif actor.role not in (Role.ADMINISTRATOR, Role.TRAINING_MANAGER):
@@ -66,7 +77,7 @@ def agency_records(agency_id: int):
     limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 1000)
     rows = records.agency_records(session, agency_id=agency_id, after=after, limit=limit)
     audit.record(session, "records.exported", actor_id=actor.id, target=f"agency:{agency_id}", now=utcnow(),
-                 details={"after": after, "count": len(rows), "token": sorted(grant.scopes) if grant else []})
+                 details={"after": after, "count": len(rows), **_token_details(grant)})
     session.commit()
     return jsonify(records=[{
         "id": r.id, "post_id": post_id, "course_number": r.course_number, "title": r.title, "hours": str(r.hours),
@@ -169,10 +180,12 @@ OPENAPI = {
         "/agencies/{agency_id}/records": {"get": {
             "summary": "An agency's training records, for its records system",
             "description": "In record-id order. Keep the last `id` you saw and send it as `after` to read only "
-                           "what is new; `next_after` is set while more remain. A record withdrawn after a dispute "
-                           "comes back with `withdrawn: true`. For a system token with the `records:read` scope "
-                           "(its own agency only), the agency's training managers and administrators. Every read "
-                           "is in the audit log.",
+                           "what is new; `next_after` is set while more remain. A page shows each record as it is "
+                           "when read (`withdrawn: true` after a dispute), but a record withdrawn after you read it "
+                           "is not sent again, and records stay with the agency their person is in now: to catch "
+                           "withdrawals and moves, read again from `after=0` now and then. For a system token with "
+                           "the `records:read` scope (its own agency only), the agency's training managers and "
+                           "administrators. Every read is in the audit log.",
             "x-token-scopes": ["records:read"],
             "parameters": [
                 {"name": "agency_id", "in": "path", "required": True, "schema": {"type": "integer"}},

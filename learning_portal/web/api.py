@@ -30,11 +30,17 @@ def api_blueprint(name: str) -> Blueprint:
 
 @dataclass(frozen=True)
 class TokenGrant:
-    """What a bearer token allows: its person's rights, or (a system token) only its scopes, for one agency."""
+    """What a bearer token allows: its person's rights, or (a system token: one issued for an agency) only its
+    scopes, for that agency."""
 
     person: Any
+    token_id: int
     scopes: frozenset[str] = frozenset()
     agency_id: int | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.agency_id is not None
 
 
 class ScopeError(PermissionDeniedError):
@@ -69,7 +75,8 @@ def _authenticate_api_request() -> None:
         # accounts.api installs the authenticator (web sits below accounts and cannot import it).
         grant: TokenGrant = current_app.extensions["api_token_authenticator"](raw.strip())
         g.api_actor, g.api_grant = grant.person, grant
-        if grant.scopes and not grant.scopes & _scopes_of(request.endpoint):
+        # Default deny: a system token without scopes (which issuing never makes) reaches nothing.
+        if grant.is_system and not grant.scopes & _scopes_of(request.endpoint):
             raise ScopeError(f"This token is for {', '.join(sorted(grant.scopes))}; it cannot call "
                              f"{request.method} {request.path}.")
         return

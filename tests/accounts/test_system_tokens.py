@@ -4,9 +4,9 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from learning_portal.accounts.models import Role
+from learning_portal.accounts.models import ApiToken, Role
 from learning_portal.audit.models import AuditEntry
 from learning_portal.records.models import RecordSource, TrainingRecord
 from tests.factories import PASSWORD, make_agency, make_person
@@ -90,9 +90,14 @@ def test_a_reading_system_pages_through_its_agencys_records_and_is_audited(app, 
     beyond = call(client, "GET", "/agencies/{}/records?after=99999999999".format(world["agency"].id), reader)
     assert beyond.status_code == 200 and beyond.json == {"records": [], "next_after": None}
 
+    tokens = dict(db_session.execute(select(ApiToken.name, ApiToken.id)).all())
     audit = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "records.exported")).all()
     assert len(audit) == 3 and audit[0].target == f"agency:{world['agency'].id}"
-    assert audit[0].details["token"] == ["records:read"]
+    assert audit[0].details == {"after": 0, "count": 2, "token_id": tokens["Agency dashboard"],
+                                "scopes": ["records:read"]}
+    written = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "records.received")).all()
+    assert [(e.subject_id, e.details["token_id"]) for e in written] == [(o.id, tokens["Sheriff RMS"])
+                                                                       for o in world["officers"]]
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/me/profile"), ("GET", "/courses"), ("GET", "/me"),
@@ -111,6 +116,14 @@ def test_scopes_and_agencies_do_not_stretch(client, world, issue):
         == "scope_not_granted"
     assert call(client, "POST", "/records", reader, record(world["officers"][0].post_id), key="k-000001") \
         .json["error"]["code"] == "scope_not_granted"
+
+
+def test_a_system_token_without_scopes_reaches_nothing(client, db_session, world, issue):
+    token = issue("records:read")
+    db_session.execute(update(ApiToken).where(ApiToken.agency_id.is_not(None)).values(scopes=[]))
+    db_session.flush()
+    for method, path in (("GET", "/me"), ("GET", f"/agencies/{world['agency'].id}/records")):
+        assert call(client, method, path, token).json["error"]["code"] == "scope_not_granted"
 
 
 def test_a_personal_token_cannot_post_records(client, world):
