@@ -35,16 +35,17 @@ def take(slug: str, quiz_id: int):
     if enrollment is None:
         flash("Enroll to start this course.", "info")
         return redirect(url_for("learning.course_page", slug=slug))
-    learning.launch(session, enrollment=enrollment, item=item, now=utcnow())
     try:
         attempt = services.open_attempt(session, enrollment=enrollment, quiz=quiz, now=utcnow())
     except (services.AlreadyPassedError, services.AttemptsExhaustedError) as exc:
+        learning.open_item(session, enrollment=enrollment, item=item, now=utcnow())  # opened, not launched
         session.commit()
         last = services.last_submitted_attempt(session, enrollment=enrollment, quiz=quiz)
         flash(exc.message, "info")
         if last is not None:
             return redirect(url_for("quizzes.result", attempt_id=last.id))
         return redirect(url_for("learning.course_home", slug=slug))
+    learning.launch(session, enrollment=enrollment, item=item, now=utcnow())
     session.commit()
     return render_template("quizzes/take.html", **_take_context(session, enrollment, item, quiz, attempt))
 

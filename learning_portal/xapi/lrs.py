@@ -19,11 +19,14 @@ from learning_portal.xapi.statements import VERSION
 
 
 class LrsError(Exception):
-    """The LRS did not take a statement. ``retryable`` is False when sending it again cannot help."""
+    """The LRS did not take a statement. ``retryable`` is False when sending it again cannot help;
+    ``refused_alone`` when the LRS answered about this statement by itself, not about the whole batch (an
+    outage or refused credentials, which say nothing about the statement)."""
 
-    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool = True, status: int | None = None,
+                 refused_alone: bool = False) -> None:
         super().__init__(message)
-        self.retryable, self.status = retryable, status
+        self.retryable, self.status, self.refused_alone = retryable, status, refused_alone
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class LrsClient:
         except LrsError as exc:
             if exc.status == 409:
                 return None  # the LRS already has this id, which only we issue
+            exc.refused_alone = True
             return exc
         return None
 
@@ -72,8 +76,9 @@ class LrsClient:
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:500].decode("utf-8", "replace")
             exc.close()
-            # Refused credentials are the operator's to fix: keep the statements until then.
-            retryable = exc.code >= 500 or exc.code in (401, 403, 408, 429)
+            # Refused credentials and a wrong address (no statements resource there) are the operator's to
+            # fix: keep the statements until then.
+            retryable = exc.code >= 500 or exc.code in (401, 403, 404, 405, 408, 429)
             raise LrsError(f"HTTP {exc.code} from the LRS: {detail}", retryable=retryable, status=exc.code) from exc
         except (OSError, ValueError) as exc:  # refused, reset, timed out
             raise LrsError(f"LRS unreachable: {exc}") from exc

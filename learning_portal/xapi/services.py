@@ -38,10 +38,6 @@ class SenderSettings:
     keep_sent: timedelta = timedelta(days=30)  # sent statements are kept this long, for questions, then deleted
 
 
-def enabled(session: Session) -> bool:
-    return SETTINGS_KEY in session.info
-
-
 def emit(session: Session, *, person_id: int, verb: str, version: CourseVersion, now: datetime,
          item: CourseItem | None = None, enrollment_id: int | None = None, result: dict[str, Any] | None = None,
          extensions: dict[str, Any] | None = None, timestamp: datetime | None = None) -> XapiStatement | None:
@@ -77,9 +73,14 @@ def claim_due(session: Session, *, now: datetime, settings: SenderSettings) -> l
 
 def finish(session: Session, outcomes: Iterable[tuple[int, Exception | None]], *, now: datetime,
            settings: SenderSettings, rng: random.Random | None = None) -> None:
-    """Record what the LRS said about each statement: sent, or failed (retried with backoff), or dead."""
+    """Record what the LRS said about each statement: sent, or failed (retried with backoff), or dead. Only a
+    refusal of the statement itself counts toward ``max_attempts``: an LRS that is down or refuses our
+    credentials keeps everything waiting, however long that lasts."""
+    outcomes = list(outcomes)
+    rows = {row.id: row for row in session.scalars(
+        select(XapiStatement).where(XapiStatement.id.in_([row_id for row_id, _ in outcomes])))}
     for row_id, error in outcomes:
-        row = session.get(XapiStatement, row_id)
+        row = rows.get(row_id)
         if row is None or row.status is StatementStatus.SENT:
             continue  # deleted with its person, or sent by another sender after our lease ran out
         if error is None:
@@ -87,7 +88,8 @@ def finish(session: Session, outcomes: Iterable[tuple[int, Exception | None]], *
             continue
         row.attempts += 1
         row.last_error = str(error)[:2000]
-        if not getattr(error, "retryable", True) or row.attempts >= settings.max_attempts:
+        alone = getattr(error, "refused_alone", True)
+        if not getattr(error, "retryable", True) or (alone and row.attempts >= settings.max_attempts):
             row.status = StatementStatus.DEAD
         else:
             row.status = StatementStatus.FAILED

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from learning_portal.xapi.lrs import LrsClient
 from learning_portal.xapi.statements import StatementSettings
 
 log = logging.getLogger("learning_portal.xapi")
+PRUNE_EVERY_S = 3600
 
 
 def configured(config: dict[str, Any]) -> bool:
@@ -39,7 +41,8 @@ def init_app(app: Flask) -> None:
 def sender_settings(config: dict[str, Any]) -> services.SenderSettings:
     return services.SenderSettings(
         batch_size=int(config.get("XAPI_BATCH_SIZE", 50)),
-        lease=timedelta(seconds=max(60.0, 3 * float(config.get("XAPI_TIMEOUT", 10)))),
+        # Long enough for the worst pass: a refused batch resent one statement at a time, each up to the timeout.
+        lease=timedelta(seconds=60 + float(config["XAPI_TIMEOUT"]) * (int(config["XAPI_BATCH_SIZE"]) + 1)),
         max_attempts=int(config.get("XAPI_MAX_ATTEMPTS", 10)),
         retry_base=timedelta(seconds=float(config.get("XAPI_RETRY_BASE_SECONDS", 15))),
         retry_cap=timedelta(seconds=float(config.get("XAPI_RETRY_CAP_SECONDS", 3600))),
@@ -52,8 +55,10 @@ def client(config: dict[str, Any]) -> LrsClient:
 
 
 def run_once(factory: sessionmaker[Session], lrs: LrsClient, settings: services.SenderSettings, *,
-             now: Callable[[], datetime] = utcnow, should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Send what is due, batch by batch, until nothing is due; then delete sent statements past keeping."""
+             now: Callable[[], datetime] = utcnow, should_stop: Callable[[], bool] = lambda: False,
+             prune: bool = True) -> int:
+    """Send what is due, batch by batch, until nothing is due; then (with ``prune``) delete sent statements
+    past keeping."""
     sent = 0
     while not should_stop():
         with factory() as session:
@@ -73,9 +78,10 @@ def run_once(factory: sessionmaker[Session], lrs: LrsClient, settings: services.
             if failed == len(batch):
                 break  # the LRS is down: wait for the retry time instead of hammering it
         sent += len(batch) - failed
-    with factory() as session:
-        services.prune_sent(session, now=now(), settings=settings)
-        session.commit()
+    if prune:
+        with factory() as session:
+            services.prune_sent(session, now=now(), settings=settings)
+            session.commit()
     return sent
 
 
@@ -83,7 +89,15 @@ def pass_for(app: Flask) -> workers.Pass:
     if not configured(app.config):
         raise SystemExit("No LRS is configured (PORTAL_XAPI_LRS_URL): there is nothing to send.")
     factory, lrs, settings = session_factory(app), client(app.config), sender_settings(app.config)
-    return lambda should_stop: run_once(factory, lrs, settings, should_stop=should_stop)
+    last_pruned = [float("-inf")]
+
+    def one_pass(should_stop: Callable[[], bool]) -> int:
+        prune = time.monotonic() - last_pruned[0] >= PRUNE_EVERY_S  # a delete every hour, not every poll
+        if prune:
+            last_pruned[0] = time.monotonic()
+        return run_once(factory, lrs, settings, should_stop=should_stop, prune=prune)
+
+    return one_pass
 
 
 def loop(app: Flask, *, interval: float, once: bool, stop: threading.Event) -> int:

@@ -12,11 +12,12 @@ from learning_portal.credits import worker as poster
 from learning_portal.learning import services as learning
 from learning_portal.quizzes import services as quizzes
 from learning_portal.xapi import services, worker
+from learning_portal.xapi.lrs import LrsClient
 from learning_portal.xapi.models import StatementStatus, XapiStatement
 from learning_portal.xapi.statements import PROGRESS, VERBS
 from tests.credits.helpers import complete_course
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
-from tests.xapi.receiver import BASE_URL, HOMEPAGE
+from tests.xapi.receiver import BASE_URL, CREDENTIALS, HOMEPAGE
 
 COURSE_IRI = f"{BASE_URL}/xapi/courses/9999-00101"
 
@@ -116,7 +117,7 @@ def test_an_lrs_that_is_down_gets_the_statements_later_once(app, db_session, off
     assert len(lrs.statements(officer.post_id)) == count
 
 
-def test_a_sender_that_died_after_sending_does_not_send_twice(app, db_session, officer, xapi_on, lrs):
+def test_a_sender_that_died_after_sending_leaves_each_statement_once(app, db_session, officer, xapi_on, lrs):
     complete_course(db_session, officer, "dv-response-update", now=NOW)
     db_session.commit()
     factory, settings = app.extensions["db_sessionmaker"], services.SenderSettings()
@@ -128,8 +129,7 @@ def test_a_sender_that_died_after_sending_does_not_send_twice(app, db_session, o
     assert send(app, lrs, now=NOW + timedelta(seconds=30)) == 0  # leased: nobody else takes them yet
     assert send(app, lrs, now=NOW + settings.lease + timedelta(seconds=1)) == len(batch)
     assert {r.status for r in rows(db_session)} == {StatementStatus.SENT}
-    stored = lrs.statements(officer.post_id)
-    assert len(stored) == len(batch) == len({s["id"] for s in stored})
+    assert len(lrs.statements(officer.post_id)) == len(batch)  # sent again with the same ids: kept once
 
 
 def test_a_statement_the_lrs_refuses_dies_alone_and_can_be_sent_again(app, db_session, officer, xapi_on, lrs,
@@ -151,6 +151,20 @@ def test_a_statement_the_lrs_refuses_dies_alone_and_can_be_sent_again(app, db_se
     assert b"1 statement will be sent again." in response.data
     assert send(app, lrs, now=utcnow() + timedelta(seconds=1)) == 1  # the page made it due now
     assert "failed" in [s["verb"]["display"]["en-US"] for s in lrs.statements(officer.post_id)]
+
+
+def test_an_outage_or_a_wrong_address_never_kills_a_statement(app, db_session, officer, xapi_on, lrs):
+    complete_course(db_session, officer, "dv-response-update", now=NOW)
+    db_session.commit()
+    factory, settings = app.extensions["db_sessionmaker"], services.SenderSettings(max_attempts=1)
+    lrs.control(fail_next=2)
+    wrong = LrsClient(lrs.root + "/not-xapi/", *CREDENTIALS, timeout=5)
+    for hours, client in ((0, lrs.client()), (2, lrs.client()), (4, wrong)):  # 503, 503, 404
+        assert worker.run_once(factory, client, settings, now=lambda h=hours: NOW + timedelta(hours=h)) == 0
+        assert {r.status for r in rows(db_session)} == {StatementStatus.FAILED}
+    assert rows(db_session)[0].attempts == 3
+    count = worker.run_once(factory, lrs.client(), settings, now=lambda: NOW + timedelta(hours=8))
+    assert count == len(rows(db_session)) == len(lrs.statements(officer.post_id))
 
 
 def test_refused_credentials_keep_the_statements_for_the_operator_to_fix(app, db_session, officer, xapi_on, lrs):
