@@ -24,6 +24,7 @@ MANIFEST = "imsmanifest.xml"
 MAX_LAUNCH = 500  # characters of the launch file and its parameters (the column's size)
 
 _ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
 class PackageError(Exception):
@@ -67,7 +68,7 @@ def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
     if not orgs:
         raise PackageError(f"{MANIFEST} has no <organization>: there is nothing to launch.")
     org = next((o for o in orgs if o.get("identifier") == organisations.get("default")), orgs[0])
-    items = list(_walk_items(org))
+    items = [element for element in org.iter() if _local(element.tag) == "item"]  # at any depth, in order
     launchable = [i for i in items if i.get("identifierref")]
     if not launchable:
         raise PackageError("The organisation has no item that refers to a resource.")
@@ -87,7 +88,10 @@ def parse_manifest(xml: bytes, files: set[str]) -> Manifest:
         raise PackageError(f"The package has {len(scos)} SCOs; a course item runs one. Split it into packages, "
                            "one per SCO.")
     item, resource = scos[0]
-    href = ((resource.get(f"{{{_ADLCP}}}base") or "") + (resource.get("href") or "")).strip()
+    # IMS content packaging puts a resource under the xml:base of the manifest, its resources and itself.
+    bases = (element.get(_XML_BASE) or "" for element in (root, _child(root, "resources"), resource)
+             if element is not None)
+    href = ("".join(bases) + (resource.get("href") or "")).strip()
     if not href:
         raise PackageError(f"Resource {resource.get('identifier')!r} has no href to launch.")
     launch = href + (item.get("parameters") or "")
@@ -120,12 +124,6 @@ def _mastery(item: Element) -> Decimal | None:
     if not score.is_finite() or not 0 <= score <= 100:
         raise PackageError(f"adlcp:masteryscore {text} is outside 0-100.")
     return score
-
-
-def _walk_items(parent: Element):
-    for item in _children(parent, "item"):
-        yield item
-        yield from _walk_items(item)
 
 
 def _local(tag: str) -> str:

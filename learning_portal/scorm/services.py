@@ -37,6 +37,7 @@ EXITS = ("time-out", "suspend", "logout", "")
 TIMESPAN_RE = re.compile(r"(\d{2,4}):([0-5]\d):([0-5]\d)(\.\d{1,2})?")
 DECIMAL_RE = re.compile(r"-?\d{1,5}(\.\d+)?")
 MAX_LOCATION, MAX_SUSPEND = 255, 4096
+MAX_TOTAL_S = Decimal(10000 * 3600) - Decimal("0.01")  # 9999:59:59.99, the most a CMITimespan can say
 # What the content may set, as the SCORM 1.2 run-time environment defines it.
 WRITABLE = {"cmi.core.lesson_location", "cmi.core.lesson_status", "cmi.core.score.raw", "cmi.core.score.min",
             "cmi.core.score.max", "cmi.core.exit", "cmi.core.session_time", "cmi.suspend_data"}
@@ -60,8 +61,11 @@ def store_package(session: Session, storage: Storage, data: bytes, *, filename: 
                            file_count=len(files), size_bytes=sum(len(b) for b in files.values()),
                            original_filename=Path(filename).name[:255],
                            storage_prefix=f"scorm/{uuid.uuid4().hex}", created_at=now)
-    session.add(package)
-    session.flush()  # a reference taken meanwhile fails here, before any file is written
+    try:
+        with session.begin_nested():
+            session.add(package)  # a reference taken meanwhile fails here, before any file is written
+    except IntegrityError:
+        raise ConflictError(f"A SCORM package with the reference '{slug}' already exists.") from None
     try:
         for path, content in files.items():
             storage.put_bytes(package.key(path), content)
@@ -94,8 +98,7 @@ def launch(session: Session, *, enrollment: Enrollment, item: CourseItem, person
     progress = learning.launch(session, enrollment=enrollment, item=item, now=now)
     state = _state(session, progress.id, now)
     if state.session_time_s:  # the last session never reached LMSFinish: its time still counts
-        state.total_time_s += state.session_time_s
-        state.session_time_s = Decimal(0)
+        _end_session(state)
     entry = "ab-initio" if state.launches == 0 else ("resume" if state.exit == "suspend" else "")
     state.launches += 1
     state.updated_at = now
@@ -138,8 +141,7 @@ def commit(session: Session, *, enrollment: Enrollment, item: CourseItem, packag
     if state.lesson_status != before:
         _tell(session, enrollment, item, state, now)
     if finish:
-        state.total_time_s += state.session_time_s
-        state.session_time_s = Decimal(0)
+        _end_session(state)
     state.updated_at = now
     outcome = learning.ItemOutcome(item_completed=False, course_completed=False)
     if done(state.lesson_status, package.mastery_score):
@@ -148,17 +150,24 @@ def commit(session: Session, *, enrollment: Enrollment, item: CourseItem, packag
     return CommitOutcome(state.lesson_status, outcome.item_completed, outcome.course_completed)
 
 
+def _end_session(state: ScormState) -> None:
+    """The session's time joins the total, which stops at what a CMITimespan can say (and the column hold)."""
+    state.total_time_s = min(state.total_time_s + state.session_time_s, MAX_TOTAL_S)
+    state.session_time_s = Decimal(0)
+
+
 def _tell(session: Session, enrollment: Enrollment, item: CourseItem, state: ScormState, now: datetime) -> None:
     """The package's new status as xAPI: passed or failed with the score, or progressed (completion is told by
     learning when the item completes)."""
     status = state.lesson_status
-    if not xapi.enabled(session) or status not in ("passed", "failed", "incomplete"):
+    if status not in ("passed", "failed", "incomplete"):
         return
     result = None
     if status != "incomplete" and state.score_raw is not None:
         low, high = state.score_min or Decimal(0), state.score_max or Decimal(100)
         percent = float((state.score_raw - low) / (high - low) * 100) if high > low else 0.0
-        result = statements.score(round(percent, 2), passed=status == "passed")
+        # A raw score outside min..max (the content's to get right) would make a statement the LRS refuses.
+        result = statements.score(round(min(max(percent, 0.0), 100.0), 2), passed=status == "passed")
     xapi.emit(session, person_id=enrollment.person_id, verb="progressed" if status == "incomplete" else status,
               version=enrollment.course_version, item=item, enrollment_id=enrollment.id, now=now, result=result)
 

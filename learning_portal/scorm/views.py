@@ -71,7 +71,11 @@ def upload():
         return _list_page(f"{exc.message} Nothing was stored."), 422
     audit.record(db, "scorm.uploaded", actor_id=current_actor().id, now=now, target=f"scorm:{package.slug}",
                  details={"title": package.title, "files": package.file_count})
-    db.commit()
+    try:
+        db.commit()
+    except Exception:  # the package is not recorded: its files go too
+        app_storage(current_app).delete_prefix(package.storage_prefix)
+        raise
     flash(f"Package “{package.title}” stored as {package.slug}. Course packages name it with "
           f"package = \"{package.slug}\".", "success")
     return redirect(url_for("scorm_admin.packages"))

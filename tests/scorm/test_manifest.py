@@ -45,6 +45,14 @@ def test_without_a_mastery_score_and_with_launch_parameters():
     assert found.mastery_score is None and found.launch == "index.html?lang=en"
 
 
+def test_the_launch_file_is_found_under_the_xml_bases_of_the_manifest():
+    xml = manifest_xml().replace("<resources>", '<resources xml:base="content/">').replace(
+        'type="webcontent"', 'type="webcontent" xml:base="sco/"')
+    found, _ = read_package(raw_zip({"imsmanifest.xml": xml, "content/sco/index.html": "<p>SCO</p>"}))
+    assert found.launch == "content/sco/index.html"
+    assert "not in the zip" in refused(raw_zip({"imsmanifest.xml": xml, "index.html": "<p>SCO</p>"}))
+
+
 def test_not_a_zip():
     assert "not a zip file" in refused(b"%PDF-1.4 not a zip")
 

@@ -72,12 +72,26 @@ def test_a_stored_package_keeps_every_file_and_a_taken_reference_is_refused(db_s
         scorm.store_package(db_session, store, package_zip(), filename="x.zip", slug="Force Quiz", now=NOW)
 
 
-def test_a_refused_package_stores_nothing(db_session, store):
+def test_a_refused_package_records_nothing(db_session, store):
     with pytest.raises(PackageError):
         scorm.store_package(db_session, store, package_zip(version="2004 4th Edition"), filename="x.zip",
                             slug="new-one", now=NOW)
     assert db_session.scalar(select(func.count()).select_from(ScormPackage)) == 0
-    assert not (store.root / "scorm").exists()
+
+
+def test_a_store_that_fails_half_way_leaves_no_file_behind(db_session, store, monkeypatch):
+    written, put = [], store.put_bytes
+
+    def fails_second(key, content):
+        if written:
+            raise OSError("No space left on device")
+        written.append(key)
+        put(key, content)
+
+    monkeypatch.setattr(store, "put_bytes", fails_second)
+    with pytest.raises(OSError):
+        scorm.store_package(db_session, store, package_zip(), filename="x.zip", slug="new-one", now=NOW)
+    assert written and [p for p in store.root.rglob("*") if p.is_file()] == []
 
 
 def test_a_course_naming_a_package_not_uploaded_is_not_imported(db_session):

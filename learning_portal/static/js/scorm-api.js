@@ -8,7 +8,7 @@
   var status = document.getElementById("scorm-status");
   var token = document.querySelector("meta[name=csrf-token]").content;
   var values = data.values, dirty = {}, state = "new", lastError = "0", queue = Promise.resolve();
-  var courseDone = false;
+  var courseDone = false, finishPending = false; // an LMSFinish the server has not taken yet
 
   var ERRORS = {
     "0": "No error", "101": "General exception", "201": "Invalid argument error",
@@ -32,22 +32,44 @@
   function fail(code, answer) { lastError = code; return answer; }
   function ok(answer) { lastError = "0"; return answer; }
 
-  function send(finish) {
-    var changes = dirty;
+  // Takes what is waiting when the request goes out (not when it was asked for), so a later commit is never
+  // overtaken by an older one that failed and was put back.
+  function take() {
+    var body = JSON.stringify({ values: dirty, finish: finishPending });
+    var taken = { changes: dirty, finish: finishPending, body: body };
     dirty = {};
-    var body = JSON.stringify({ values: changes, finish: !!finish });
+    finishPending = false;
+    return taken;
+  }
+
+  function post(body) {
+    return fetch(data.commitUrl, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: body
+    });
+  }
+
+  function send(finish) {
+    if (finish) finishPending = true;
     queue = queue.then(function () {
-      return fetch(data.commitUrl, {
-        method: "POST", credentials: "same-origin", keepalive: true,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: body
-      }).then(function (r) {
+      if (!Object.keys(dirty).length && !finishPending) return;
+      var taken = take();
+      return post(taken.body).then(function (r) {
         return r.json().then(function (answer) {
-          if (!r.ok) throw new Error(answer.error ? answer.error.message : "The server refused the update.");
+          if (!r.ok) {
+            var refused = new Error(answer.error ? answer.error.message : "The server refused the update.");
+            refused.final = r.status >= 400 && r.status < 500; // the same values would be refused again
+            throw refused;
+          }
           show(answer);
         });
       }).catch(function (error) {
-        for (var name in changes) { if (!(name in dirty)) dirty[name] = changes[name]; } // sent with the next commit
-        status.textContent = "Your progress could not be saved yet (" + error.message + "); it is kept and sent again.";
+        if (!error.final) { // kept, and sent with the next commit, the next finish, or when the page closes
+          for (var name in taken.changes) { if (!(name in dirty)) dirty[name] = taken.changes[name]; }
+          finishPending = finishPending || taken.finish;
+        }
+        status.textContent = "Your progress could not be saved (" + error.message + ")" +
+          (error.final ? "." : "; it is kept and sent again.");
       });
     });
   }
@@ -113,9 +135,10 @@
     LMSGetDiagnostic: function (code) { return ERRORS[String(code || lastError)] || ""; }
   };
 
-  // Content that is closed without LMSFinish (the tab, a link away) still has what it set kept.
+  // Content closed without LMSFinish (the tab, a link away), or whose last commit failed, still has what it set
+  // kept: sent at once with keepalive, since a request waiting in the queue may never start on a closing page.
   window.addEventListener("pagehide", function () {
-    if (state === "running" && Object.keys(dirty).length) send(false);
+    if (Object.keys(dirty).length || finishPending) post(take().body);
   });
   frame.src = frame.dataset.src; // only now: the content looks for window.API as it loads
 })();
