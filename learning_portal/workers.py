@@ -32,11 +32,12 @@ def loop(run_pass: Pass, *, name: str, interval: float, once: bool, stop: thread
     return total
 
 
-def start_in_process(app: Flask, key: str, run_pass: Pass, *, interval: float) -> threading.Thread:
-    """The embedded default: a daemon thread in the web process; ``app.extensions[key]`` holds (thread, stop)."""
+def start_in_process(app: Flask, key: str, run_pass: Pass, *, name: str, interval: float) -> threading.Thread:
+    """The embedded default: a daemon thread in the web process; ``app.extensions[key]`` holds (thread, stop).
+    ``name`` is the worker's, as for ``loop`` (its log is the same as the worker process's)."""
     stop = threading.Event()
     thread = threading.Thread(target=loop, name=key.replace("_", "-"), daemon=True,
-                              args=(run_pass,), kwargs={"name": key, "interval": interval, "once": False,
+                              args=(run_pass,), kwargs={"name": name, "interval": interval, "once": False,
                                                         "stop": stop})
     thread.start()
     app.extensions[key] = (thread, stop)

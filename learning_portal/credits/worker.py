@@ -83,7 +83,7 @@ def loop(app: Flask, *, interval: float, once: bool, stop: threading.Event) -> i
 
 def start_in_process(app: Flask) -> threading.Thread:
     """The embedded default: a daemon thread in the web process (PORTAL_CREDIT_POSTER=inprocess)."""
-    return workers.start_in_process(app, "credit_poster", pass_for(app),
+    return workers.start_in_process(app, "credit_poster", pass_for(app), name="credits",
                                     interval=float(app.config.get("CREDIT_POLL_SECONDS", 1.0)))
 
 

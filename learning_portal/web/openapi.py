@@ -61,7 +61,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "schemas": {"Error": ERROR_SCHEMA},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": (
-                    "A personal token from POST /auth/token acts as its person, for 12 hours. A system token, "
+                    f"A personal token from POST /auth/token acts as its person, for "
+                    f"{app.config['API_TOKEN_TTL_HOURS']} hours. A system token, "
                     "issued by an administrator under System tokens, acts only within its scopes (records:read, "
                     "records:write; see x-token-scopes on an operation) and for one agency; any other operation "
                     "answers 403 scope_not_granted.")},
@@ -73,33 +74,38 @@ def build_document(app: Flask) -> dict[str, Any]:
     }
     doc["tags"] = []
     for part in app.extensions.get("openapi_parts", []):
-        tag = part.get("tag")
-        if tag:
-            doc["tags"].append(dict(tag))
+        tag = part["tag"]  # every part has one: the reference page groups operations by it
+        doc["tags"].append(dict(tag))
         for path, operations in part.get("paths", {}).items():
             for operation in (operations := deepcopy(operations)).values():
-                if tag:
-                    operation.setdefault("tags", [tag["name"]])
+                operation.setdefault("tags", [tag["name"]])
             doc["paths"].setdefault(path, {}).update(operations)
         doc["components"]["schemas"].update(deepcopy(part.get("schemas", {})))
     return doc
 
 
+def document(app: Flask) -> dict[str, Any]:
+    """The app's document, built on first use: its parts are fixed once the app is created."""
+    if "openapi_document" not in app.extensions:
+        app.extensions["openapi_document"] = build_document(app)
+    return app.extensions["openapi_document"]
+
+
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(build_document(current_app))
+    return jsonify(document(current_app))
 
 
 @docs_bp.get("/api/reference")
 def reference():
     """The API reference for integrators, rendered from the same document (public, as the document is)."""
-    doc = build_document(current_app)
+    doc = document(current_app)
     groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {t["name"]: [] for t in doc["tags"]}
     for path, operations in doc["paths"].items():
         for method in METHODS:
             if method in operations:
                 operation = operations[method]
-                groups.setdefault(operation.get("tags", ["Other"])[0], []).append((method.upper(), path, operation))
+                groups[operation["tags"][0]].append((method.upper(), path, operation))
     return render_template("api/reference.html", doc=doc, groups=groups, prefix=API_PREFIX)
 
 

@@ -106,7 +106,7 @@ def loop(app: Flask, *, interval: float, once: bool, stop: threading.Event) -> i
 
 def start_in_process(app: Flask) -> threading.Thread:
     """The embedded default (PORTAL_XAPI_SENDER=inprocess): a daemon thread in the web process."""
-    return workers.start_in_process(app, "xapi_sender", pass_for(app),
+    return workers.start_in_process(app, "xapi_sender", pass_for(app), name="xapi",
                                     interval=float(app.config.get("XAPI_POLL_SECONDS", 2.0)))
 
 
