@@ -59,8 +59,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_MINUTES = 30  # a browser left alone this long is signed out
+    SESSION_MAX_HOURS = 12  # and this long after signing in, however active (absolute, not sliding)
     WTF_CSRF_TIME_LIMIT = 3600 * 12
 
     # Sign-in protection
@@ -105,6 +105,7 @@ class Config:
                     raise ConfigError(f"PORTAL_{key} must be an http:// or https:// URL when an LRS is configured.")
         if config["XAPI_SENDER"] not in ("inprocess", "external"):
             raise ConfigError("PORTAL_XAPI_SENDER must be 'inprocess' or 'external'.")
+        config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure
         config["REMEMBER_COOKIE_SECURE"] = secure

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords, two_factor
@@ -277,21 +277,21 @@ def change_own_password(session: Session, *, person: Person, current: str, new: 
 def check_password(session: Session, *, username: str, password: str, now: datetime, via: str = "form",
                    policy: LoginPolicy = LoginPolicy()) -> Person:
     """The first step of signing in. Failures are counted and audited (the caller commits them); success
-    resets nothing until ``finish_sign_in``, so a second factor cannot be guessed between right passwords."""
+    resets nothing until ``finish_sign_in``, so a second factor cannot be guessed between right passwords.
+
+    Unknown and known usernames answer alike: the same message, the same cost, and a lock after as many
+    failures, so the answers do not tell which accounts exist."""
     _check_address(session, now, policy)
-    person = session.scalar(select(Person).where(Person.username == username.strip().lower()))
+    username = username.strip().lower()
+    person = session.scalar(select(Person).where(Person.username == username))
     if person is None:
-        passwords.verify_password(None, password)  # same cost as a real check
-        _sign_in_failed(session, None, now, via, reason="unknown username", username=username.strip()[:64])
-        raise InvalidCredentialsError("Wrong username or password.")
-    _check_not_locked(session, person, now, via)
+        _unknown_username_attempt(session, username, password, now, via, policy)
+        raise InvalidCredentialsError(WRONG_CREDENTIALS)
+    attempt = _claim_attempt(session, person, now, via, policy)
     if not passwords.verify_password(person.password_hash, password):
-        _count_failure(session, person, now, via, policy, reason="wrong password")
-        left = policy.max_failures - person.failed_logins
-        raise InvalidCredentialsError(
-            f"Wrong username or password. {left} more failed attempt{'s' if left != 1 else ''} "
-            "will lock the account for a while."
-        )
+        _attempt_failed(session, person, attempt, now, via, policy, reason="wrong password")
+        raise InvalidCredentialsError(WRONG_CREDENTIALS)
+    _release_attempt(session, person)
     if not person.is_enabled:
         _sign_in_failed(session, person, now, via, reason="disabled")
         raise InvalidCredentialsError("This account is disabled. Ask your administrator.")
@@ -300,13 +300,16 @@ def check_password(session: Session, *, username: str, password: str, now: datet
     return person
 
 
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
 def check_second_factor(session: Session, *, person: Person, code: str, now: datetime, via: str = "form",
                         policy: LoginPolicy = LoginPolicy()) -> str:
     """The second step, for people with two-factor sign-in on: "app" or "recovery" for what matched."""
-    _check_not_locked(session, person, now, via)
+    attempt = _claim_attempt(session, person, now, via, policy)
     kind = two_factor.verify(session, person=person, code=code, now=now)
     if kind is None:
-        _count_failure(session, person, now, via, policy, reason="wrong code")
+        _attempt_failed(session, person, attempt, now, via, policy, reason="wrong code")
         raise InvalidCredentialsError("That code is not right. Enter the current code from your app, or one of "
                                       "your recovery codes.")
     return kind
@@ -319,22 +322,72 @@ def finish_sign_in(session: Session, *, person: Person, now: datetime, via: str 
     audit.record(session, "sign_in", actor_id=person.id, subject_id=person.id, now=now, details={"via": via})
 
 
-def _check_not_locked(session: Session, person: Person, now: datetime, via: str) -> None:
-    if person.locked_until is not None and person.locked_until > now:
-        _sign_in_failed(session, person, now, via, reason="locked")
-        raise AccountLockedError(person.locked_until)
+def sign_out(session: Session, *, person: Person, now: datetime) -> None:
+    """A new nonce: every copy of the session cookie stops working, not only this browser's."""
+    person.login_nonce = secrets.token_hex(8)
+    audit.record(session, "sign_out", actor_id=person.id, subject_id=person.id, now=now)
 
 
-def _count_failure(session: Session, person: Person, now: datetime, via: str, policy: LoginPolicy,
-                   reason: str) -> None:
-    person.failed_logins += 1
+_people = Person.__table__
+
+
+def _claim_attempt(session: Session, person: Person, now: datetime, via: str, policy: LoginPolicy) -> int:
+    """Count an attempt before checking it, in one UPDATE: parallel guesses get 1, 2, 3, ... as sequential ones
+    would, and those past the limit are refused unchecked. An expired lock starts the count again."""
+    number = session.execute(
+        update(_people).where(_people.c.id == person.id,
+                              or_(_people.c.locked_until.is_(None), _people.c.locked_until <= now))
+        .values(failed_logins=case((_people.c.locked_until.is_(None), _people.c.failed_logins + 1), else_=1),
+                locked_until=None)
+        .returning(_people.c.failed_logins)).scalar()
+    session.expire(person, ["failed_logins", "locked_until"])
+    if number is not None and number <= policy.max_failures:
+        return number
+    if number is not None:  # a parallel guess took the last attempt: lock now, whatever it finds
+        session.execute(update(_people).where(_people.c.id == person.id, _people.c.locked_until.is_(None))
+                        .values(locked_until=now + policy.lockout))
+    _sign_in_failed(session, person, now, via, reason="locked")
+    raise AccountLockedError(person.locked_until or now + policy.lockout)
+
+
+def _release_attempt(session: Session, person: Person) -> None:
+    """A right password is not a failure; the count is reset only when the sign-in is complete."""
+    session.execute(update(_people).where(_people.c.id == person.id, _people.c.failed_logins > 0)
+                    .values(failed_logins=_people.c.failed_logins - 1))
+    session.expire(person, ["failed_logins"])
+
+
+def _attempt_failed(session: Session, person: Person, attempt: int, now: datetime, via: str, policy: LoginPolicy,
+                    reason: str) -> None:
     _sign_in_failed(session, person, now, via, reason=reason)
-    if person.failed_logins >= policy.max_failures:
-        person.failed_logins = 0
-        person.locked_until = now + policy.lockout
+    if attempt >= policy.max_failures:
+        until = now + policy.lockout
+        session.execute(update(_people).where(_people.c.id == person.id).values(locked_until=until))
+        session.expire(person, ["locked_until"])
         audit.record(session, "account.locked", actor_id=None, subject_id=person.id, now=now,
-                     details={"until": person.locked_until.isoformat()})
-        raise AccountLockedError(person.locked_until)
+                     details={"until": until.isoformat()})
+        raise AccountLockedError(until)
+
+
+def _unknown_username_attempt(session: Session, username: str, password: str, now: datetime, via: str,
+                              policy: LoginPolicy) -> None:
+    """Audit a sign-in with an unknown username, and answer "locked" after as many failures as a real account
+    would (failures within the lock-out window, counted per username in the audit log), so that neither the
+    message nor the cost tells whether an account exists."""
+    target = "username:" + hashlib.sha256(username.encode()).hexdigest()[:32]
+    recent = session.scalars(select(AuditEntry.at).where(AuditEntry.action == "sign_in.failed",
+                                                         AuditEntry.at > now - policy.lockout,
+                                                         AuditEntry.target == target)
+                             .order_by(AuditEntry.at).limit(policy.max_failures)).all()
+    details = {"via": via, "username": username[:64]}
+    if len(recent) >= policy.max_failures:  # "locked": not counted, as for an account
+        audit.record(session, "sign_in.failed", actor_id=None, now=now, details={**details, "reason": "locked"})
+        raise AccountLockedError(recent[-1] + policy.lockout)
+    passwords.verify_password(None, password)  # same cost as a real check
+    audit.record(session, "sign_in.failed", actor_id=None, now=now, target=target,
+                 details={**details, "reason": "unknown username"})
+    if len(recent) == policy.max_failures - 1:
+        raise AccountLockedError(now + policy.lockout)
 
 
 def _sign_in_failed(session: Session, person: Person | None, now: datetime, via: str, **details: str) -> None:

@@ -30,6 +30,7 @@ from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import login_manager
+from learning_portal.web.api import by_bearer_token
 from learning_portal.web.auth import current_actor, current_actor_or_none, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
 
@@ -116,7 +117,13 @@ def _finish_sign_in(person: Person, now, target: str):
 
 @bp.post("/logout")
 def logout():
+    person = current_actor_or_none()
+    if person is not None:
+        db = get_session()
+        services.sign_out(db, person=person, now=utcnow())
+        db.commit()
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -232,7 +239,7 @@ _SETUP_ENDPOINTS = {"accounts.two_factor_page", "accounts.two_factor_start", "ac
 @bp.before_app_request
 def _require_two_factor():
     """Administrators and training managers (by default) set up two-factor sign-in before anything else."""
-    if request.endpoint in _SETUP_ENDPOINTS or request.authorization is not None:
+    if request.endpoint in _SETUP_ENDPOINTS or by_bearer_token():
         return None  # bearer tokens are only issued after the second factor
     actor = current_actor_or_none()
     if actor is None or not two_factor.required(actor, required_roles()) or two_factor.enabled(get_session(), actor):

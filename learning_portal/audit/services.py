@@ -24,6 +24,7 @@ GENESIS = "0" * 64  # the hash before the first entry
 # Every action the portal records, with what it means (the audit search offers these; SECURITY.md lists them).
 ACTIONS = {
     "sign_in": "Signed in (form or API token)",
+    "sign_out": "Signed out: every browser session of the account ended",
     "sign_in.failed": "A sign-in was refused (unknown username, wrong password or code, locked or disabled)",
     "account.locked": "An account was locked after repeated failures",
     "two_factor.enabled": "Two-factor sign-in was turned on",

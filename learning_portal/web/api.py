@@ -66,10 +66,15 @@ def _scopes_of(endpoint: str | None) -> frozenset[str]:
     return getattr(view, "api_scopes", frozenset())
 
 
+def by_bearer_token() -> bool:
+    """Whether this request is authenticated by a bearer token rather than the browser session's cookie: only
+    API routes read the header, so anywhere else it changes nothing (and switches nothing off)."""
+    return request.path.startswith(API_PREFIX + "/") and request.headers.get("Authorization") is not None
+
+
 def _authenticate_api_request() -> None:
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, raw = header.partition(" ")
+    if by_bearer_token():
+        scheme, _, raw = request.headers["Authorization"].partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise AuthenticationError("Use 'Authorization: Bearer <token>'.")
         # accounts.api installs the authenticator (web sits below accounts and cannot import it).
