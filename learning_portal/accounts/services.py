@@ -42,6 +42,9 @@ class InvalidCredentialsError(AuthenticationError):
     code = "invalid_credentials"
 
 
+WRONG_CREDENTIALS = "Wrong username or password."  # for unknown usernames too
+
+
 class AccountLockedError(AuthenticationError):
     code = "account_locked"
     status = 429
@@ -300,9 +303,6 @@ def check_password(session: Session, *, username: str, password: str, now: datet
     return person
 
 
-WRONG_CREDENTIALS = "Wrong username or password."
-
-
 def check_second_factor(session: Session, *, person: Person, code: str, now: datetime, via: str = "form",
                         policy: LoginPolicy = LoginPolicy()) -> str:
     """The second step, for people with two-factor sign-in on: "app" or "recovery" for what matched."""
@@ -333,21 +333,20 @@ _people = Person.__table__
 
 def _claim_attempt(session: Session, person: Person, now: datetime, via: str, policy: LoginPolicy) -> int:
     """Count an attempt before checking it, in one UPDATE: parallel guesses get 1, 2, 3, ... as sequential ones
-    would, and those past the limit are refused unchecked. An expired lock starts the count again."""
-    number = session.execute(
+    would, and one past the limit (a parallel guess took the last) locks the account and is refused unchecked.
+    An expired lock starts the count again."""
+    count = case((_people.c.locked_until.is_(None), _people.c.failed_logins + 1), else_=1)
+    row = session.execute(
         update(_people).where(_people.c.id == person.id,
                               or_(_people.c.locked_until.is_(None), _people.c.locked_until <= now))
-        .values(failed_logins=case((_people.c.locked_until.is_(None), _people.c.failed_logins + 1), else_=1),
-                locked_until=None)
-        .returning(_people.c.failed_logins)).scalar()
+        .values(failed_logins=count,
+                locked_until=case((count > policy.max_failures, now + policy.lockout), else_=None))
+        .returning(_people.c.failed_logins, _people.c.locked_until)).one_or_none()
     session.expire(person, ["failed_logins", "locked_until"])
-    if number is not None and number <= policy.max_failures:
-        return number
-    if number is not None:  # a parallel guess took the last attempt: lock now, whatever it finds
-        session.execute(update(_people).where(_people.c.id == person.id, _people.c.locked_until.is_(None))
-                        .values(locked_until=now + policy.lockout))
+    if row is not None and row.locked_until is None:
+        return row.failed_logins
     _sign_in_failed(session, person, now, via, reason="locked")
-    raise AccountLockedError(person.locked_until or now + policy.lockout)
+    raise AccountLockedError(row.locked_until if row is not None else person.locked_until)
 
 
 def _release_attempt(session: Session, person: Person) -> None:
