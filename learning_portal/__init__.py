@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from learning_portal import db, errors, extensions
 from learning_portal.accounts import api as accounts_api
@@ -81,11 +82,14 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     app.config.update(overrides)
     config.finalize(app.config)
 
+    if app.config["PROXY_HOPS"]:  # client address and scheme from the proxies' X-Forwarded-* headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],  # type: ignore[method-assign]
+                                x_proto=app.config["PROXY_HOPS"], x_host=0, x_port=0, x_prefix=0)
     converters.init_app(app)
     db.init_app(app)
     xapi_sender.init_app(app)
+    security.init_app(app)  # first: an upload's body limit must be set before CSRF reads the form
     extensions.init_app(app)
-    security.init_app(app)
     audit_requests.init_app(app)
     filters.init_app(app)
     navigation.init_app(app)

@@ -73,7 +73,11 @@ class Config:
     # `flask privacy purge` anonymises people who left this many years ago (training records stay, anonymous).
     RETENTION_YEARS_AFTER_LEAVING = 7
 
-    MAX_CONTENT_LENGTH = 8 * 1024**2  # every request body; the video upload view raises its own limit
+    # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto (the TLS proxy SECURITY.md
+    # requires: 1). Their headers are trusted only when this says so: 0 reads the peer address as the client.
+    PROXY_HOPS = 0
+
+    MAX_CONTENT_LENGTH = 8 * 1024**2  # every request body; upload views raise their own (web.security.accepts_body)
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3
     MEDIA_URL_SECONDS = 300  # lifetime of signed media URLs
     MEDIA_INGEST_INLINE = False  # transcode inside the upload request (tests); default: a background job
@@ -105,6 +109,9 @@ class Config:
                     raise ConfigError(f"PORTAL_{key} must be an http:// or https:// URL when an LRS is configured.")
         if config["XAPI_SENDER"] not in ("inprocess", "external"):
             raise ConfigError("PORTAL_XAPI_SENDER must be 'inprocess' or 'external'.")
+        if not str(config["PROXY_HOPS"]).isdigit():
+            raise ConfigError("PORTAL_PROXY_HOPS must be a whole number of proxies (0 when none).")
+        config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
         config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure

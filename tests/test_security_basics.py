@@ -1,7 +1,12 @@
 """CSRF on forms and on cookie-authenticated API calls, headers, cookie flags."""
 
-import pytest
+from io import BytesIO
 
+import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from learning_portal.accounts.models import Role
 from tests.factories import PASSWORD, make_person
 
 
@@ -87,3 +92,29 @@ def test_a_nul_character_in_any_input_is_refused_not_a_server_error(client, logi
     assert client.post("/checkin", data={"code": "12\x0034"}).status_code == 400
     refused = client.post("/api/v1/checkins", json={"code": "\x00"})
     assert refused.status_code == 400 and "NUL" in refused.json["error"]["message"]
+
+
+@pytest.mark.parametrize("path, field", [("/admin/media/", "video"), ("/admin/scorm/", "package"),
+                                         ("/admin/courses/import", "package")])
+def test_uploads_above_the_form_limit_reach_their_view_with_csrf_on(app_like, db_session, tmp_path, path, field):
+    """CSRF reads the form before any view runs: an upload's own limit must already hold then."""
+    uploads = app_like(WTF_CSRF_ENABLED=True, MEDIA_STORAGE=f"local:{tmp_path / 'media'}",
+                       MEDIA_MAX_UPLOAD_BYTES=12 * 1024**2)
+    admin = uploads.test_client()
+    with admin.session_transaction() as sess:
+        sess["_user_id"] = make_person(db_session, role=Role.ADMINISTRATOR).get_id()
+    token = csrf_token_from(admin.get("/").data)
+    nine_mb = b"not a video or a zip " * (9 * 1024**2 // 21)  # over the 8 MB every other form gets
+
+    def send(body: bytes):
+        boundary, encoded = encode_multipart({"csrf_token": token, field: FileStorage(BytesIO(body), "big.zip")})
+        return admin.post(path, data=encoded, content_type=f"multipart/form-data; boundary={boundary}",
+                          headers={"Accept": "application/json"})
+
+    refused_by_view = send(nine_mb)
+    assert refused_by_view.status_code == 422  # read and judged by the view, not cut off at 8 MB
+    assert not (tmp_path / "media").exists()
+    if path == "/admin/media/":
+        assert send(b"x" * (14 * 1024**2)).status_code == 413  # the upload's own limit still holds
+    assert admin.post("/login", data={"username": "x", "password": "y", "csrf_token": token,
+                                      "pad": "x" * (9 * 1024**2)}).status_code == 413  # other forms: 8 MB

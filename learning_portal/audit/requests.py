@@ -8,7 +8,7 @@ from learning_portal.audit.services import client_address
 def init_app(app: Flask) -> None:
     @app.before_request
     def _bind_address() -> None:
-        # remote_addr is the peer; behind a proxy, PORTAL_PROXY_HOPS makes it the client (ProxyFix).
+        # The peer, or behind PORTAL_PROXY_HOPS proxies the client they name (ProxyFix in create_app).
         client_address.set(request.remote_addr)
 
     @app.teardown_request

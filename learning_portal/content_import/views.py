@@ -10,16 +10,17 @@ from learning_portal.clock import utcnow
 from learning_portal.content_import import upload
 from learning_portal.db import get_session
 from learning_portal.web.auth import current_actor, require_role
+from learning_portal.web.security import accepts_body
 
 admin_bp = Blueprint("content_admin", __name__, url_prefix="/admin/courses")
 
 
 @admin_bp.route("/import", methods=["GET", "POST"])
+@accepts_body(lambda _config: upload.MAX_ZIP_BYTES + 1024**2)
 @require_role(Role.ADMINISTRATOR)
 def import_package():
     if request.method == "GET":
         return render_template("content_import/import.html", result=None, error=None)
-    request.max_content_length = upload.MAX_ZIP_BYTES + 1024**2
     file = request.files.get("package")
     if file is None or not file.filename:
         return render_template("content_import/import.html", result=None, error="Choose a zip file."), 422

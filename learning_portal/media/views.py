@@ -29,6 +29,7 @@ from learning_portal.media import jobs, services
 from learning_portal.media.models import MediaAsset
 from learning_portal.media.storage import StorageError, app_storage, check_key, content_type
 from learning_portal.web.auth import current_actor, login_required, require_role
+from learning_portal.web.security import accepts_body
 
 bp = Blueprint("media", __name__)
 admin_bp = Blueprint("media_admin", __name__, url_prefix="/admin/media")
@@ -43,10 +44,10 @@ def assets():
 
 
 @admin_bp.post("/")
+@accepts_body(lambda config: config["MEDIA_MAX_UPLOAD_BYTES"] + 1024**2)  # form fields too
 @require_role(Role.ADMINISTRATOR)
 def upload():
     """Receive a video: refuse it with the reason, or store it and start transcoding in the background."""
-    request.max_content_length = current_app.config["MEDIA_MAX_UPLOAD_BYTES"] + 1024**2  # form fields too
     upload = request.files.get("video")
     wants_json = request.accept_mimetypes.best == "application/json"
     if upload is None or not upload.filename:

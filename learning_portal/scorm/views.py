@@ -38,6 +38,7 @@ from learning_portal.scorm import manifest, services
 from learning_portal.scorm.models import ScormPackage
 from learning_portal.web.api import json_body
 from learning_portal.web.auth import current_actor, login_required, require_role
+from learning_portal.web.security import accepts_body
 
 bp = Blueprint("scorm", __name__)
 admin_bp = Blueprint("scorm_admin", __name__, url_prefix="/admin/scorm")
@@ -54,9 +55,9 @@ def packages():
 
 
 @admin_bp.post("/")
+@accepts_body(lambda _config: manifest.MAX_ZIP_BYTES + 1024**2)
 @require_role(Role.ADMINISTRATOR)
 def upload():
-    request.max_content_length = manifest.MAX_ZIP_BYTES + 1024**2
     file = request.files.get("package")
     if file is None or not file.filename:
         return _list_page("Choose a SCORM package (a zip file)."), 422

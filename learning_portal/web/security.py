@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
 
@@ -9,21 +12,37 @@ from learning_portal.clock import utcnow
 from learning_portal.errors import AuthenticationError, DomainError
 from learning_portal.web.api import by_bearer_token
 
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def accepts_body(limit: Callable[[dict[str, Any]], int]) -> Callable[[View], View]:
+    """Let an upload view take a body above MAX_CONTENT_LENGTH: ``limit(config)`` bytes, applied before
+    CSRF or anything else reads the form (raising it inside the view would be too late)."""
+    def mark(view: View) -> View:
+        view.max_body_bytes = limit  # type: ignore[attr-defined]
+        return view
+    return mark
+
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def init_app(app: Flask) -> None:
+    """Registered before the CSRF check, so an upload's own body limit holds when CSRF reads its form."""
+    @app.before_request
+    def _body_limit() -> None:
+        limit = getattr(app.view_functions.get(request.endpoint or ""), "max_body_bytes", None)
+        if limit is not None:
+            request.max_content_length = limit(app.config)
+
     @app.before_request
     def _refuse_nul() -> None:
         """A NUL in a query or form value is refused up front (PostgreSQL text cannot hold one)."""
         values = [*request.args.values(), *request.args.keys()]
-        # Form bodies within the app-wide limit only: a video upload raises the limit in its own view, and
-        # reading its form here would refuse it first.
-        if (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-                and (request.content_length or 0) <= app.config["MAX_CONTENT_LENGTH"]):
-            values += [*request.form.values(), *request.form.keys()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [*request.form.values(), *request.form.keys()]  # over the request's limit: 413
         if any("\x00" in v for v in values):
             raise DomainError("Text in the request may not contain NUL characters.")
 
