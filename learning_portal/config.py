@@ -67,6 +67,10 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_ADDRESS_MAX_FAILURES = 30  # failed sign-ins from one address within the lockout window
+    # Wrong check-in codes: per person, and per session from everyone who could check in to it.
+    CHECK_IN_MAX_FAILURES = 10
+    CHECK_IN_SESSION_MAX_FAILURES = 200
+    CHECK_IN_WINDOW_MINUTES = 10
     API_TOKEN_TTL_HOURS = 12
     # Roles that must set up two-factor sign-in (an authenticator app) before anything else.
     TWO_FACTOR_REQUIRED_ROLES = ["administrator", "training_manager"]

@@ -27,6 +27,7 @@ ACTIONS = {
     "sign_out": "Signed out: every browser session of the account ended",
     "sign_in.failed": "A sign-in was refused (unknown username, wrong password or code, locked or disabled)",
     "account.locked": "An account was locked after repeated failures",
+    "check_in.failed": "A check-in code was wrong (counted toward the check-in limits)",
     "two_factor.enabled": "Two-factor sign-in was turned on",
     "two_factor.disabled": "Two-factor sign-in was turned off or reset",
     "two_factor.recovery_code_used": "A recovery code was used to sign in",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import jsonify
+from flask import current_app, jsonify
 
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.catalog import queries as catalog
 from learning_portal.clock import utcnow
 from learning_portal.db import as_id, get_session
-from learning_portal.errors import ValidationError
+from learning_portal.errors import DomainError, ValidationError
 from learning_portal.sessions import services
 from learning_portal.sessions.models import Attendance, SessionKind, TrainingSession
 from learning_portal.web.api import api_blueprint, json_body, require_fields
@@ -149,7 +149,12 @@ def check_in():
     require_fields(data, code=str)
     session_id = _id(data["session_id"], "session_id") if data.get("session_id") is not None else None
     db = get_session()
-    result = services.check_in(db, person=current_actor(), code=data["code"], now=utcnow(), session_id=session_id)
+    try:
+        result = services.check_in(db, person=current_actor(), code=data["code"], now=utcnow(), session_id=session_id,
+                                   policy=services.CheckInPolicy.from_config(current_app.config))
+    except DomainError:
+        db.commit()  # a wrong code stays counted
+        raise
     db.commit()
     ts = result.session
     return jsonify(session_id=ts.id, course=ts.course.slug, title=ts.course_version.title,
@@ -267,7 +272,10 @@ OPENAPI = {
         "/checkins": {"post": {
             "summary": "Check in to a running session with the code on the room's screen",
             "description": "The code changes every 30 seconds and is accepted for one more step. Expired or "
-                           "wrong codes get 422; a session not open to the person's agency gets 403.",
+                           "wrong codes get 422; a session not open to the person's agency gets 403. After "
+                           "CHECK_IN_MAX_FAILURES wrong codes in CHECK_IN_WINDOW_MINUTES, or "
+                           "CHECK_IN_SESSION_MAX_FAILURES against one session, codes are refused with 429 "
+                           "unchecked until the window passes.",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["code"],
                 "properties": {"code": {"type": "string"}, "session_id": {"type": "integer"}}}}}},
@@ -276,7 +284,7 @@ OPENAPI = {
                     "$ref": "#/components/schemas/CheckIn"}}}},
                 "200": {"description": "Already checked in", "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/CheckIn"}}}},
-                **error_responses(400, 401, 403, 404, 415, 422)},
+                **error_responses(400, 401, 403, 404, 415, 422, 429)},
         }},
     },
     "schemas": {

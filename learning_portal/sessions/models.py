@@ -80,6 +80,9 @@ class TrainingSession(Base):
     location: Mapped[str] = mapped_column(String(200))
     # Per-session secret the rotating check-in code is derived from; never shown.
     code_secret: Mapped[str] = mapped_column(String(64))
+    # Wrong codes that could have checked someone in here, counted from the first in the current window.
+    check_in_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    check_in_failures_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

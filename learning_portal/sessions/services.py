@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.audit import services as audit
+from learning_portal.audit.models import AuditEntry
 from learning_portal.catalog.models import Course, CourseVersion, Delivery
 from learning_portal.catalog.services import get_current_version
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
-from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.formatting import hours as format_hours
 from learning_portal.formatting import human_date
 from learning_portal.learning import services as learning
@@ -39,6 +40,25 @@ class NotFacilitableError(ValidationError):
 
 class CheckInError(ValidationError):
     code = "check_in_refused"
+
+
+class CheckInThrottledError(DomainError):
+    code = "too_many_attempts"
+    status = 429
+
+
+@dataclass(frozen=True)
+class CheckInPolicy:
+    """How many wrong codes are checked before check-in is refused for the rest of the window."""
+    person_max_failures: int = 10
+    session_max_failures: int = 200  # from everyone who could check in to the session
+    window: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> CheckInPolicy:
+        return cls(person_max_failures=int(config["CHECK_IN_MAX_FAILURES"]),
+                   session_max_failures=int(config["CHECK_IN_SESSION_MAX_FAILURES"]),
+                   window=timedelta(minutes=float(config["CHECK_IN_WINDOW_MINUTES"])))
 
 
 # ---------------------------------------------------------------------------------------------- rules
@@ -220,8 +240,13 @@ class CheckIn:
     created: bool
 
 
-def check_in(db: Session, *, person: Person, code: str, now: datetime, session_id: int | None = None) -> CheckIn:
-    """Record the person's own attendance from the code on the room's screen (or in its QR code)."""
+def check_in(db: Session, *, person: Person, code: str, now: datetime, session_id: int | None = None,
+             policy: CheckInPolicy = CheckInPolicy()) -> CheckIn:
+    """Record the person's own attendance from the code on the room's screen (or in its QR code).
+
+    A wrong code is counted (``_check_in_failed``) and must be committed even though this raises: callers
+    commit on any DomainError. Past the limits, codes are not checked at all (``_check_person_throttle``)."""
+    _check_person_throttle(db, person, now, policy)
     if session_id is not None:
         ts = db.get(TrainingSession, session_id)
         if ts is None:
@@ -237,14 +262,18 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     if not matches:
         if any(result == "expired" for _, result in results):
             raise CheckInError("That code has expired. Enter the code the screen shows now.")
+        _check_in_failed(db, person, [ts for ts in candidates if _open_to(ts, person)], now, policy)
         raise CheckInError("That code does not match a session with check-in open. Check the code on the screen.")
-    mine = [ts for ts in matches if person.agency_id in {a.id for a in ts.agencies}]
+    mine = [ts for ts in matches if _open_to(ts, person)]
     if not mine:
         ts = matches[0]
         raise PermissionDeniedError(
             f"This session is open to {', '.join(a.label for a in ts.agencies)} only; you are with "
             f"{person.agency.label if person.agency else 'no agency'}. Ask the instructor to add you.")
     ts = mine[0]
+    if _session_throttled(ts, now, policy):
+        raise CheckInThrottledError("Check-in to this session is paused after too many wrong codes. "
+                                    "Ask the instructor to add you to the roster.")
     if person.id == ts.instructor_id:
         raise CheckInError("You are facilitating this session; instructors do not check in to their own session.")
     if not person.is_enabled:
@@ -256,6 +285,47 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     attendance, created = _record(db, ts=ts, person=person, method=AttendanceMethod.CHECK_IN, recorded_by=person,
                                   now=now)
     return CheckIn(ts, attendance, created)
+
+
+def _open_to(ts: TrainingSession, person: Person) -> bool:
+    return person.agency_id in {a.id for a in ts.agencies}
+
+
+def _check_person_throttle(db: Session, person: Person, now: datetime, policy: CheckInPolicy) -> None:
+    """Refuse, unchecked, a person with too many wrong codes in the window. The person's row is locked
+    first, so their parallel guesses are counted one after another, not all against the same count."""
+    db.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    recent = db.scalars(select(AuditEntry.at).where(AuditEntry.action == "check_in.failed",
+                                                    AuditEntry.actor_id == person.id,
+                                                    AuditEntry.at > now - policy.window)
+                        .order_by(AuditEntry.at.desc()).limit(policy.person_max_failures)).all()
+    if len(recent) >= policy.person_max_failures:
+        until = recent[-1] + policy.window
+        raise CheckInThrottledError(f"Too many wrong check-in codes. Try again after {until:%H:%M} UTC, "
+                                    "or ask the instructor to add you to the roster.")
+
+
+def _session_throttled(ts: TrainingSession, now: datetime, policy: CheckInPolicy) -> bool:
+    since = ts.check_in_failures_since
+    return (since is not None and since > now - policy.window
+            and ts.check_in_failures >= policy.session_max_failures)
+
+
+def _check_in_failed(db: Session, person: Person, sessions: list[TrainingSession], now: datetime,
+                     policy: CheckInPolicy) -> None:
+    """Count a wrong code against the person and against each session it could have checked them in to."""
+    audit.record(db, "check_in.failed", actor_id=person.id, subject_id=person.id, now=now,
+                 target=f"training_session:{sessions[0].id}" if len(sessions) == 1 else "",
+                 details={"sessions": len(sessions)})
+    if not sessions:
+        return
+    fresh = TrainingSession.check_in_failures_since > now - policy.window
+    db.execute(update(TrainingSession).where(TrainingSession.id.in_([ts.id for ts in sessions]))
+               .values(check_in_failures=case((fresh, TrainingSession.check_in_failures + 1), else_=1),
+                       check_in_failures_since=case((fresh, TrainingSession.check_in_failures_since), else_=now))
+               .execution_options(synchronize_session=False))
+    for ts in sessions:
+        db.expire(ts, ["check_in_failures", "check_in_failures_since"])
 
 
 def _record(db: Session, *, ts: TrainingSession, person: Person, method: AttendanceMethod,

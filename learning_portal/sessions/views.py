@@ -381,8 +381,10 @@ def check_in():
     if form.validate_on_submit():
         session_id = as_id(form.session_id.data)
         try:
-            result = services.check_in(db, person=actor, code=form.code.data, now=utcnow(), session_id=session_id)
+            result = services.check_in(db, person=actor, code=form.code.data, now=utcnow(), session_id=session_id,
+                                       policy=services.CheckInPolicy.from_config(current_app.config))
         except DomainError as exc:
+            db.commit()  # a wrong code stays counted
             form.code.errors = [exc.message]
             status = exc.status
         else:

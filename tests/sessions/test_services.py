@@ -375,3 +375,28 @@ def test_odd_input_is_refused_not_crashed_on():
     assert codes.check(codes.new_secret(), "١٢٣٤٥٦", NOW) == "wrong"  # Arabic-Indic digits
     assert [as_id(t) for t in ("12", " 7 ", "²", "0", "9" * 30, None, "-3", True, 2**31, 2**31 - 1)] == [
         12, 7, None, None, None, None, None, None, None, 2**31 - 1]
+
+
+def test_check_in_limits_last_for_their_window_only(db_session, world):
+    policy = services.CheckInPolicy(person_max_failures=2, session_max_failures=3, window=timedelta(minutes=10))
+    ts = world.session(db_session)
+
+    def attempt(person, *, right: bool, at):
+        code = services.current_code(ts, at).code
+        return services.check_in(db_session, person=person, code=code if right else str((int(code) + 1) % 10**6)
+                                 .zfill(6), now=at, session_id=ts.id, policy=policy)
+
+    ana, ben, cleo, dev = world.officers
+    for person in (ana, ana, ben):
+        with pytest.raises(services.CheckInError):
+            attempt(person, right=False, at=NOW)
+    with pytest.raises(services.CheckInThrottledError, match="Try again after"):
+        attempt(ana, right=True, at=NOW + timedelta(minutes=1))  # Ana's own two
+    with pytest.raises(services.CheckInThrottledError, match="paused"):
+        attempt(cleo, right=True, at=NOW + timedelta(minutes=1))  # the session's three
+    later = NOW + timedelta(minutes=11)
+    assert attempt(ana, right=True, at=later).created and attempt(cleo, right=True, at=later).created
+    with pytest.raises(services.CheckInError):
+        attempt(ben, right=False, at=later)
+    assert (ts.check_in_failures, ts.check_in_failures_since) == (1, later)  # a new window starts at 1
+    assert attempt(dev, right=True, at=later).created

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from learning_portal.accounts.models import Role
+from learning_portal.audit.models import AuditEntry
 from learning_portal.clock import utcnow
 from learning_portal.learning.models import Completion, CourseAssignment
+from learning_portal.sessions import services
 from learning_portal.sessions.models import TrainingSession
 from tests.factories import make_person
 
@@ -176,3 +178,39 @@ def test_odd_ids_codes_and_pages_get_clear_answers_not_errors(db_session, world,
     instructor.post(f"/api/v1/sessions/{session['id']}/submit")
     for page in ("0", "-1", "x"):
         assert instructor.get(f"/sessions/{session['id']}?page={page}").status_code == 200
+
+
+def test_wrong_check_in_codes_are_limited_per_person_and_per_session(db_session, world, app_like):
+    """Six digits can be guessed: past the limits no code is checked, and the count survives the refusal."""
+    limited = app_like(CHECK_IN_MAX_FAILURES=3, CHECK_IN_SESSION_MAX_FAILURES=4)
+
+    def client(person):
+        browser = limited.test_client()
+        with browser.session_transaction() as sess:
+            sess["_user_id"] = person.get_id()
+        return browser
+
+    ts = world.session(db_session, starts_at=utcnow() - timedelta(minutes=5))
+    db_session.flush()
+    code = lambda: services.current_code(ts, utcnow()).code  # noqa: E731 - read fresh each time
+    wrong = lambda: str((int(code()) + 500_000) % 10**6).zfill(6)  # noqa: E731
+    ana, ben, cleo, dev = (client(p) for p in world.officers)
+    for _ in range(3):
+        assert ana.post("/api/v1/checkins", json={"code": wrong()}).status_code == 422
+    refused = ana.post("/api/v1/checkins", json={"code": code()})  # the right code, but not checked any more
+    assert refused.status_code == 429 and refused.json["error"]["code"] == "too_many_attempts"
+    page = ana.post("/checkin", data={"code": code()})
+    assert page.status_code == 429 and b"Too many wrong check-in codes" in page.data
+    # Someone who could never have checked in here does not count against the session.
+    outsider = client(world.outsider)
+    for _ in range(3):
+        assert outsider.post("/api/v1/checkins", json={"code": wrong()}).status_code == 422
+    assert ben.post("/api/v1/checkins", json={"code": code(), "session_id": ts.id}).status_code == 201
+    # Ana's three and one more from Cleo: the session's limit of 4, so check-in pauses for everyone.
+    assert cleo.post("/api/v1/checkins", json={"code": wrong(), "session_id": ts.id}).status_code == 422
+    paused = dev.post("/api/v1/checkins", json={"code": code(), "session_id": ts.id})
+    assert paused.status_code == 429 and "Ask the instructor to add you" in paused.json["error"]["message"]
+    db_session.refresh(ts)
+    assert {a.person_id for a in ts.attendances} == {world.officers[1].id}
+    failed = db_session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "check_in.failed")).all()
+    assert sorted(failed) == sorted([world.officers[0].id] * 3 + [world.outsider.id] * 3 + [world.officers[2].id])
