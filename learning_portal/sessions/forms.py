@@ -30,6 +30,9 @@ class RosterImportForm(FlaskForm):
     day = DateField("Date of the training", validators=[DataRequired("Give the date.")])
     location = StringField("Place", validators=[DataRequired("Say where."), Length(max=200)])
     agency_id = SelectField("Host agency", coerce=int, validate_choice=False)
+    also_open_to = StringField("Also for agencies", validators=[Optional(), Length(max=400)],
+                               description="Optional: numbers of other agencies whose people attended, "
+                                           "separated by commas.")
     file = FileField("Roster (CSV)", validators=[FileRequired("Choose a CSV file.")],
                      description="Columns: post_id (required), last_name, first_name, attendance (present or "
                                  "partial), minutes_attended.")

@@ -174,6 +174,17 @@ def host_agencies(db: Session, actor: Person) -> list[Agency]:
 # ------------------------------------------------------------------------------------ the session
 
 
+def open_to(host: Agency, also_open_to: Iterable[Agency]) -> list[Agency]:
+    """The agencies whose people a session (or an imported roster) may have: the host's and those it invites,
+    of the host's jurisdiction only. Check-in, adding attendees and imports all keep to them."""
+    others = [a for a in also_open_to if a.id != host.id]
+    foreign = [a.label for a in others if a.jurisdiction != host.jurisdiction]
+    if foreign:
+        raise ValidationError(f"{', '.join(foreign)} not in {host.jurisdiction}; a session is open to agencies "
+                              "of the host's jurisdiction only.", details={"agencies": "Other jurisdiction."})
+    return [host, *others]
+
+
 def create_session(db: Session, *, actor: Person, course: Course, kind: SessionKind, starts_at: datetime,
                    location: str, agency: Agency, also_open_to: Iterable[Agency] = (),
                    now: datetime) -> TrainingSession:
@@ -193,15 +204,10 @@ def create_session(db: Session, *, actor: Person, course: Course, kind: SessionK
     location = location.strip()
     if not location:
         raise ValidationError("Say where the session takes place.", details={"location": "Required."})
-    others = [a for a in also_open_to if a.id != agency.id]
-    foreign = [a.label for a in others if a.jurisdiction != agency.jurisdiction]
-    if foreign:
-        raise ValidationError(f"{', '.join(foreign)} not in {agency.jurisdiction}; a session is open to agencies "
-                              "of the host's jurisdiction only.", details={"agencies": "Other jurisdiction."})
     ts = TrainingSession(kind=kind, status=SessionStatus.SCHEDULED, course_id=course.id,
                          course_version_id=version.id, instructor_id=actor.id, agency_id=agency.id,
                          starts_at=starts_at, location=location[:200], code_secret=codes.new_secret(),
-                         created_at=now, agencies=[agency, *others])
+                         created_at=now, agencies=open_to(agency, also_open_to))
     db.add(ts)
     db.flush()
     return ts
@@ -262,9 +268,9 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     if not matches:
         if any(result == "expired" for _, result in results):
             raise CheckInError("That code has expired. Enter the code the screen shows now.")
-        _check_in_failed(db, person, [ts for ts in candidates if _open_to(ts, person)], now, policy)
+        _check_in_failed(db, person, [ts for ts in candidates if _admits(ts, person)], now, policy)
         raise CheckInError("That code does not match a session with check-in open. Check the code on the screen.")
-    mine = [ts for ts in matches if _open_to(ts, person)]
+    mine = [ts for ts in matches if _admits(ts, person)]
     if not mine:
         ts = matches[0]
         raise PermissionDeniedError(
@@ -287,7 +293,7 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     return CheckIn(ts, attendance, created)
 
 
-def _open_to(ts: TrainingSession, person: Person) -> bool:
+def _admits(ts: TrainingSession, person: Person) -> bool:
     return person.agency_id in {a.id for a in ts.agencies}
 
 
@@ -514,9 +520,10 @@ IMPORT_COLUMNS = ("post_id", "last_name", "first_name", "attendance", "minutes_a
 
 
 def import_roster(db: Session, *, actor: Person, course: Course, day: date, location: str, agency: Agency,
-                  data: bytes, now: datetime) -> TrainingSession:
+                  data: bytes, now: datetime, also_open_to: Iterable[Agency] = ()) -> TrainingSession:
     """A roster of instructor-led training held elsewhere: every bad row reported, nothing written unless all
-    rows are valid; then submitted like a session's roster."""
+    rows are valid; then submitted like a session's roster. Its people are those of the host agency and of
+    the agencies it names, as for a live session, and nobody else is described."""
     if actor.role is not Role.INSTRUCTOR:
         raise PermissionDeniedError("Only instructors submit rosters.")
     if agency not in host_agencies(db, actor):
@@ -531,10 +538,12 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
                               details={"day": "Not in the future."})
     if not location.strip():
         raise ValidationError("Say where the training took place.", details={"location": "Required."})
+    agencies = open_to(agency, also_open_to)
     rows, errors = read_rows(data, allowed=IMPORT_COLUMNS, required=("post_id",), what="attendees")
     post_ids = [row["post_id"] for _, row in rows if row.get("post_id")]
     people = {p.post_id.lower(): p for p in db.scalars(select(Person).where(
-        func.lower(Person.post_id).in_([p.lower() for p in post_ids])))} if post_ids else {}
+        func.lower(Person.post_id).in_([p.lower() for p in post_ids]),
+        Person.agency_id.in_([a.id for a in agencies])))} if post_ids else {}
     day_start = local_start(db, agency, day, time(0, 0))
     already_credited = set(db.scalars(select(Completion.person_id).where(
         Completion.course_id == course.id, Completion.source == CompletionSource.ROSTER,
@@ -548,15 +557,15 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
             errors.append(RowError(line, "post_id", "The POST ID is empty."))
             continue
         person = people.get(post_id.lower())
-        if person is None:
-            errors.append(RowError(line, "post_id", f"No one in the portal has POST ID {post_id}."))
+        if person is None:  # unknown, or of another agency: the same answer, so nothing is revealed
+            errors.append(RowError(line, "post_id", f"No one in {', '.join(a.label for a in agencies)} has POST ID "
+                                                    f"{post_id}. If they attended, add their agency (Also open "
+                                                    "to)."))
             continue
         if post_id.lower() in seen:
             errors.append(RowError(line, "post_id", f"{post_id} also appears on line {seen[post_id.lower()]}."))
             continue
         seen[post_id.lower()] = line
-        if person.agency is None or person.agency.jurisdiction != agency.jurisdiction:
-            errors.append(RowError(line, "post_id", f"{post_id} is not with an agency in {agency.jurisdiction}."))
         for column, actual in (("last_name", person.last_name), ("first_name", person.first_name)):
             given = row.get(column, "")
             if given and given.lower() != actual.lower():
@@ -584,16 +593,12 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
         entries.append((person, AttendanceStatus(status_text), minutes))
     if errors:
         raise CsvImportError(sorted(errors, key=lambda e: (e.line, e.column)))
-    open_to = {agency.id: agency}
-    for person, _, _ in entries:
-        assert person.agency is not None
-        open_to.setdefault(person.agency.id, person.agency)
     # The file gives a date, not a time: the training is dated at local midnight of that day.
     ts = TrainingSession(kind=SessionKind.IMPORTED, status=SessionStatus.CLOSED, course_id=course.id,
                          course_version_id=version.id, instructor_id=actor.id, agency_id=agency.id,
                          starts_at=day_start, location=location.strip()[:200],
                          code_secret=codes.new_secret(),
-                         created_at=now, closed_at=now, agencies=list(open_to.values()))
+                         created_at=now, closed_at=now, agencies=agencies)
     db.add(ts)
     db.flush()
     for person, status, minutes in entries:

@@ -349,9 +349,10 @@ def import_roster():
         try:
             if len(data) > limit:
                 raise CsvImportError([RowError(0, "", f"The file is larger than {limit // 1024**2} MB; split it.")])
+            agency = _agency(form.agency_id.data)
             ts = services.import_roster(db, actor=actor, course=_course(form.course_id.data), day=form.day.data,
-                                        location=form.location.data, agency=_agency(form.agency_id.data), data=data,
-                                        now=now)
+                                        location=form.location.data, agency=agency, data=data, now=now,
+                                        also_open_to=_agencies_by_number(agency, form.also_open_to.data or ""))
         except CsvImportError as exc:
             errors, status = exc.errors, exc.status
         except DomainError as exc:

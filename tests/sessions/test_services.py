@@ -19,7 +19,7 @@ from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.sessions import codes, services
 from learning_portal.sessions.models import AttendanceStatus, SessionKind, SessionStatus
 from tests.credits.helpers import complete_course
-from tests.factories import NOW, make_person
+from tests.factories import NOW, make_agency, make_person
 
 STEP = timedelta(seconds=codes.STEP_S)
 
@@ -278,10 +278,31 @@ def test_a_valid_roster_file_is_imported_and_credited(db_session, world):
     data = f"POST_ID,last_name\n{a.post_id},{a.last_name.upper()}\n{b.post_id},\n{world.outsider.post_id},\n".encode()
     ts = services.import_roster(db_session, actor=world.instructor,
                                 course=world.course(db_session, "psp-arrest-and-control"), day=date(2026, 2, 20),
-                                location="Regional academy", agency=world.agency, data=data, now=NOW)
+                                location="Regional academy", agency=world.agency, data=data, now=NOW,
+                                also_open_to=[world.other_agency])
     assert ts.kind is SessionKind.IMPORTED and ts.status is SessionStatus.SUBMITTED
     assert completions(db_session) == 3
     assert {a.id for a in ts.agencies} == {world.agency.id, world.other_agency.id}
+
+
+def test_an_imported_roster_keeps_to_its_agencies_and_describes_no_one_else(db_session, world):
+    """The live session's rule: people of the host and of the agencies it names; nobody else is named."""
+    outsider, course = world.outsider, world.course(db_session, "psp-arrest-and-control")
+    data = f"post_id,last_name\n{world.officers[0].post_id},\n{outsider.post_id},Someone\nNO-SUCH-ID,\n".encode()
+    with pytest.raises(CsvImportError) as err:
+        services.import_roster(db_session, actor=world.instructor, course=course, day=NOW.date(),
+                               location="Regional academy", agency=world.agency, data=data, now=NOW)
+    messages = [e.message for e in err.value.errors]
+    assert [e.line for e in err.value.errors] == [3, 4]
+    # Someone of another agency gets the same answer as a POST ID nobody has: no name, no "belongs to".
+    assert messages[0].replace(outsider.post_id, "X") == messages[1].replace("NO-SUCH-ID", "X")
+    assert outsider.last_name not in " ".join(messages) and "belongs to" not in " ".join(messages)
+    assert completions(db_session) == 0
+    other_state = make_agency(db_session, jurisdiction="CO-POST", name="Denver PD")
+    with pytest.raises(ValidationError, match="host's jurisdiction only"):
+        services.import_roster(db_session, actor=world.instructor, course=course, day=NOW.date(),
+                               location="Regional academy", agency=world.agency, data=data, now=NOW,
+                               also_open_to=[other_state])
 
 
 def test_a_roster_for_a_course_that_does_not_allow_it_is_refused(db_session, world):

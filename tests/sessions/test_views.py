@@ -138,14 +138,16 @@ def test_a_session_for_a_course_that_does_not_allow_it_is_refused_by_the_api(db_
 
 
 def test_the_roster_import_page_lists_every_bad_line(db_session, world, signed_in):
-    data = f"post_id,last_name\n{world.officers[0].post_id},{world.officers[0].last_name}\nNOPE,Smith\n"
+    data = (f"post_id,last_name\n{world.officers[0].post_id},{world.officers[0].last_name}\nNOPE,Smith\n"
+            f"{world.outsider.post_id},\n")
     yesterday = (utcnow() - timedelta(days=1)).date()  # in the past in every time zone, whatever the hour
     response = signed_in(world.instructor).post("/sessions/import", data={
         "course_id": world.course(db_session, "psp-arrest-and-control").id, "day": yesterday.isoformat(),
-        "location": "Regional academy", "agency_id": world.agency.id,
+        "location": "Regional academy", "agency_id": world.agency.id, "also_open_to": world.other_agency.number,
         "file": (io.BytesIO(data.encode()), "roster.csv")}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert b"line 3, post_id: No one in the portal has POST ID NOPE." in response.data
+    assert b"line 3, post_id: No one in Central PD" in response.data and b"has POST ID NOPE." in response.data
+    assert b"line 4" not in response.data  # Harbor PD's officer is allowed: the form named the agency
     assert count(db_session, TrainingSession) == 0 and count(db_session, Completion) == 0
 
 
