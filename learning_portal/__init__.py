@@ -83,8 +83,8 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     config.finalize(app.config)
 
     if app.config["PROXY_HOPS"]:  # client address and scheme from the proxies' X-Forwarded-* headers
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],  # type: ignore[method-assign]
-                                x_proto=app.config["PROXY_HOPS"], x_host=0, x_port=0, x_prefix=0)
+        hops = app.config["PROXY_HOPS"]  # the host and path stay the portal's own
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     converters.init_app(app)
     db.init_app(app)
     xapi_sender.init_app(app)

@@ -374,14 +374,12 @@ def _unknown_username_attempt(session: Session, username: str, password: str, no
     would (failures within the lock-out window, counted per username in the audit log), so that neither the
     message nor the cost tells whether an account exists."""
     target = "username:" + hashlib.sha256(username.encode()).hexdigest()[:32]
-    recent = session.scalars(select(AuditEntry.at).where(AuditEntry.action == "sign_in.failed",
-                                                         AuditEntry.at > now - policy.lockout,
-                                                         AuditEntry.target == target)
-                             .order_by(AuditEntry.at).limit(policy.max_failures)).all()
+    recent = audit.recent_times(session, "sign_in.failed", AuditEntry.target == target, since=now - policy.lockout,
+                                limit=policy.max_failures)
     details = {"via": via, "username": username[:64]}
     if len(recent) >= policy.max_failures:  # "locked": not counted, as for an account
         audit.record(session, "sign_in.failed", actor_id=None, now=now, details={**details, "reason": "locked"})
-        raise AccountLockedError(recent[-1] + policy.lockout)
+        raise AccountLockedError(recent[0] + policy.lockout)  # from the failure that locked it, as for an account
     passwords.verify_password(None, password)  # same cost as a real check
     audit.record(session, "sign_in.failed", actor_id=None, now=now, target=target,
                  details={**details, "reason": "unknown username"})
@@ -399,10 +397,8 @@ def _check_address(session: Session, now: datetime, policy: LoginPolicy) -> None
     address = audit.client_address.get()
     if address is None:
         return
-    recent = session.scalars(select(AuditEntry.at).where(AuditEntry.address == address,
-                                                         AuditEntry.action == "sign_in.failed",
-                                                         AuditEntry.at > now - policy.lockout)
-                             .order_by(AuditEntry.at.desc()).limit(policy.address_max_failures)).all()
+    recent = audit.recent_times(session, "sign_in.failed", AuditEntry.address == address,
+                                since=now - policy.lockout, limit=policy.address_max_failures)
     if len(recent) >= policy.address_max_failures:
         raise AddressThrottledError(recent[-1] + policy.lockout)
 

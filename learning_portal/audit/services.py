@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from learning_portal.audit.models import AuditEntry, AuditHead
@@ -73,6 +73,15 @@ def record(session: Session, action: str, *, actor_id: int | None, now: datetime
     session.add(entry)
     session.flush()
     return entry
+
+
+def recent_times(session: Session, action: str, *where: ColumnElement[bool], since: datetime,
+                 limit: int) -> list[datetime]:
+    """When ``action`` was recorded after ``since`` for entries matching ``where``, newest first, at most
+    ``limit``: the counts behind the sign-in and check-in limits."""
+    return list(session.scalars(select(AuditEntry.at).where(AuditEntry.action == action, AuditEntry.at > since,
+                                                             *where)
+                                .order_by(AuditEntry.at.desc()).limit(limit)))
 
 
 def viewed(session: Session, *, actor_id: int, subject_id: int, what: str, now: datetime) -> None:

@@ -301,10 +301,8 @@ def _check_person_throttle(db: Session, person: Person, now: datetime, policy: C
     """Refuse, unchecked, a person with too many wrong codes in the window. The person's row is locked
     first, so their parallel guesses are counted one after another, not all against the same count."""
     db.execute(select(Person.id).where(Person.id == person.id).with_for_update())
-    recent = db.scalars(select(AuditEntry.at).where(AuditEntry.action == "check_in.failed",
-                                                    AuditEntry.actor_id == person.id,
-                                                    AuditEntry.at > now - policy.window)
-                        .order_by(AuditEntry.at.desc()).limit(policy.person_max_failures)).all()
+    recent = audit.recent_times(db, "check_in.failed", AuditEntry.actor_id == person.id, since=now - policy.window,
+                                limit=policy.person_max_failures)
     if len(recent) >= policy.person_max_failures:
         until = recent[-1] + policy.window
         raise CheckInThrottledError(f"Too many wrong check-in codes. Try again after {until:%H:%M} UTC, "
@@ -559,8 +557,8 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
         person = people.get(post_id.lower())
         if person is None:  # unknown, or of another agency: the same answer, so nothing is revealed
             errors.append(RowError(line, "post_id", f"No one in {', '.join(a.label for a in agencies)} has POST ID "
-                                                    f"{post_id}. If they attended, add their agency (Also open "
-                                                    "to)."))
+                                                    f"{post_id}. If they attended, add their agency under "
+                                                    "Also for agencies."))
             continue
         if post_id.lower() in seen:
             errors.append(RowError(line, "post_id", f"{post_id} also appears on line {seen[post_id.lower()]}."))
