@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class Config:
     CREDIT_POSTER = "inprocess"  # or "external" (portal-credits-worker processes)
     RECORDS_FORWARD_URL: str | None = None
     RECORDS_HMAC_KEY: str | None = None
+    RECORDS_MAX_HOURS = 120  # inbound records of a course not in this catalogue: hours at most
     CREDIT_POLL_SECONDS = 1.0  # in-process poster: how soon a completion shows on the profile
     CREDIT_MAX_ATTEMPTS = 8
     CREDIT_RETRY_BASE_SECONDS = 15
@@ -116,6 +118,12 @@ class Config:
         if not str(config["PROXY_HOPS"]).isdigit():
             raise ConfigError("PORTAL_PROXY_HOPS must be a whole number of proxies (0 when none).")
         config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
+        try:
+            config["RECORDS_MAX_HOURS"] = Decimal(str(config["RECORDS_MAX_HOURS"]))
+            if not 0 < config["RECORDS_MAX_HOURS"] < 1000:
+                raise InvalidOperation
+        except InvalidOperation as exc:
+            raise ConfigError("PORTAL_RECORDS_MAX_HOURS must be a number of hours above 0 and below 1000.") from exc
         config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure

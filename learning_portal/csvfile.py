@@ -52,6 +52,8 @@ def read_rows(data: bytes, *, allowed: tuple[str, ...], required: tuple[str, ...
     if not rows:
         raise CsvImportError([RowError(1, "", "The file is empty; the first line must name the columns.")])
     (_, header), body = rows[0], rows[1:]
+    if any(_NUL in h for h in header):
+        raise CsvImportError([RowError(1, "", _NUL_MESSAGE)])
     columns = [h.strip().lower() for h in header]
     errors: list[RowError] = []
     unknown = [c for c in columns if c not in allowed]
@@ -68,11 +70,19 @@ def read_rows(data: bytes, *, allowed: tuple[str, ...], required: tuple[str, ...
         raise CsvImportError(errors)
     out: list[tuple[int, dict[str, str]]] = []
     for line, cells in body:
+        if any(_NUL in cell for cell in cells):
+            column = next((c for c, cell in zip(columns, cells, strict=False) if _NUL in cell), "")
+            errors.append(RowError(line, column, _NUL_MESSAGE))
+            continue
         if len(cells) != len(columns):
             errors.append(RowError(line, "", f"Expected {len(columns)} values, found {len(cells)}."))
             continue
         out.append((line, dict(zip(columns, (c.strip() for c in cells), strict=True))))
     return out, errors
+
+
+_NUL = "\x00"
+_NUL_MESSAGE = "Contains a NUL character (byte 0), which no text may hold; is this really a CSV file?"
 
 
 def _records(text: str) -> Iterable[tuple[int, list[str]]]:

@@ -45,7 +45,8 @@ def receive_record():
     session = get_session()
     now = utcnow()
     answer = inbound.receive(session, idempotency_key=idempotency_key, timestamp=timestamp, body=body,
-                             agency_id=agency_id, now=now)
+                             agency_id=agency_id, now=now,
+                             max_hours=current_app.config["RECORDS_MAX_HOURS"])
     if grant is not None and not answer.replay:  # which token wrote it, should one leak
         record = session.get(TrainingRecord, answer.body["record_id"])
         audit.record(session, "records.received", actor_id=grant.person.id, subject_id=record.person_id,

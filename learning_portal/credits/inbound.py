@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learning_portal import jsoninput
 from learning_portal.accounts.models import Person
+from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.credits.gateways import sign
 from learning_portal.credits.models import InboundReceipt
 from learning_portal.errors import AuthenticationError, ConflictError, ValidationError
@@ -25,6 +26,8 @@ from learning_portal.records.services import RecordInput, write_record
 MAX_SKEW_SECONDS = 300
 KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,120}$")
 COURSE_NUMBER_RE = re.compile(r"^\d{4}-\d{5}$")
+DEFAULT_MAX_HOURS = Decimal(120)  # PORTAL_RECORDS_MAX_HOURS: longer than any course certified for CPT
+OLDEST_RECORD_YEARS = 60
 
 
 class SignatureError(AuthenticationError):
@@ -59,11 +62,11 @@ def verify_signature(*, hmac_key: str, idempotency_key: str | None, timestamp: s
 
 
 def receive(session: Session, *, idempotency_key: str, timestamp: str | None, body: bytes, now: datetime,
-            agency_id: int | None = None) -> InboundAnswer:
+            agency_id: int | None = None, max_hours: Decimal = DEFAULT_MAX_HOURS) -> InboundAnswer:
     """Record ``body`` once. A replay of a key gets the original answer and writes nothing.
 
     ``timestamp`` is the signed time of an HMAC request (None for a token); ``agency_id`` limits a system
-    token to the people of its agency.
+    token to the people of its agency; ``max_hours`` caps a record of a course this catalogue does not have.
     """
     digest = hashlib.sha256(body).hexdigest()
     receipt = session.get(InboundReceipt, idempotency_key)
@@ -72,6 +75,7 @@ def receive(session: Session, *, idempotency_key: str, timestamp: str | None, bo
     if timestamp is not None and (not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS):
         raise SignatureError("The request timestamp is stale or in the future; sign it again.")
     data = _parse(body)
+    _check_plausible(session, data, now=now, max_hours=max_hours)
     person = session.scalar(select(Person).where(Person.post_id == data["post_id"]))
     if person is None or (agency_id is not None and person.agency_id != agency_id):
         raise ValidationError(f"No person with POST ID {data['post_id']} in "
@@ -92,6 +96,30 @@ def receive(session: Session, *, idempotency_key: str, timestamp: str | None, bo
     return InboundAnswer(201, answer, replay=False)
 
 
+def _check_plausible(session: Session, data: dict[str, Any], *, now: datetime, max_hours: Decimal) -> None:
+    """Refuse what cannot have happened, whoever sends it (a signed portal or a records:write token).
+
+    A completion is not dated after today anywhere on Earth (UTC+14 is a day ahead at most), nor before
+    anyone now serving could have trained. Its hours are at most what the course is certified for when this
+    catalogue has the course, and at most ``max_hours`` when it does not.
+    """
+    problems: dict[str, str] = {}
+    today = now.date()
+    if data["completed_on"] > today + timedelta(days=1):
+        problems["completed_on"] = "A completion cannot be dated in the future."
+    elif data["completed_on"] < today.replace(year=today.year - OLDEST_RECORD_YEARS, day=1):
+        problems["completed_on"] = f"A completion more than {OLDEST_RECORD_YEARS} years ago is not accepted."
+    presenter, number = data["course_number"].split("-")
+    certified = session.scalar(select(func.max(CourseVersion.cpt_hours)).join(Course).where(
+        Course.presenter == presenter, Course.number == number))
+    if certified is not None and data["hours"] > certified:
+        problems["hours"] = f"Course {data['course_number']} is certified for {certified} hours, not more."
+    elif certified is None and data["hours"] > max_hours:
+        problems["hours"] = f"More than {max_hours} hours in one record is not accepted."
+    if problems:
+        raise ValidationError("The record is not possible.", details=problems)
+
+
 def _replay(receipt: InboundReceipt, digest: str) -> InboundAnswer:
     if receipt.body_sha256 != digest:
         raise ConflictError("This Idempotency-Key was already used for a different record.")
@@ -100,9 +128,9 @@ def _replay(receipt: InboundReceipt, digest: str) -> InboundAnswer:
 
 def _parse(body: bytes) -> dict[str, Any]:
     try:
-        raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError("The body is not valid JSON.") from exc
+        raw = jsoninput.loads(body)
+    except jsoninput.MalformedJsonError as exc:
+        raise ValidationError(exc.message) from exc
     if not isinstance(raw, dict):
         raise ValidationError("The body must be a JSON object.")
     problems: dict[str, str] = {}
@@ -121,11 +149,11 @@ def _parse(body: bytes) -> dict[str, Any]:
     text("title")
     try:
         hours = Decimal(str(raw.get("hours")))
-        if not Decimal("0.01") <= hours <= Decimal(400) or hours != hours.quantize(Decimal("0.01")):
+        if not hours.is_finite() or hours <= 0 or hours != hours.quantize(Decimal("0.01")):
             raise InvalidOperation
         data["hours"] = hours
     except (InvalidOperation, ValueError):
-        problems["hours"] = "Hours from 0.01 to 400, in hundredths."
+        problems["hours"] = "Hours above 0, in hundredths."
     categories = raw.get("categories", {})
     try:
         data["categories"] = {str(k): Decimal(str(v)) for k, v in categories.items()}

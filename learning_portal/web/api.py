@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 
+from learning_portal import jsoninput
 from learning_portal.errors import AuthenticationError, DomainError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import csrf
 
@@ -95,25 +96,10 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400/415 with a clear message."""
     if not request.is_json:
         raise UnsupportedMediaTypeError("Send a JSON body with 'Content-Type: application/json'.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise DomainError("The request body is not valid JSON.")
+    data = jsoninput.loads(request.get_data(cache=True))
     if not isinstance(data, dict):
         raise DomainError("The request body must be a JSON object.")
-    if _has_nul(data):
-        raise DomainError("Text in the request may not contain NUL characters.")
     return data
-
-
-def _has_nul(value: Any) -> bool:
-    """NUL cannot be stored in PostgreSQL text, and no honest input has one."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def require_fields(data: dict[str, Any], **types: type | tuple[type, ...]) -> None:

@@ -2,13 +2,14 @@
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from learning_portal.credits.gateways import sign
 from learning_portal.records.models import RecordSource, TrainingRecord
-from tests.factories import make_person
+from tests.factories import load_content, make_person
 
 KEY = "shared-secret-for-tests-0123456789"
 
@@ -96,3 +97,52 @@ def test_not_json_is_422(receiver, db_session):
 
 def test_a_portal_without_a_key_accepts_no_records(client, db_session):
     assert client.post("/api/v1/records", json={}).status_code == 404
+
+
+@pytest.fixture
+def token_sender(db_session):
+    """A records:write system token of an agency, the other way records arrive."""
+    from learning_portal.accounts.models import Role
+    from learning_portal.accounts.services import issue_system_token
+    from tests.factories import NOW, make_agency
+
+    agency = make_agency(db_session)
+    raw, _ = issue_system_token(db_session, issuer=make_person(db_session, role=Role.ADMINISTRATOR), name="RMS",
+                                scopes=["records:write"], agency=agency, now=NOW, ttl=timedelta(days=3650))
+    return raw, agency
+
+
+@pytest.mark.parametrize("sender", ["signed", "token"])
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"completed_on": "2099-01-01"}, "completed_on", "in the future"),
+    ({"completed_on": "1901-05-01"}, "completed_on", "years ago"),
+    ({"hours": "400", "categories": {}}, "hours", "More than 120 hours"),
+    ({"hours": "1e30", "categories": {}}, "hours", "Hours above 0"),  # too long to be hundredths
+    ({"hours": "Infinity", "categories": {}}, "hours", "Hours above 0"),
+    ({"course_number": "9998-00001", "hours": "8", "categories": {}}, "hours", "certified for 1.50 hours"),
+])
+def test_impossible_records_are_refused_from_every_sender(receiver, db_session, token_sender, sender, overrides,
+                                                          field, message):
+    load_content(db_session, slugs=("basic-course",))
+    raw, agency = token_sender
+    person = make_person(db_session, agency=agency)
+    body = payload(person.post_id, **overrides)
+    if sender == "signed":
+        response = send(receiver, body)
+    else:
+        response = receiver.post("/api/v1/records", data=body, headers={
+            "Content-Type": "application/json", "Idempotency-Key": "rms-00000001", "Authorization": f"Bearer {raw}"})
+    assert response.status_code == 422
+    assert message in response.json["error"]["details"][field]
+    assert count(db_session) == 0
+
+
+def test_plausible_records_at_the_edges_are_recorded(receiver, db_session):
+    load_content(db_session, slugs=("basic-course",))
+    person = make_person(db_session)
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()  # already today east of UTC
+    for n, overrides in enumerate([{"completed_on": tomorrow}, {"hours": "120", "categories": {}},
+                                   {"course_number": "9998-00001", "hours": "1.50", "categories": {}}]):
+        response = send(receiver, payload(person.post_id, **overrides), key=f"posting-key-edge{n}")
+        assert response.status_code == 201, (overrides, response.json)
+    assert count(db_session) == 3
