@@ -39,6 +39,7 @@ class Config:
     CREDIT_MAX_ATTEMPTS = 8
     CREDIT_RETRY_BASE_SECONDS = 15
     CREDIT_RETRY_CAP_SECONDS = 3600
+    CREDIT_ALERT_AFTER_MINUTES = 60  # a posting not done by then is shown and logged as late
     CREDIT_FORWARD_TIMEOUT = 10
     # xAPI: statements about learning go to an LRS only where PORTAL_XAPI_LRS_URL is set.
     XAPI_LRS_URL: str | None = None  # the LRS endpoint; statements go to <url>/statements
@@ -124,6 +125,11 @@ class Config:
                 raise InvalidOperation
         except InvalidOperation as exc:
             raise ConfigError("PORTAL_RECORDS_MAX_HOURS must be a number of hours above 0 and below 1000.") from exc
+        try:
+            if float(config["CREDIT_ALERT_AFTER_MINUTES"]) <= 0:
+                raise ValueError
+        except ValueError as exc:
+            raise ConfigError("PORTAL_CREDIT_ALERT_AFTER_MINUTES must be a number of minutes above 0.") from exc
         config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure

@@ -65,5 +65,5 @@ def main(argv: list[str] | None, *, prog: str, description: str, name: str,
 
 def backoff(attempts: int, *, base: timedelta, cap: timedelta, rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with full jitter in its upper half: base * 2^(n-1), capped, times 0.5-1.0."""
-    ceiling = min(base * (2 ** max(attempts - 1, 0)), cap)
+    ceiling = min(base * (2 ** min(max(attempts - 1, 0), 32)), cap)  # attempts are unbounded in an outage
     return ceiling * (0.5 + (rng or random).random() / 2)

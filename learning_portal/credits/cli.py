@@ -26,10 +26,16 @@ def work_command(once: bool, interval: float) -> None:
 
 @cli.command("status")
 def status_command() -> None:
-    """Count postings by status."""
+    """Count postings by status; exits 1 when some are late (for monitoring)."""
     with session_factory()() as session:
         for status, count in queries.status_counts(session).items():
             click.echo(f"{status:>13}: {count}")
+        late = queries.late_postings(session, now=utcnow(), older_than=worker.alert_after(current_app.config))
+    if late.count:
+        click.echo(f"LATE: {late.count} posting(s) not done after {current_app.config['CREDIT_ALERT_AFTER_MINUTES']}"
+                   f" minutes, the oldest since {late.oldest:%Y-%m-%d %H:%M} UTC"
+                   + (f"; last error: {late.last_error}" if late.last_error else ""), err=True)
+        raise SystemExit(1)
 
 
 @cli.command("retry-dead")

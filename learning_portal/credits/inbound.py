@@ -34,6 +34,12 @@ class SignatureError(AuthenticationError):
     code = "invalid_signature"
 
 
+class StaleTimestampError(SignatureError):
+    """Rightly signed, but by a clock too far from ours: the answer carries our time, to sign again by."""
+
+    code = "stale_timestamp"
+
+
 @dataclass(frozen=True)
 class InboundAnswer:
     status: int
@@ -73,7 +79,8 @@ def receive(session: Session, *, idempotency_key: str, timestamp: str | None, bo
     if receipt is not None:
         return _replay(receipt, digest)
     if timestamp is not None and (not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS):
-        raise SignatureError("The request timestamp is stale or in the future; sign it again.")
+        raise StaleTimestampError("The request timestamp is stale or in the future; sign it again.",
+                                  details={"receiver_time": int(now.timestamp())})
     data = _parse(body)
     _check_plausible(session, data, now=now, max_hours=max_hours)
     person = session.scalar(select(Person).where(Person.post_id == data["post_id"]))

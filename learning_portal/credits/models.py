@@ -17,7 +17,7 @@ class PostingStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for the poster
     FAILED = "failed"  # an attempt failed; retried at next_attempt_at
     POSTED = "posted"  # the record is on the profile (and forwarded, where configured)
-    DEAD = "dead"  # gave up after the attempt limit; an administrator can retry it
+    DEAD = "dead"  # refused, or gave up after the attempt limit; an administrator can retry it
     NOT_ELIGIBLE = "not_eligible"  # no credit, with the reason shown to the officer
 
     @property
@@ -46,6 +46,7 @@ class CreditPosting(Base):
     external_ref: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)
     posted_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]  # when it was reported as late (CREDIT_ALERT_AFTER_MINUTES)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

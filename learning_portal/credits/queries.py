@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
-from learning_portal.credits.models import CreditPosting, PostingStatus
+from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
 from learning_portal.learning.models import Completion, Enrollment
 from learning_portal.quizzes.services import stuck_enrollments
 from learning_portal.records.models import TrainingRecord
@@ -72,6 +72,23 @@ def status_counts(session: Session) -> dict[str, int]:
         select(func.count(Completion.id)).outerjoin(CreditPosting, CreditPosting.completion_id == Completion.id)
         .where(CreditPosting.id.is_(None))) or 0
     return counts
+
+
+@dataclass(frozen=True)
+class Late:
+    """Postings still not done (pending or retrying) longer than the alert threshold."""
+
+    count: int
+    oldest: datetime | None
+    last_error: str | None  # of the oldest
+
+
+def late_postings(session: Session, *, now: datetime, older_than: timedelta) -> Late:
+    due = (CreditPosting.status.in_(DUE_STATUSES), CreditPosting.created_at <= now - older_than)
+    count = session.scalar(select(func.count(CreditPosting.id)).where(*due)) or 0
+    oldest = session.execute(select(CreditPosting.created_at, CreditPosting.last_error).where(*due)
+                             .order_by(CreditPosting.created_at, CreditPosting.id).limit(1)).first()
+    return Late(count, *(oldest or (None, None)))
 
 
 @dataclass(frozen=True)

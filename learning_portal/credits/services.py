@@ -42,9 +42,10 @@ _SOURCES = {CompletionSource.ONLINE: RecordSource.ONLINE, CompletionSource.ROSTE
 class PosterSettings:
     batch_size: int = 50  # postings per transaction
     forward_lease: timedelta = timedelta(minutes=2)  # how long a posting being forwarded is reserved
-    max_attempts: int = 8
+    max_attempts: int = 8  # not counting transient failures: an outage is waited out, however long
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(hours=1)
+    alert_after: timedelta = timedelta(hours=1)  # a posting not done by then is logged as an error, once
     forwarder: RecordForwarder | None = None
 
 
@@ -191,8 +192,8 @@ def finish_forwarding(session: Session, outcomes: list[tuple[ForwardJob, str | F
         if posting.forwarded_at is not None or posting.status is PostingStatus.POSTED:
             statuses.append(posting.status)  # another poster finished it after our lease ran out
         elif isinstance(outcome, ForwardError):
-            statuses.append(_failed(posting, str(outcome), retryable=outcome.retryable, now=now,
-                                    settings=settings, rng=rng))
+            statuses.append(_failed(posting, str(outcome), retryable=outcome.retryable,
+                                    transient=outcome.transient, now=now, settings=settings, rng=rng))
         else:
             posting.external_ref, posting.forwarded_at = outcome, now
             posting.status, posting.posted_at, posting.last_error = PostingStatus.POSTED, now, None
@@ -223,15 +224,15 @@ def retry_posting(session: Session, *, posting_id: int, now: datetime) -> Credit
         raise NotFoundError("No such posting.")
     if posting.status not in (PostingStatus.DEAD, PostingStatus.FAILED):
         raise ConflictError(f"Only failed or dead postings can be retried; this one is {posting.status.label.lower()}.")
-    posting.status, posting.attempts, posting.next_attempt_at, posting.updated_at = (
-        PostingStatus.PENDING, 0, now, now)
+    posting.status, posting.attempts, posting.next_attempt_at, posting.updated_at, posting.alerted_at = (
+        PostingStatus.PENDING, 0, now, now, None)
     session.flush()
     return posting
 
 
 def retry_all_dead(session: Session, *, now: datetime) -> int:
     result = session.execute(update(CreditPosting).where(CreditPosting.status == PostingStatus.DEAD).values(
-        status=PostingStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now))
+        status=PostingStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now, alerted_at=None))
     return result.rowcount or 0
 
 
@@ -264,12 +265,19 @@ def _record_input(completion: Completion, person: Person, jurisdiction: Jurisdic
 
 
 def _failed(posting: CreditPosting, error: str, *, retryable: bool, now: datetime, settings: PosterSettings,
-            rng: random.Random | None) -> PostingStatus:
+            rng: random.Random | None, transient: bool = False) -> PostingStatus:
+    """Dead when retrying cannot help, or after ``max_attempts`` failures of other kinds; a transient one
+    (the receiver unavailable) is retried for as long as it lasts, every ``retry_cap`` at most."""
     posting.attempts += 1
     posting.last_error = error[:2000]
-    if not retryable or posting.attempts >= settings.max_attempts:
+    if not retryable or (not transient and posting.attempts >= settings.max_attempts):
         posting.status = PostingStatus.DEAD
-    else:
-        posting.status = PostingStatus.FAILED
-        posting.next_attempt_at = now + backoff(posting.attempts, settings, rng)
+        log.error("credit posting %s gave up after %d attempt(s): %s", posting.id, posting.attempts, error[:500])
+        return posting.status
+    posting.status = PostingStatus.FAILED
+    posting.next_attempt_at = now + backoff(posting.attempts, settings, rng)
+    if posting.alerted_at is None and now - posting.created_at >= settings.alert_after:
+        posting.alerted_at = now
+        log.error("credit posting %s has been failing for %s (%d attempts), still retrying: %s", posting.id,
+                  now - posting.created_at, posting.attempts, error[:500])
     return posting.status

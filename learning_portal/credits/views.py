@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from learning_portal.accounts import queries as accounts_queries
 from learning_portal.accounts import services as accounts
@@ -11,6 +11,7 @@ from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
 from learning_portal.credits import queries, services
 from learning_portal.credits.models import PostingStatus
+from learning_portal.credits.worker import alert_after
 from learning_portal.db import get_session
 from learning_portal.records.disputes import disputes_of
 from learning_portal.web.auth import current_actor, login_required, require_role
@@ -52,8 +53,10 @@ def postings():
     page, per_page = page_args()
     result = paginate(session, queries.postings_query(status), page=page, per_page=per_page)
     people = accounts_queries.people_by_id(session, {posting.person_id for posting in result.items})
+    late = queries.late_postings(session, now=utcnow(), older_than=alert_after(current_app.config))
     return render_template("credits/admin_postings.html", page=result, status=status, people=people,
-                           counts=queries.status_counts(session), statuses=list(PostingStatus))
+                           counts=queries.status_counts(session), statuses=list(PostingStatus), late=late,
+                           alert_minutes=current_app.config["CREDIT_ALERT_AFTER_MINUTES"])
 
 
 @admin_bp.post("/postings/<int:posting_id>/retry")

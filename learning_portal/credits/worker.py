@@ -38,7 +38,12 @@ def settings_from_config(config: dict) -> services.PosterSettings:
         max_attempts=int(config.get("CREDIT_MAX_ATTEMPTS", 8)),
         retry_base=timedelta(seconds=float(config.get("CREDIT_RETRY_BASE_SECONDS", 15))),
         retry_cap=timedelta(seconds=float(config.get("CREDIT_RETRY_CAP_SECONDS", 3600))),
+        alert_after=alert_after(config),
         forwarder=forwarder)
+
+
+def alert_after(config: dict) -> timedelta:
+    return timedelta(minutes=float(config.get("CREDIT_ALERT_AFTER_MINUTES", 60)))
 
 
 def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, *,

@@ -1,4 +1,5 @@
-"""Builders for credit tests: a learner who completes a course through the real services."""
+"""Builders for credit tests: a learner who completes a course through the real services; a receiver that
+fails as told."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person
 from learning_portal.catalog.queries import get_course
+from learning_portal.credits.gateways import ForwardError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Completion
 from learning_portal.quizzes import services as quizzes
@@ -30,3 +32,20 @@ def complete_course(session: Session, person: Person, slug: str, *, now: datetim
     completion = learning.get_completion(session, enrollment)
     assert completion is not None
     return completion
+
+
+class FakeForwarder:
+    """Fails ``failures`` times (as an unreachable receiver when ``transient``), then takes every record."""
+
+    def __init__(self, failures: int = 0, *, retryable: bool = True, transient: bool = False) -> None:
+        self.failures, self.retryable, self.transient = failures, retryable, transient
+        self.sent: list[tuple[str, dict]] = []
+
+    def forward(self, *, idempotency_key: str, payload: dict) -> str:
+        if self.failures:
+            self.failures -= 1
+            if self.transient:
+                raise ForwardError("receiver unreachable: connection refused", transient=True)
+            raise ForwardError("the receiver's answer is not a record: b'<html>'", retryable=self.retryable)
+        self.sent.append((idempotency_key, payload))
+        return f"remote-{len(self.sent)}"

@@ -1,13 +1,18 @@
 """POST /api/v1/records: signed, idempotent, and nothing written for a bad request."""
 
 import json
+import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
-from learning_portal.credits.gateways import sign
+from learning_portal import migrate
+from learning_portal.credits.gateways import ForwardError, HttpForwarder, sign
+from learning_portal.db import make_engine, session_factory
 from learning_portal.records.models import RecordSource, TrainingRecord
 from tests.factories import load_content, make_person
 
@@ -74,7 +79,12 @@ def test_unauthenticated_requests_are_refused_and_write_nothing(receiver, db_ses
         response = send(receiver, body, timestamp=str(int(time.time()) - 3600))
     else:
         response = send(receiver, body, key="")
-    assert response.status_code == 401 and response.json["error"]["code"] == "invalid_signature"
+    assert response.status_code == 401
+    if case == "stale":  # rightly signed by a clock an hour slow: told the receiver's time, to sign again by
+        assert response.json["error"]["code"] == "stale_timestamp"
+        assert abs(response.json["error"]["details"]["receiver_time"] - time.time()) < 60
+    else:
+        assert response.json["error"]["code"] == "invalid_signature"
     assert count(db_session) == 0
 
 
@@ -146,3 +156,42 @@ def test_plausible_records_at_the_edges_are_recorded(receiver, db_session):
         response = send(receiver, payload(person.post_id, **overrides), key=f"posting-key-edge{n}")
         assert response.status_code == 201, (overrides, response.json)
     assert count(db_session) == 3
+
+
+def test_a_sender_whose_clock_is_an_hour_slow_still_delivers_over_http(app_on, tmp_path):
+    url = f"sqlite:///{tmp_path / 'receiver.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    receiver = app_on(url, RECORDS_HMAC_KEY=KEY)
+    with receiver.app_context(), session_factory()() as db:
+        post_id = make_person(db).post_id
+        db.commit()
+    requests = []
+    inner = receiver.wsgi_app
+    receiver.wsgi_app = lambda environ, start: requests.append(environ["PATH_INFO"]) or inner(environ, start)
+    server = make_server("127.0.0.1", 0, receiver, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        slow = HttpForwarder(f"http://127.0.0.1:{server.server_port}/api/v1/records", KEY, timeout=5,
+                             clock=lambda: time.time() - 3600)
+        first = slow.forward(idempotency_key="posting-key-skew-1", payload=json.loads(payload(post_id)))
+        assert len(requests) == 2 and abs(slow.offset - 3600) < 60  # refused as stale, then signed again
+        second = slow.forward(idempotency_key="posting-key-skew-2", payload=json.loads(payload(post_id)))
+        assert len(requests) == 3  # signed by the receiver's clock from the start
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    with receiver.app_context(), session_factory()() as db:
+        assert sorted(str(i) for i in db.scalars(select(TrainingRecord.id))) == sorted([first, second])
+
+
+def test_an_unreachable_receiver_is_a_transient_failure():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(ForwardError) as failure:
+        HttpForwarder(f"http://127.0.0.1:{port}/api/v1/records", KEY, timeout=2).forward(
+            idempotency_key="posting-key-0001", payload={})
+    assert failure.value.transient and failure.value.retryable

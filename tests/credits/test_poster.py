@@ -8,24 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from learning_portal.credits import services, worker
-from learning_portal.credits.gateways import ForwardError
 from learning_portal.credits.models import CreditPosting, PostingStatus
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import cycle_for
-from tests.credits.helpers import complete_course
+from tests.credits.helpers import FakeForwarder, complete_course
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_jurisdiction, make_person
-
-
-class FakeForwarder:
-    def __init__(self, failures: int = 0, retryable: bool = True):
-        self.failures, self.retryable, self.sent = failures, retryable, []
-
-    def forward(self, *, idempotency_key, payload):
-        if self.failures:
-            self.failures -= 1
-            raise ForwardError("receiver unreachable: connection refused", retryable=self.retryable)
-        self.sent.append((idempotency_key, payload))
-        return f"remote-{len(self.sent)}"
 
 
 @pytest.fixture
@@ -112,7 +99,7 @@ def test_forwarding_retries_with_backoff_then_dies_and_an_admin_retry_posts_it(a
     run(app, settings, now=NOW + timedelta(minutes=1))
     run(app, settings, now=NOW + timedelta(minutes=2))
     db_session.refresh(posting)
-    assert posting.status is PostingStatus.DEAD and posting.attempts == 3 and "connection refused" in posting.last_error
+    assert posting.status is PostingStatus.DEAD and posting.attempts == 3 and "not a record" in posting.last_error
     services.retry_posting(db_session, posting_id=posting.id, now=NOW + timedelta(minutes=3))
     run(app, settings, now=NOW + timedelta(minutes=3))
     db_session.refresh(posting)
@@ -124,6 +111,30 @@ def test_forwarding_retries_with_backoff_then_dies_and_an_admin_retry_posts_it(a
                        "title": "Domestic Violence Response Update", "hours": "2.00",
                        "categories": {"general": "2.00"}, "satisfies": ["CA-CPT-24", "CA-LM-DV-2Y"],
                        "completed_on": NOW.date().isoformat(), "source": "online"}
+
+
+def test_a_receiver_outage_of_hours_is_waited_out_reported_once_then_posted(app, db_session, officer, caplog):
+    completion = complete_course(db_session, officer, "dv-response-update", now=NOW)
+    outage = FakeForwarder(failures=40, transient=True)
+    settings = services.PosterSettings(max_attempts=3, retry_base=timedelta(seconds=10),
+                                       retry_cap=timedelta(minutes=5), alert_after=timedelta(hours=1),
+                                       forwarder=outage)
+    now = NOW
+    run(app, settings, now=now)
+    posting = posting_of(db_session, completion)
+    for _ in range(39):  # far past max_attempts: the receiver is down, not refusing
+        db_session.refresh(posting)
+        assert posting.status is PostingStatus.FAILED
+        assert posting.next_attempt_at - now <= timedelta(minutes=5)  # the interval is capped
+        now = posting.next_attempt_at
+        assert run(app, settings, now=now) == 1
+    db_session.refresh(posting)
+    assert posting.status is PostingStatus.FAILED and posting.attempts == 40 and now - NOW > timedelta(hours=1)
+    assert caplog.text.count("has been failing") == 1 and posting.alerted_at is not None
+    run(app, settings, now=posting.next_attempt_at)  # the receiver is back
+    db_session.refresh(posting)
+    assert posting.status is PostingStatus.POSTED and [key for key, _ in outage.sent] == [posting.idempotency_key]
+    assert len(records(db_session, officer)) == 1
 
 
 def test_a_refused_record_goes_dead_at_once(app, db_session, officer):
@@ -154,7 +165,8 @@ def test_enqueue_is_idempotent(app, db_session, officer):
 def test_backoff_grows_exponentially_within_jitter_and_cap():
     settings = services.PosterSettings(retry_base=timedelta(seconds=10), retry_cap=timedelta(minutes=5))
     rng = random.Random(3)
-    for attempt, ceiling in ((1, 10), (2, 20), (3, 40), (4, 80), (9, 300)):
+    # the last: a long outage counts attempts without limit
+    for attempt, ceiling in ((1, 10), (2, 20), (3, 40), (4, 80), (9, 300), (100_000, 300)):
         delay = services.backoff(attempt, settings, rng).total_seconds()
         assert ceiling / 2 <= delay <= ceiling
 

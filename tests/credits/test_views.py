@@ -1,11 +1,14 @@
 """The training profile (who may see it), and the administrators' postings and reconciliation pages."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Role
+from learning_portal.clock import utcnow
 from learning_portal.credits import services, worker
 from learning_portal.credits.models import CreditPosting, PostingStatus
-from tests.credits.helpers import complete_course
+from tests.credits.helpers import FakeForwarder, complete_course
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
 
 
@@ -79,3 +82,28 @@ def test_postings_pages_are_for_administrators(client, db_session, login_as):
     login_as(make_person(db_session, role=Role.TRAINING_MANAGER))
     assert client.get("/admin/credits/postings").status_code == 403
     assert client.get("/api/v1/credits/postings").status_code == 403
+
+
+def test_postings_late_past_the_alert_threshold_are_shown_to_admins_and_fail_the_status_check(
+        app, app_like, client, db_session, login_as):
+    load_content(db_session, REAL_CONTENT, slugs=("dv-response-update",))
+    officer = make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST"))
+    started = utcnow() - timedelta(minutes=90)  # the pages read the wall clock
+    complete_course(db_session, officer, "dv-response-update", now=started)
+    settings = services.PosterSettings(forwarder=FakeForwarder(failures=1, transient=True))
+    worker.run_once(app.extensions["db_sessionmaker"], settings, now=lambda: started)
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    db_session.flush()
+    login_as(admin)
+    page = client.get("/admin/credits/postings").data.decode()
+    assert "1 posting not done after 60 minutes" in page and "connection refused" in page
+    status = app.test_cli_runner().invoke(args=["credits", "status"])
+    assert status.exit_code == 1 and "LATE: 1 posting(s) not done after 60 minutes" in status.output
+
+    patient = app_like(CREDIT_ALERT_AFTER_MINUTES=120)  # the same posting is not late by this portal's rule
+    other = patient.test_client()
+    with other.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = admin.get_id(), True
+    page = other.get("/admin/credits/postings").data.decode()
+    assert "connection refused" in page and "not done after" not in page
+    assert patient.test_cli_runner().invoke(args=["credits", "status"]).exit_code == 0
