@@ -40,6 +40,7 @@ class Config:
     CREDIT_RETRY_BASE_SECONDS = 15
     CREDIT_RETRY_CAP_SECONDS = 3600
     CREDIT_ALERT_AFTER_MINUTES = 60  # a posting not done by then is shown and logged as late
+    CREDIT_SAMPLE_COURSES = None  # sample (made-up) courses earn credit: None follows DEMO
     CREDIT_FORWARD_TIMEOUT = 10
     # xAPI: statements about learning go to an LRS only where PORTAL_XAPI_LRS_URL is set.
     XAPI_LRS_URL: str | None = None  # the LRS endpoint; statements go to <url>/statements
@@ -130,6 +131,8 @@ class Config:
                 raise ValueError
         except ValueError as exc:
             raise ConfigError("PORTAL_CREDIT_ALERT_AFTER_MINUTES must be a number of minutes above 0.") from exc
+        if config["CREDIT_SAMPLE_COURSES"] is None:
+            config["CREDIT_SAMPLE_COURSES"] = bool(config["DEMO"])
         config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_MAX_HOURS"]))
         secure = bool(config["COOKIE_SECURE"])
         config["SESSION_COOKIE_SECURE"] = secure

@@ -65,7 +65,7 @@ class Jurisdiction(Base):
     repeat_credit_in_cycle: Mapped[bool] = mapped_column(default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA zone dates are counted in
     due_soon_days: Mapped[int] = mapped_column(default=90, server_default="90")  # compliance: "due soon" window
-    judged_from: Mapped[date | None]  # compliance: cycles that ended before this day are not judged
+    judged_from: Mapped[date | None]  # compliance: where agencies' records start unless an agency says otherwise
     updated_at: Mapped[datetime]
 
     def local_date(self, moment: datetime) -> date:
@@ -82,6 +82,9 @@ class Agency(Base):
     jurisdiction: Mapped[str] = mapped_column(String(16))  # regulator, e.g. "CA-POST", "CO-POST"
     number: Mapped[str] = mapped_column(String(16))  # agency number within the jurisdiction
     name: Mapped[str] = mapped_column(String(200))
+    # The day the agency's training records start in the portal (None: the jurisdiction's judged_from). A
+    # requirement with nothing on file for a window that began earlier is a data gap, not overdue.
+    records_start: Mapped[date | None]
     created_at: Mapped[datetime]
 
     people: Mapped[list[Person]] = relationship(back_populates="agency", lazy="raise_on_sql")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,13 +18,15 @@ KINDS = {
     "cycle_hours": "hours in each fixed cycle",
     "category_hours": "hours in given categories in each fixed cycle",
     "rolling": "a refresher every N months since the last completion",
-    "one_time": "once, within N months of a trigger (hire, promotion, assignment)",
+    "one_time": "once, within N months (or days) of a trigger (hire, appointment, promotion, assignment)",
 }
 COUNTS = ("all", "satisfying")  # cycle_hours: every CPT hour, or only courses that list the requirement
 NEW_HIRE = ("next_cycle", "prorate", "full")
-TRIGGERS = ("hire", "promotion", "assignment")
-RULE_KEYS = {"kind", "hours", "counts", "categories", "each_at_least", "cycle_months", "every_months",
-             "trigger", "within_months", "since", "new_hire", "audience"}
+# hire: joining the agency; appointment: taking up the audience's role (appointment, promotion, reclassification
+# or transfer into it); promotion: to the current rank; assignment: to the audience's assignment.
+TRIGGERS = ("hire", "appointment", "promotion", "assignment")
+RULE_KEYS = {"kind", "hours", "counts", "categories", "each_at_least", "topics", "cycle_months", "every_months",
+             "trigger", "within_months", "within_days", "effective", "new_hire", "audience"}
 AUDIENCE_KEYS = {"roles", "rank_tiers", "assignments", "not_assignments", "reserve", "clerical"}
 
 
@@ -66,15 +68,19 @@ def _words(values: tuple[str, ...], plural: bool = False) -> str:
 class Rule:
     kind: str
     audience: Audience = field(default_factory=Audience)
-    hours: Decimal | None = None  # hours to reach (cycle kinds), or the least a completion must carry
+    # Hours to reach: in each cycle (cycle kinds), or in all the qualifying records that make up one completion
+    # (rolling, one_time: the 80-hour Supervisory Course is not met by a 1-hour record).
+    hours: Decimal | None = None
     counts: str = "all"
     categories: tuple[str, ...] = ()
     each_at_least: Decimal | None = None  # category_hours: a minimum in every listed category
+    topics: tuple[tuple[str, Decimal], ...] = ()  # rolling, one_time: (hour category, minimum hours) to cover
     cycle_months: int | None = None  # cycle kinds: overrides the jurisdiction's CPT cycle length
     every_months: int | None = None  # rolling
     trigger: str | None = None  # one_time
-    within_months: int | None = None  # one_time
-    since: date | None = None  # one_time: only triggers on or after this date count
+    within_months: int | None = None  # one_time: the window, in months ...
+    within_days: int | None = None  # ... or in days ("within 180 days" is not six months)
+    effective: date | None = None  # the mandate is in force from this day (nothing was due under it before)
     new_hire: str = "next_cycle"  # cycle kinds: someone hired during a cycle
 
     @property
@@ -85,7 +91,8 @@ class Rule:
         data = asdict(self)
         for key in ("hours", "each_at_least"):
             data[key] = None if data[key] is None else str(data[key])
-        data["since"] = None if self.since is None else self.since.isoformat()
+        data["topics"] = [[c, str(h)] for c, h in self.topics]
+        data["effective"] = None if self.effective is None else self.effective.isoformat()
         return json.loads(json.dumps(data))  # lists, as stored: an unchanged rule compares equal
 
     @classmethod
@@ -95,9 +102,14 @@ class Rule:
             kind=data["kind"], audience=audience, counts=data["counts"], categories=tuple(data["categories"]),
             hours=None if data["hours"] is None else Decimal(data["hours"]),
             each_at_least=None if data["each_at_least"] is None else Decimal(data["each_at_least"]),
+            topics=tuple((c, Decimal(h)) for c, h in data.get("topics", [])),
             cycle_months=data["cycle_months"], every_months=data["every_months"], trigger=data["trigger"],
-            within_months=data["within_months"], since=None if data["since"] is None else date.fromisoformat(
-                data["since"]), new_hire=data["new_hire"])
+            within_months=data["within_months"], within_days=data.get("within_days"),
+            effective=_iso_day(data.get("effective", data.get("since"))), new_hire=data["new_hire"])
+
+
+def _iso_day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
 
 
 def parse_rule(raw: dict[str, Any], categories: set[str]) -> tuple[Rule | None, list[tuple[str, str]]]:
@@ -111,7 +123,7 @@ def parse_rule(raw: dict[str, Any], categories: set[str]) -> tuple[Rule | None, 
     if kind not in KINDS:
         err("kind", "kind must be one of: " + ", ".join(f"{k} ({v})" for k, v in KINDS.items()))
         return None, errors
-    hours = _hours(raw, "hours", err, required=kind != "one_time" and kind != "rolling")
+    hours = _hours(raw, "hours", err, required=kind in ("cycle_hours", "category_hours"))
     each = _hours(raw, "each_at_least", err, required=False)
     counts = raw.get("counts", "all")
     if counts not in COUNTS:
@@ -126,25 +138,34 @@ def parse_rule(raw: dict[str, Any], categories: set[str]) -> tuple[Rule | None, 
     new_hire = raw.get("new_hire", "next_cycle")
     if new_hire not in NEW_HIRE:
         err("new_hire", "new_hire must be next_cycle, prorate or full")
+    topics = _topics(raw.get("topics"), categories, err)
     cycle_months = _months(raw, "cycle_months", err, required=False)
     every = _months(raw, "every_months", err, required=kind == "rolling")
-    within = _months(raw, "within_months", err, required=kind == "one_time")
+    within = _months(raw, "within_months", err, required=False)
+    within_days = _days(raw, "within_days", err)
+    if within is not None and within_days is not None:
+        err("within_months", "give the window as within_months or within_days, not both (neither: no deadline)")
     trigger = raw.get("trigger")
-    since = raw.get("since")
+    effective = raw.get("effective")
     if kind == "one_time" and trigger not in TRIGGERS:
-        err("trigger", "trigger must be hire, promotion or assignment")
-    if since is not None and not isinstance(since, date):
-        err("since", "since must be a date such as 2017-01-01")
+        err("trigger", "trigger must be one of: " + ", ".join(TRIGGERS))
+    if effective is not None and (not isinstance(effective, date) or isinstance(effective, datetime)):
+        err("effective", "effective must be a date such as 2017-01-01")
+        effective = None
+    if topics and hours is not None and hours < sum(h for _, h in topics):
+        err("hours", "hours is less than the topics' minimums add up to")
     if kind == "category_hours" and not cats:
         err("categories", "a category_hours requirement lists the categories it counts")
     if kind != "category_hours" and (cats or each is not None):
         err("categories", "categories and each_at_least belong to category_hours requirements")
+    if topics and kind not in ("rolling", "one_time"):
+        err("topics", "topics belong to rolling and one_time requirements (category_hours counts categories)")
     if kind != "cycle_hours" and "counts" in raw:
         err("counts", "counts belongs to cycle_hours requirements")
-    misplaced = {"rolling": ("trigger", "within_months", "since", "cycle_months", "new_hire"),
+    misplaced = {"rolling": ("trigger", "within_months", "within_days", "cycle_months", "new_hire"),
                  "one_time": ("every_months", "cycle_months", "new_hire"),
-                 "cycle_hours": ("every_months", "trigger", "within_months", "since"),
-                 "category_hours": ("every_months", "trigger", "within_months", "since")}[kind]
+                 "cycle_hours": ("every_months", "trigger", "within_months", "within_days"),
+                 "category_hours": ("every_months", "trigger", "within_months", "within_days")}[kind]
     for key in misplaced:
         if key in raw:
             err(key, f"{key} does not apply to a {kind} requirement")
@@ -152,8 +173,8 @@ def parse_rule(raw: dict[str, Any], categories: set[str]) -> tuple[Rule | None, 
     if errors:
         return None, errors
     return Rule(kind=kind, audience=audience, hours=hours, counts=counts, categories=tuple(cats),
-                each_at_least=each, cycle_months=cycle_months, every_months=every, trigger=trigger,
-                within_months=within, since=since, new_hire=new_hire), []
+                each_at_least=each, topics=topics, cycle_months=cycle_months, every_months=every, trigger=trigger,
+                within_months=within, within_days=within_days, effective=effective, new_hire=new_hire), []
 
 
 def _hours(raw: dict, key: str, err, *, required: bool) -> Decimal | None:
@@ -185,6 +206,34 @@ def _months(raw: dict, key: str, err, *, required: bool) -> int | None:
         err(key, f"{key} must be a whole number of months from 1 to 240")
         return None
     return value
+
+
+def _days(raw: dict, key: str, err) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3650:
+        err(key, f"{key} must be a whole number of days from 1 to 3650")
+        return None
+    return value
+
+
+def _topics(raw: Any, categories: set[str], err) -> tuple[tuple[str, Decimal], ...]:
+    """``{ anti_bias = 4, de_escalation = 2 }``: an hour category and its minimum, each."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        err("topics", "topics must be a table of hour category = minimum hours, e.g. { anti_bias = 4 }")
+        return ()
+    topics = []
+    for category, value in raw.items():
+        if category not in categories:
+            err("topics", f"unknown hour category '{category}'")
+            continue
+        hours = _hours({category: value}, category, lambda _k, m: err("topics", m), required=True)
+        if hours is not None:
+            topics.append((category, hours))
+    return tuple(topics)
 
 
 def _audience(raw: Any, err) -> Audience:

@@ -7,8 +7,8 @@ from flask import Response, jsonify, request
 from learning_portal.accounts.models import Role
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.engine import STATUSES
 from learning_portal.compliance.services import Standing
+from learning_portal.compliance.status import STATUSES
 from learning_portal.db import get_session, streamed
 from learning_portal.errors import NotFoundError
 from learning_portal.formatting import hours as format_hours

@@ -1,15 +1,20 @@
-"""``flask compliance refresh``: bring the stored evaluation up to date ahead of the dashboards."""
+"""``flask compliance refresh``: bring the stored evaluation up to date ahead of the dashboards;
+``flask compliance evaluate FILE``: ask the engine about one case."""
 
 from __future__ import annotations
+
+import json
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from learning_portal import jsoninput
 from learning_portal.accounts.models import Agency, Jurisdiction
 from learning_portal.clock import utcnow
-from learning_portal.compliance import services
+from learning_portal.compliance import inquiry, services
 from learning_portal.db import session_factory
+from learning_portal.errors import ValidationError
 
 cli = AppGroup("compliance", help="Compliance with mandated training.")
 
@@ -30,3 +35,20 @@ def refresh_command(jurisdiction: str | None) -> None:
                     total += services.ensure_fresh(session, agency_ids=[agency_id], defs=defs, now=now)
                     session.commit()
             click.echo(f"{code}: {total} people re-evaluated.")
+
+
+@cli.command("evaluate")
+@click.argument("case_file", type=click.File("rb"))
+def evaluate_command(case_file) -> None:
+    """Print how the engine judges the case in CASE_FILE (JSON; - for standard input), per requirement."""
+    try:
+        case = jsoninput.loads(case_file.read())
+    except jsoninput.MalformedJsonError as exc:
+        raise click.ClickException(f"Not JSON: {exc.message}") from exc
+    with session_factory()() as session:
+        try:
+            results = inquiry.evaluate_case(session, case)
+        except ValidationError as exc:
+            problems = "\n".join(f"  {field}: {message}" for field, message in (exc.details or {}).items())
+            raise click.ClickException(f"{exc.message}\n{problems}") from exc
+    click.echo(json.dumps(results, indent=2))

@@ -1,8 +1,18 @@
 """Evaluate one person against one requirement. Pure: facts in, a Finding out; no database, no clock.
 
-A Finding holds what was found (hours, dates, shortfalls); the status is derived from it and the day
-asked about, so a stored Finding stays right as days pass until its ``valid_until``. The reason is
-rendered from the same Finding, in plain words.
+A Finding holds what was found (hours, dates, shortfalls); the status is derived from it and the day asked
+about (``compliance.status``), so a stored Finding stays right as days pass until its ``valid_until``. The
+reason is rendered from the same Finding, in plain words.
+
+What is judged, and from when:
+- Only records dated on or before the day asked about count, and the same training recorded twice (same
+  course number, same day) counts once.
+- Every rule is judged from the latest of its trigger (hire, appointment, promotion, assignment), its own
+  ``effective`` date, and the day the agency's records start in the portal (``records_start``). Nothing on
+  file for a window that began before the records start is a data gap (``no_record``), not "overdue since
+  hire": it becomes overdue only once it would be overdue whatever was done before.
+- An exemption covers the days it covers: a cycle asks for its hours in proportion to the days not exempted;
+  a refresher's or one-time course's due date moves by the days exempted before it.
 """
 
 from __future__ import annotations
@@ -15,26 +25,44 @@ from decimal import Decimal
 from typing import Any
 
 from learning_portal.catalog.rules import Audience, Rule
+from learning_portal.compliance import status as statuses
 from learning_portal.formatting import hours as fmt_hours
 from learning_portal.formatting import human_date
 from learning_portal.records.services import Cycle, cycle_for
 
-STATUSES = ("overdue", "due_soon", "compliant", "exempt", "not_applicable")  # worst first
-STATUS_LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "compliant": "Compliant", "exempt": "Exempt",
-                 "not_applicable": "Not applicable"}
 ZERO = Decimal("0")
+TRIGGER_WORDS = {"hire": "hire", "appointment": "appointment to the role", "promotion": "promotion",
+                 "assignment": "assignment"}
 
 
 @dataclass(frozen=True)
 class PersonFacts:
-    role: str
+    """A person as the rules see them. Several roles and assignments may be held at once (an FTO is still a
+    patrol officer; a training manager who is a sworn sergeant still owes CPT)."""
+
+    roles: frozenset[str]
     rank_tier: str
-    assignment: str
+    assignments: frozenset[str] = frozenset()
     is_reserve: bool = False
     is_clerical: bool = False
     hire_date: date | None = None
-    promotion_date: date | None = None
-    assigned_on: date | None = None
+    promotion_date: date | None = None  # to the current rank
+    assignment_dates: Mapping[str, date] = field(default_factory=dict)  # when each assignment held began
+    role_dates: Mapping[str, date] = field(default_factory=dict)  # when each role held was taken up
+
+    def trigger_date(self, trigger: str, audience: Audience) -> date | None:
+        """The day a one-time requirement counts from; None when it is not on file."""
+        if trigger == "hire":
+            return self.hire_date
+        if trigger == "promotion":
+            return self.promotion_date
+        if trigger == "assignment":  # the first assignment to any of the duties the rule names
+            held = [self.assignment_dates.get(a) for a in (audience.assignments or tuple(self.assignments))
+                    if a in self.assignments]
+        else:  # appointment: taking up one of the rule's roles
+            held = [self.role_dates.get(r) for r in (audience.roles or tuple(self.roles)) if r in self.roles]
+        days = [d for d in held if d is not None]
+        return min(days) if days else None
 
 
 @dataclass(frozen=True)
@@ -43,6 +71,8 @@ class RecordFact:
     hours: Decimal
     categories: Mapping[str, Decimal] = field(default_factory=dict)
     satisfies: frozenset[str] = frozenset()
+    course_number: str = ""  # the same course on the same day is the same training, however often recorded
+    cpt: bool = True  # counts toward CPT hours (a repeat a jurisdiction does not credit is recorded, not counted)
 
 
 @dataclass(frozen=True)
@@ -52,12 +82,15 @@ class ExemptionFact:
     starts_on: date
     ends_on: date | None  # inclusive; None: open-ended
     agency_wide: bool = False
+    kind: str = ""  # the ground, from the jurisdiction's list (e.g. medical_leave)
 
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
-    def overlaps(self, cycle: Cycle) -> bool:
-        return self.starts_on <= cycle.end and (self.ends_on is None or self.ends_on >= cycle.start)
+    def days_within(self, start: date, end: date) -> int:
+        """How many days of start..end (inclusive) this exemption covers."""
+        first, last = max(start, self.starts_on), min(end, self.ends_on or end)
+        return max((last - first).days + 1, 0)
 
 
 @dataclass(frozen=True)
@@ -67,35 +100,34 @@ class RequirementDef:
     rule: Rule
     cycle_months: int  # the jurisdiction's CPT cycle
     cycle_anchor: date
-    judged_from: date | None = None  # cycles that ended before this day are not judged (records start here)
 
 
 @dataclass(frozen=True)
 class Finding:
     requirement_id: str
     kind: str
-    state: str  # "tracked", "exempt" or "not_applicable"
+    state: str  # see compliance.status.STATES
     done: bool = False  # nothing outstanding for now (a rolling refresher is never "done": it recurs)
-    due_on: date | None = None  # when what is outstanding is due; None with state tracked: overdue, no date
-    note: str = ""  # why exempt or not applicable, in plain words
+    due_on: date | None = None  # when what is outstanding (or the next refresher) is due
+    owed: bool = False  # hours or a completion still owed (on track until the due date nears)
+    gap: bool = False  # the window began before the records start: what is missing may be off the portal
+    note: str = ""  # why exempt, not applicable, no record or missing a date, in plain words
     period: str | None = None  # the cycle counted, e.g. "2025-2026"
     hours_done: Decimal | None = None
     hours_needed: Decimal | None = None
     categories: tuple[str, ...] = ()  # category_hours: the categories counted
-    missing: tuple[tuple[str, Decimal], ...] = ()  # (category, hours short) per category
+    missing: tuple[tuple[str, Decimal], ...] = ()  # (category or topic, hours short)
     last_done: date | None = None
     previous: tuple[str, Decimal, Decimal, date] | None = None  # a cycle that ended short: label, done, needed, end
-    trigger: tuple[str, date] | None = None  # one_time: ("promotion", date)
+    trigger: tuple[str, date] | None = None  # ("promotion", date) the due date counts from
+    window: str = ""  # one_time: "12 months", "180 days"
+    since: date | None = None  # the records start, when it is why something may be missing
+    exempt_days: int = 0  # days of the window an exemption covered
     valid_until: date | None = None  # re-evaluate after this day (cycle end, exemption start or end)
 
     def status(self, today: date, due_soon_days: int) -> str:
-        if self.state != "tracked":
-            return self.state
-        if self.done:
-            return "compliant"
-        if self.due_on is None or self.due_on < today:
-            return "overdue"
-        return "due_soon" if self.due_on <= today + timedelta(days=due_soon_days) else "compliant"
+        return statuses.requirement_status(state=self.state, done=self.done, due_on=self.due_on, gap=self.gap,
+                                           owed=self.owed, today=today, due_soon_days=due_soon_days)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,55 +138,37 @@ class Finding:
             "previous": None if self.previous is None else [self.previous[0], str(self.previous[1]),
                                                             str(self.previous[2]), self.previous[3].isoformat()],
             "trigger": None if self.trigger is None else [self.trigger[0], self.trigger[1].isoformat()],
+            "window": self.window, "since": _iso(self.since), "exempt_days": self.exempt_days,
         }
-
-    @classmethod
-    def from_json(cls, requirement_id: str, state: str, done: bool, due_on: date | None,
-                  data: Mapping[str, Any]) -> Finding:
-        prev, trig = data.get("previous"), data.get("trigger")
-        return cls(
-            requirement_id=requirement_id, kind=data["kind"], state=state, done=done, due_on=due_on,
-            note=data.get("note", ""), period=data.get("period"),
-            hours_done=_dec(data.get("hours_done")), hours_needed=_dec(data.get("hours_needed")),
-            categories=tuple(data.get("categories", [])),
-            missing=tuple((c, Decimal(h)) for c, h in data.get("missing", [])),
-            last_done=_day(data.get("last_done")),
-            previous=None if prev is None else (prev[0], Decimal(prev[1]), Decimal(prev[2]),
-                                                date.fromisoformat(prev[3])),
-            trigger=None if trig is None else (trig[0], date.fromisoformat(trig[1])))
 
 
 def _num(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _dec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _day(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
 
 
 # --- evaluation -----------------------------------------------------------------------------------
 
 
 def applies(audience: Audience, person: PersonFacts) -> bool:
-    return ((not audience.roles or person.role in audience.roles)
+    """Whether the rule concerns the person: one of its roles, its rank tier, one of its assignments; excluded
+    assignments exclude only someone who holds nothing else (a patrol deputy who also works the jail is not a
+    jail deputy)."""
+    return ((not audience.roles or bool(person.roles & set(audience.roles)))
             and (not audience.rank_tiers or person.rank_tier in audience.rank_tiers)
-            and (not audience.assignments or person.assignment in audience.assignments)
-            and person.assignment not in audience.not_assignments
+            and (not audience.assignments or bool(person.assignments & set(audience.assignments)))
+            and not (person.assignments and person.assignments <= set(audience.not_assignments))
             and (audience.reserve is None or audience.reserve == person.is_reserve)
             and (audience.clerical is None or audience.clerical == person.is_clerical))
 
 
 def evaluate(req: RequirementDef, person: PersonFacts, records: Sequence[RecordFact],
-             exemptions: Iterable[ExemptionFact], today: date) -> Finding:
-    """Where ``person`` stands on ``req`` on ``today`` (a local date in the requirement's jurisdiction)."""
+             exemptions: Iterable[ExemptionFact], today: date, *, records_start: date | None = None) -> Finding:
+    """Where ``person`` stands on ``req`` on ``today`` (a local date in the requirement's jurisdiction).
+    ``records_start``: the day the agency's records start in the portal (None: all its history is here)."""
     rule = req.rule
     if not applies(rule.audience, person):
         return Finding(req.id, rule.kind, "not_applicable", note=f"Applies to {rule.audience.describe()}.")
@@ -166,43 +180,77 @@ def evaluate(req: RequirementDef, person: PersonFacts, records: Sequence[RecordF
             return Finding(req.id, rule.kind, "exempt", note=f"{whose}{until}: {exemption.reason}",
                            valid_until=exemption.ends_on)
     upcoming = [e.starts_on - timedelta(days=1) for e in own if e.starts_on > today]
+    on_file = _on_file(records, today)
     finding = {"cycle_hours": _cycle, "category_hours": _cycle, "rolling": _rolling,
-               "one_time": _one_time}[rule.kind](req, person, records, own, today)
+               "one_time": _one_time}[rule.kind](req, person, on_file, own, today, records_start)
     if upcoming:
         limit = min(upcoming + ([finding.valid_until] if finding.valid_until else []))
         finding = replace(finding, valid_until=limit)
     return finding
 
 
+def _on_file(records: Sequence[RecordFact], today: date) -> list[RecordFact]:
+    """Records that count on ``today``, oldest first: none dated later, each training once."""
+    seen: set[tuple[str, date]] = set()
+    kept = []
+    for r in sorted(records, key=lambda r: (r.completed_on, -r.hours, r.course_number)):
+        if r.completed_on > today:
+            continue
+        if r.course_number:
+            if (r.course_number, r.completed_on) in seen:
+                continue
+            seen.add((r.course_number, r.completed_on))
+        kept.append(r)
+    return kept
+
+
 def _cycle(req: RequirementDef, person: PersonFacts, records: Sequence[RecordFact],
-           exemptions: Sequence[ExemptionFact], today: date) -> Finding:
+           exemptions: Sequence[ExemptionFact], today: date, records_start: date | None) -> Finding:
     rule = req.rule
     months = rule.cycle_months or req.cycle_months
     current = cycle_for(today, months=months, anchor=req.cycle_anchor)
-    tally = _tally(rule, req.id, person, records, current, months)
+    if rule.effective is not None and rule.effective > current.start:
+        return Finding(req.id, rule.kind, "not_applicable", period=current.label, valid_until=current.end,
+                       note=f"In force from {human_date(rule.effective)}; counted from the first whole cycle after.")
+    tally = _tally(rule, req.id, person, records, current, months, exemptions)
     if tally is None:
         return Finding(req.id, rule.kind, "not_applicable", period=current.label, valid_until=current.end,
                        note=(f"Hired {human_date(person.hire_date)}, during the {current.label} cycle: this "
                              f"requirement starts with the next cycle."))
-    done_hours, needed, missing = tally
-    met = done_hours >= needed and not missing
-    base = dict(period=current.label, hours_done=done_hours, hours_needed=needed, valid_until=current.end,
-                categories=rule.categories, missing=tuple(missing))
+    met = tally.met
+    gap = records_start is not None and records_start > current.start and not met
+    base = dict(period=current.label, hours_done=tally.done, hours_needed=tally.needed, valid_until=current.end,
+                categories=rule.categories, missing=tuple(tally.missing), gap=gap,
+                since=records_start if gap else None, exempt_days=tally.exempt_days)
+    # A cycle that ended short stays overdue: this cycle's hours do not make it up (Colorado: hours after
+    # 1 January do not count for the year before). A waiver or exemption recorded for it clears it.
+    previous = cycle_for(current.start - timedelta(days=1), months=months, anchor=req.cycle_anchor)
+    judged = (records_start is None or previous.start >= records_start) and (
+        rule.effective is None or previous.start >= rule.effective)
+    before = _tally(rule, req.id, person, records, previous, months, exemptions) if judged else None
+    if before is not None and not before.met:
+        return Finding(req.id, rule.kind, "tracked", due_on=previous.end, owed=True,
+                       previous=(previous.label, before.done, before.needed, previous.end), **base)
     if met:
         return Finding(req.id, rule.kind, "tracked", done=True, due_on=current.end, **base)
-    previous = cycle_for(current.start - timedelta(days=1), months=months, anchor=req.cycle_anchor)
-    judged = req.judged_from is None or previous.start >= req.judged_from
-    before = None if not judged or any(e.overlaps(previous) for e in exemptions) else _tally(
-        rule, req.id, person, records, previous, months)
-    if before is not None and (before[0] < before[1] or before[2]):
-        return Finding(req.id, rule.kind, "tracked", due_on=previous.end,
-                       previous=(previous.label, before[0], before[1], previous.end), **base)
-    return Finding(req.id, rule.kind, "tracked", due_on=current.end, **base)
+    return Finding(req.id, rule.kind, "tracked", due_on=current.end, owed=True, **base)
 
 
-def _tally(rule: Rule, rid: str, person: PersonFacts, records: Sequence[RecordFact], cycle: Cycle,
-           months: int) -> tuple[Decimal, Decimal, list[tuple[str, Decimal]]] | None:
-    """(hours done, hours needed, category shortfalls) in ``cycle``; None if the person owes nothing in it."""
+@dataclass(frozen=True)
+class _Tally:
+    done: Decimal
+    needed: Decimal
+    missing: list[tuple[str, Decimal]]
+    exempt_days: int
+
+    @property
+    def met(self) -> bool:
+        return self.done >= self.needed and not self.missing
+
+
+def _tally(rule: Rule, rid: str, person: PersonFacts, records: Sequence[RecordFact], cycle: Cycle, months: int,
+           exemptions: Sequence[ExemptionFact]) -> _Tally | None:
+    """Hours done and needed in ``cycle``; None if the person owes nothing in it."""
     hire = person.hire_date
     fraction = Decimal(1)
     if hire is not None and hire > cycle.start:
@@ -211,56 +259,143 @@ def _tally(rule: Rule, rid: str, person: PersonFacts, records: Sequence[RecordFa
         if rule.new_hire == "prorate":
             left = (cycle.end.year - hire.year) * 12 + cycle.end.month - hire.month + 1
             fraction = Decimal(left) / Decimal(months)
+    length = (cycle.end - cycle.start).days + 1
+    exempt_days = min(_covered_days(exemptions, cycle.start, cycle.end), length)
+    fraction *= Decimal(length - exempt_days) / Decimal(length)
     assert rule.hours is not None
     needed = Decimal(math.ceil(rule.hours * fraction)) if fraction < 1 else rule.hours
     inside = [r for r in records if cycle.start <= r.completed_on <= cycle.end]
     if rule.kind == "cycle_hours":
-        counted = inside if rule.counts == "all" else [r for r in inside if rid in r.satisfies]
-        return sum((r.hours for r in counted), ZERO), needed, []
-    per_category = {c: sum((Decimal(r.categories.get(c, ZERO)) for r in inside), ZERO) for c in rule.categories}
+        if rule.counts == "all":
+            counted = sum((r.hours for r in inside if r.cpt), ZERO)
+        else:  # a mandate: the training counts whether or not it earned CPT hours again
+            counted = sum((r.hours for r in inside if rid in r.satisfies), ZERO)
+        return _Tally(counted, needed, [], exempt_days)
+    per_category = {c: sum((Decimal(r.categories.get(c, ZERO)) for r in inside if r.cpt), ZERO)
+                    for c in rule.categories}
     total = sum(per_category.values(), ZERO)
-    if len(rule.categories) == 1:
-        return total, needed, []
+    if len(rule.categories) == 1 or needed == 0:
+        return _Tally(total, needed, [], exempt_days)
     floor = min(rule.each_at_least or ZERO, needed)
-    missing = [(c, floor - h) for c, h in per_category.items() if h < floor]
-    return total, needed, missing
+    return _Tally(total, needed, [(c, floor - h) for c, h in per_category.items() if h < floor], exempt_days)
+
+
+def _covered_days(exemptions: Sequence[ExemptionFact], start: date, end: date) -> int:
+    """Days of start..end that any of the exemptions covers (overlapping exemptions counted once)."""
+    spans = sorted((max(start, e.starts_on), min(end, e.ends_on or end)) for e in exemptions
+                   if e.days_within(start, end))
+    covered, reach = 0, start - timedelta(days=1)
+    for first, last in spans:
+        first = max(first, reach + timedelta(days=1))
+        if last >= first:
+            covered += (last - first).days + 1
+            reach = last
+    return covered
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """Completions of a rolling or one-time rule: the days each was met, and what is done toward the next."""
+
+    met_on: list[date]
+    done: Decimal
+    needed: Decimal
+    missing: list[tuple[str, Decimal]]
+
+
+def _progress(rule: Rule, rid: str, records: Sequence[RecordFact]) -> _Progress:
+    """Records are added up in date order; the rule is met on the day its hours (and each topic's minimum)
+    are reached, and counting starts again after it. Topics count hour categories; otherwise the records
+    that list the requirement count, with their hours."""
+    topics = dict(rule.topics)
+    needed = rule.hours if rule.hours is not None else sum(topics.values(), ZERO)
+    met_on: list[date] = []
+    done, by_topic = ZERO, dict.fromkeys(topics, ZERO)
+    for r in records:
+        if topics:
+            gained = {t: Decimal(r.categories.get(t, ZERO)) for t in topics}
+            if not any(gained.values()):
+                continue
+            for t, h in gained.items():
+                by_topic[t] += h
+            done += sum(gained.values(), ZERO)
+        elif rid in r.satisfies:
+            done += r.hours
+        else:
+            continue
+        if done >= needed and all(by_topic[t] >= m for t, m in topics.items()):
+            met_on.append(r.completed_on)
+            done, by_topic = ZERO, dict.fromkeys(topics, ZERO)
+    return _Progress(met_on, done, needed, [(t, m - by_topic[t]) for t, m in topics.items() if by_topic[t] < m])
+
+
+def _later(exemptions: Sequence[ExemptionFact], start: date, due: date) -> tuple[date, int]:
+    """The due date moved by the days exempted between ``start`` and it."""
+    days = _covered_days(exemptions, start, due)
+    return due + timedelta(days=days), days
 
 
 def _rolling(req: RequirementDef, person: PersonFacts, records: Sequence[RecordFact],
-             exemptions: Sequence[ExemptionFact], today: date) -> Finding:
+             exemptions: Sequence[ExemptionFact], today: date, records_start: date | None) -> Finding:
     rule = req.rule
     assert rule.every_months is not None
-    done = [r.completed_on for r in _qualifying(rule, req.id, records) if r.completed_on <= today]
-    if done:
-        last = max(done)
-        return Finding(req.id, rule.kind, "tracked", due_on=add_months(last, rule.every_months), last_done=last)
-    due = add_months(person.hire_date, rule.every_months) if person.hire_date else None
-    return Finding(req.id, rule.kind, "tracked", due_on=due,
-                   trigger=("hire", person.hire_date) if person.hire_date else None)
+    progress = _progress(rule, req.id, records)
+    hours = dict(hours_done=progress.done, hours_needed=progress.needed) if progress.needed else {}
+    if progress.met_on:
+        last = progress.met_on[-1]
+        due, moved = _later(exemptions, last, add_months(last, rule.every_months))
+        return Finding(req.id, rule.kind, "tracked", due_on=due, last_done=last, exempt_days=moved)
+    start = max((d for d in (person.hire_date, rule.effective) if d is not None), default=None)
+    gap = records_start is not None and (start is None or start < records_start)
+    if gap:
+        start = records_start
+    if start is None:
+        return Finding(req.id, rule.kind, "missing_date",
+                       note="No completion on file, and no hire date to count the first one from: add the "
+                            "hire date to the person's record.")
+    due, moved = _later(exemptions, start, add_months(start, rule.every_months))
+    trigger = None if gap else (("hire", start) if start == person.hire_date else ("effective", start))
+    return Finding(req.id, rule.kind, "tracked", due_on=due, owed=True, gap=gap, since=records_start if gap else None,
+                   trigger=trigger, window=f"{rule.every_months} months", exempt_days=moved,
+                   missing=tuple(progress.missing), **hours)
 
 
 def _one_time(req: RequirementDef, person: PersonFacts, records: Sequence[RecordFact],
-              exemptions: Sequence[ExemptionFact], today: date) -> Finding:
+              exemptions: Sequence[ExemptionFact], today: date, records_start: date | None) -> Finding:
     rule = req.rule
-    assert rule.trigger is not None and rule.within_months is not None
-    done = [r.completed_on for r in _qualifying(rule, req.id, records) if r.completed_on <= today]
-    if done:
-        return Finding(req.id, rule.kind, "tracked", done=True, last_done=max(done))
-    when = {"hire": person.hire_date, "promotion": person.promotion_date,
-            "assignment": person.assigned_on}[rule.trigger]
+    assert rule.trigger is not None
+    progress = _progress(rule, req.id, records)
+    hours = dict(hours_done=progress.done, hours_needed=progress.needed) if progress.needed else {}
+    if progress.met_on:
+        return Finding(req.id, rule.kind, "tracked", done=True, last_done=progress.met_on[0],
+                       hours_needed=hours.get("hours_needed"))
+    words = TRIGGER_WORDS[rule.trigger]
+    when = person.trigger_date(rule.trigger, rule.audience)
     if when is None:
-        return Finding(req.id, rule.kind, "not_applicable",
-                       note=f"No {rule.trigger} date is on file, so no due date can be set.")
-    if rule.since is not None and when < rule.since:
+        return Finding(req.id, rule.kind, "missing_date",
+                       note=f"No {words} date is on file, so no due date can be set: add it to the person's record.")
+    if rule.effective is not None and when < rule.effective:
         return Finding(req.id, rule.kind, "not_applicable", trigger=(rule.trigger, when),
-                       note=(f"Applies to a {rule.trigger} on or after {human_date(rule.since)}; "
+                       note=(f"Applies to a {words} on or after {human_date(rule.effective)}; "
                              f"this one was on {human_date(when)}."))
-    return Finding(req.id, rule.kind, "tracked", due_on=add_months(when, rule.within_months),
-                   trigger=(rule.trigger, when))
-
-
-def _qualifying(rule: Rule, rid: str, records: Sequence[RecordFact]) -> list[RecordFact]:
-    return [r for r in records if rid in r.satisfies and (rule.hours is None or r.hours >= rule.hours)]
+    due: date | None
+    if rule.within_days is not None:
+        due, window = when + timedelta(days=rule.within_days), f"{rule.within_days} days"
+    elif rule.within_months is not None:
+        due, window = add_months(when, rule.within_months), f"{rule.within_months} months"
+    else:  # the source sets no deadline: owed, never overdue
+        due, window = None, ""
+    moved = 0
+    if due is not None:
+        due, moved = _later(exemptions, when, due)
+    if records_start is not None and when < records_start:
+        return Finding(req.id, rule.kind, "no_record", due_on=due, trigger=(rule.trigger, when), window=window,
+                       since=records_start, missing=tuple(progress.missing), **hours,
+                       note=(f"No completion on file. The {words} on {human_date(when)} was before this agency's "
+                             f"records start in the portal ({human_date(records_start)}), so it may have been "
+                             "done earlier: add the past record."))
+    return Finding(req.id, rule.kind, "tracked", due_on=due, owed=True, trigger=(rule.trigger, when), window=window,
+                   exempt_days=moved, missing=tuple(progress.missing), **hours)
 
 
 def add_months(day: date, months: int) -> date:
@@ -291,16 +426,19 @@ def worded(text: str, status: str) -> str:
 def reason_text(f: Finding, category_titles: Mapping[str, str] | None = None) -> str:
     """The reason with a placeholder for the due words, so it can be stored once and read on any day."""
     titles = category_titles or {}
-    if f.state != "tracked":
+    if f.state not in ("tracked", "no_record"):
         return f.note
-    due = "overdue" if f.due_on is None else f"{DUE} {human_date(f.due_on)}"
+    if f.state == "no_record":
+        return f"{f.note} Otherwise {DUE} {human_date(f.due_on)}." if f.due_on else f.note
+    due = f"{DUE} {human_date(f.due_on)}" if f.due_on else ""
+    exempted = (f" ({f.exempt_days} day{'s' if f.exempt_days != 1 else ''} exempted)" if f.exempt_days else "")
     if f.kind in ("cycle_hours", "category_hours"):
         assert f.hours_done is not None and f.hours_needed is not None
         what = "hour" if f.hours_needed == 1 else "hours"
         if f.categories:
             what += " of " + _list([titles.get(c, c) for c in f.categories])
-        text = f"{fmt_hours(f.hours_done)} of {fmt_hours(f.hours_needed)} {what} for {f.period}"
-        if f.done:
+        text = f"{fmt_hours(f.hours_done)} of {fmt_hours(f.hours_needed)} {what} for {f.period}{exempted}"
+        if f.hours_done >= f.hours_needed and not f.missing:
             text += ": done."
         else:
             parts = []
@@ -309,29 +447,46 @@ def reason_text(f: Finding, category_titles: Mapping[str, str] | None = None) ->
                 parts.append(f"{fmt_hours(short)} to go")
             parts += [f"{fmt_hours(h)} of {titles.get(c, c)} missing" for c, h in f.missing]
             text += "; " + "; ".join(parts) + (f"; {due}." if not f.previous else ".")
-        if f.previous and not f.done:
+            if f.gap and f.since:
+                text += f" Hours before {human_date(f.since)}, when this agency's records start, are not on file."
+        if f.previous:
             label, got, needed, end = f.previous
             text = (f"Only {fmt_hours(got)} of {fmt_hours(needed)} {'hour' if needed == 1 else 'hours'} in {label}, "
-                    f"which ended "
-                    f"{human_date(end)}; complete this cycle's hours to clear it. " + text)
+                    f"which ended {human_date(end)}: this cycle's hours do not make it up; a waiver or exemption "
+                    f"recorded for {label} clears it. " + text)
         return text
+    progress = _progress_words(f, titles)
     if f.kind == "rolling":
         if f.last_done:
-            return f"Last completed {human_date(f.last_done)}; {due}."
-        if f.due_on is None:
-            return "No completion on record, and no hire date to count from."
-        return f"No completion on record; {due}, {_after_trigger(f)}."
+            return f"Last completed {human_date(f.last_done)}; next {due}{exempted}.{progress}"
+        if f.gap and f.since:
+            return (f"No completion on file since this agency's records start ({human_date(f.since)}); "
+                    f"{due} at the latest{exempted}.{progress}")
+        return f"No completion on file; {due}, {_after_trigger(f)}{exempted}.{progress}"
     if f.done:
         return f"Completed {human_date(f.last_done)}."
-    return f"Not completed; {due}, {_after_trigger(f)}."
+    if f.due_on is None:
+        return f"Not completed; once, no deadline set.{progress}"
+    return f"Not completed; {due}, {_after_trigger(f)}{exempted}.{progress}"
+
+
+def _progress_words(f: Finding, titles: Mapping[str, str]) -> str:
+    """" 3 of 14 hours so far; Anti-bias: 4 missing." where hours add up to a completion."""
+    if not f.hours_needed or (not f.hours_done and not f.missing):
+        return ""
+    text = f" {fmt_hours(f.hours_done or ZERO)} of {fmt_hours(f.hours_needed)} hours so far"
+    if f.missing:
+        text += "; " + "; ".join(f"{titles.get(c, c)}: {fmt_hours(h)} missing" for c, h in f.missing)
+    return text + "."
 
 
 def _after_trigger(f: Finding) -> str:
-    """"24 months after hire on 3 Jun 2019"."""
-    assert f.trigger is not None and f.due_on is not None
+    """"12 months after promotion on 3 Jun 2019"."""
+    assert f.trigger is not None
     name, day = f.trigger
-    months = (f.due_on.year - day.year) * 12 + f.due_on.month - day.month
-    return f"{months} months after {name} on {human_date(day)}"
+    if name == "effective":
+        return f"{f.window} after the mandate took effect on {human_date(day)}"
+    return f"{f.window} after {TRIGGER_WORDS.get(name, name)} on {human_date(day)}"
 
 
 def _list(names: list[str]) -> str:

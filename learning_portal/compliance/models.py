@@ -1,8 +1,8 @@
 """Exemptions, and the stored evaluation that agency dashboards, exports and summaries read.
 
 The stored evaluation is a cache of ``engine.evaluate`` per person and requirement, rebuilt when it goes
-stale (see ``services.stale_people``). Status is not stored: it follows from ``done`` and ``due_on`` and the
-day asked about, so a row stays right as days pass.
+stale (see ``services.stale_people``). Status is not stored: it follows from the stored facts and the day asked
+about (``compliance.status``), so a row stays right as days pass.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.accounts.models import Agency, Person
@@ -59,12 +59,17 @@ class PersonEvaluation(Base):
     last_record_id: Mapped[int]  # the newest training record counted
     valid_until: Mapped[date | None]  # the first day after which a cycle or exemption boundary has passed
     stale: Mapped[bool] = mapped_column(default=False)  # set by exemption changes
-    # The person's overall standing: the earliest due date of anything outstanding (None with ``outstanding``:
-    # something has no due date, so overdue), and how many requirements are in force or exempt.
+    # The person's overall standing (compliance.status.overall_status): the earliest due date of anything
+    # outstanding with a due date, and how many requirements are in force or exempt.
     worst_due_on: Mapped[date | None]
     outstanding: Mapped[bool] = mapped_column(default=False)
     tracked: Mapped[int] = mapped_column(default=0)  # requirements in force (neither exempt nor not applicable)
     exempt: Mapped[int] = mapped_column(default=0)
+    # For compliance.status.overall_status: requirements with a date missing, with records possibly missing
+    # (no_record, or a tracked window begun before the records start), and still owed.
+    missing: Mapped[int] = mapped_column(default=0, server_default="0")
+    gaps: Mapped[int] = mapped_column(default=0, server_default="0")
+    owed: Mapped[int] = mapped_column(default=0, server_default="0")
     evaluated_at: Mapped[datetime]
 
 
@@ -80,9 +85,11 @@ class RequirementStatus(Base):
     requirement_id: Mapped[str] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"),
                                                 primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(16))  # tracked, exempt, not_applicable
+    state: Mapped[str] = mapped_column(String(16))  # compliance.status.STATES
     done: Mapped[bool]
     due_on: Mapped[date | None]
+    gap: Mapped[bool] = mapped_column(default=False, server_default=false())  # records may be missing
+    owed: Mapped[bool] = mapped_column(default=False, server_default=false())  # not yet done, still owed
     hours_done: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     hours_needed: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     reason: Mapped[str] = mapped_column(Text, server_default="")  # engine.reason_text(): read with engine.worded()

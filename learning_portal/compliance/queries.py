@@ -1,7 +1,7 @@
 """Reports over the stored evaluation: an agency's summary and people table, its export, the statewide summary.
 
-Statuses are computed in SQL from ``done`` and ``due_on`` for the day asked about (see models), so filters,
-sorting and counts run in the database, whatever the agency's size.
+Statuses are computed in SQL from the stored facts for the day asked about (``compliance.status``), so
+filters, sorting and counts run in the database, whatever the agency's size.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier
 from learning_portal.catalog.models import Course, CourseVersion, CourseVersionRequirement
 from learning_portal.catalog.queries import current_versions
-from learning_portal.compliance.engine import STATUSES, worded
+from learning_portal.compliance import status as status_rules
+from learning_portal.compliance.engine import worded
 from learning_portal.compliance.models import AgencyStatusVersion, PersonEvaluation, RequirementStatus
 from learning_portal.compliance.services import Definitions
+from learning_portal.compliance.status import STATUSES
 from learning_portal.csvfile import write_rows
 from learning_portal.formatting import hours as format_hours
 
@@ -33,19 +35,11 @@ SORTS = ("status", "name", "due")
 
 
 def requirement_status(today: date, due_soon_days: int) -> ColumnElement[str]:
-    soon = today + timedelta(days=due_soon_days)
-    return case(
-        (RS.state != "tracked", RS.state), (RS.done, literal("compliant")),
-        (or_(RS.due_on.is_(None), RS.due_on < today), literal("overdue")),
-        (RS.due_on <= soon, literal("due_soon")), else_=literal("compliant"))
+    return status_rules.requirement_status_sql(RS, today, due_soon_days)
 
 
 def overall_status(today: date, due_soon_days: int) -> ColumnElement[str]:
-    soon = today + timedelta(days=due_soon_days)
-    return case(
-        (and_(PE.outstanding, or_(PE.worst_due_on.is_(None), PE.worst_due_on < today)), literal("overdue")),
-        (and_(PE.outstanding, PE.worst_due_on <= soon), literal("due_soon")),
-        (PE.tracked > 0, literal("compliant")), (PE.exempt > 0, literal("exempt")), else_=literal("not_applicable"))
+    return status_rules.overall_status_sql(PE, today, due_soon_days)
 
 
 def _rank(status: ColumnElement[str]) -> ColumnElement[int]:

@@ -24,7 +24,6 @@ from learning_portal.catalog.models import Course, Requirement
 from learning_portal.catalog.queries import category_titles
 from learning_portal.catalog.rules import Rule
 from learning_portal.compliance.engine import (
-    STATUSES,
     ExemptionFact,
     Finding,
     PersonFacts,
@@ -36,12 +35,14 @@ from learning_portal.compliance.engine import (
     reason_text,
 )
 from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
+from learning_portal.compliance.status import person_counts, rank
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import AssignmentReason
 from learning_portal.records.models import TrainingRecord
 
 BATCH = 500  # people evaluated per round trip when refreshing stored statuses
+ENGINE_VERSION = 2  # raised when the engine judges differently: every stored evaluation is then redone
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class Definitions:
     def today(self, now: datetime) -> date:
         return self.jurisdiction.local_date(now)
 
+    def records_start(self, agency_records_start: date | None) -> date | None:
+        """Where an agency's records start in the portal: its own day, or the jurisdiction's."""
+        return agency_records_start or self.jurisdiction.judged_from
+
 
 def definitions(session: Session, jurisdiction: str) -> Definitions:
     j = session.get(Jurisdiction, jurisdiction)
@@ -62,32 +67,43 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
         raise NotFoundError(f"Unknown jurisdiction {jurisdiction}.")
     rows = list(session.scalars(select(Requirement).where(Requirement.jurisdiction == jurisdiction,
                                                           Requirement.rule.is_not(None)).order_by(Requirement.id)))
-    reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor,
-                                j.judged_from) for r in rows)
+    reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor) for r in rows)
     categories = category_titles(session)
-    payload = json.dumps([[r.id, r.title, r.rule] for r in rows] + [j.cycle_months, j.cycle_anchor, j.judged_from,
-                                                                     categories], sort_keys=True, default=str)
+    facts = [ENGINE_VERSION, [[r.id, r.title, r.rule] for r in rows], j.cycle_months, j.cycle_anchor, j.judged_from,
+             categories]
+    payload = json.dumps(facts, sort_keys=True, default=str)
     return Definitions(j, reqs, {r.id: r for r in rows}, categories, hashlib.sha256(payload.encode()).hexdigest())
 
 
 def person_facts(person: Person) -> PersonFacts:
-    return PersonFacts(role=person.role.value, rank_tier=person.rank_tier.value, assignment=person.assignment.value,
+    """The person as the rules see them. The account holds one role and one assignment with its start date;
+    the role is taken to have begun at hire until role history is kept."""
+    role, assignment = person.role.value, person.assignment.value
+    return PersonFacts(roles=frozenset({role}), rank_tier=person.rank_tier.value, assignments=frozenset({assignment}),
                        is_reserve=person.is_reserve, is_clerical=person.is_clerical, hire_date=person.hire_date,
-                       promotion_date=person.promotion_date, assigned_on=person.assigned_on)
+                       promotion_date=person.promotion_date,
+                       assignment_dates={assignment: person.assigned_on} if person.assigned_on else {},
+                       role_dates={role: person.hire_date} if person.hire_date else {})
 
 
 _RECORD_COLUMNS = (TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.completed_on, TrainingRecord.hours,
-                   TrainingRecord.categories, TrainingRecord.satisfies, TrainingRecord.withdrawn_at)
+                   TrainingRecord.categories, TrainingRecord.satisfies, TrainingRecord.withdrawn_at,
+                   TrainingRecord.course_number, TrainingRecord.cpt_credited)
 
 
 def _record_fact(row) -> RecordFact:
     """A RecordFact from a row of ``_RECORD_COLUMNS``."""
     return RecordFact(row.completed_on, Decimal(row.hours), {c: Decimal(h) for c, h in row.categories.items()},
-                      frozenset(row.satisfies))
+                      frozenset(row.satisfies), course_number=row.course_number, cpt=row.cpt_credited)
 
 
 def _exemption_fact(e: Exemption) -> ExemptionFact:
     return ExemptionFact(e.requirement_id, e.reason, e.starts_on, e.ends_on, agency_wide=e.agency_id is not None)
+
+
+def _records_starts(session: Session, defs: Definitions, agency_ids: Iterable[int]) -> dict[int, date | None]:
+    rows = session.execute(select(Agency.id, Agency.records_start).where(Agency.id.in_(set(agency_ids))))
+    return {agency_id: defs.records_start(start) for agency_id, start in rows}
 
 
 def _exemptions_for(session: Session, people: Sequence[Person]) -> dict[int, list[ExemptionFact]]:
@@ -125,13 +141,14 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
         select(*_RECORD_COLUMNS).where(TrainingRecord.person_id == person.id)) if r.withdrawn_at is None]
     exemptions = _exemptions_for(session, [person])[person.id]
     facts = person_facts(person)
+    start = defs.records_start(person.agency.records_start)
     standings = []
     for req in defs.requirements:
-        finding = evaluate(req, facts, records, exemptions, today)
+        finding = evaluate(req, facts, records, exemptions, today, records_start=start)
         status = finding.status(today, defs.jurisdiction.due_soon_days)
         standings.append(Standing(defs.titles[req.id], finding, status,
                                   reason(finding, status, defs.category_titles)))
-    standings.sort(key=lambda s: (STATUSES.index(s.status), s.requirement.id))
+    standings.sort(key=lambda s: (rank(s.status), s.requirement.id))
     return standings, defs
 
 
@@ -165,31 +182,27 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
                 records[row.person_id].append(_record_fact(row))
             last_id[row.person_id] = max(last_id[row.person_id], row.id)
         exemptions = _exemptions_for(session, people)
+        starts = _records_starts(session, defs, (p.agency_id for p in people if p.agency_id is not None))
         status_rows, person_rows = [], []
         for person in people:
             if person.agency_id is None:
                 continue
             facts = person_facts(person)
-            findings = [evaluate(req, facts, records[person.id], exemptions[person.id], today)
-                        for req in defs.requirements]
+            findings = [evaluate(req, facts, records[person.id], exemptions[person.id], today,
+                                 records_start=starts[person.agency_id]) for req in defs.requirements]
             # Rows for the requirements whose audience includes the person (the others concern them not at all).
             if person.is_enabled:
                 status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id,
                                      agency_id=person.agency_id, state=f.state, done=f.done, due_on=f.due_on,
-                                     hours_done=f.hours_done, hours_needed=f.hours_needed,
+                                     gap=f.gap, owed=f.owed, hours_done=f.hours_done, hours_needed=f.hours_needed,
                                      reason=reason_text(f, defs.category_titles), finding=f.to_json())
                                 for req, f in zip(defs.requirements, findings, strict=True)
                                 if applies(req.rule.audience, facts)]
-            outstanding = [f.due_on for f in findings if f.state == "tracked" and not f.done]
-            undated = None in outstanding  # something outstanding with no due date: overdue
             limits = [f.valid_until for f in findings if f.valid_until is not None]
             person_rows.append(dict(
                 person_id=person.id, agency_id=person.agency_id, definitions=defs.fingerprint,
                 person_revision=person.revision, active=person.is_enabled, last_record_id=last_id[person.id],
-                valid_until=min(limits) if limits else None, stale=False,
-                worst_due_on=None if undated or not outstanding else min(outstanding), outstanding=bool(outstanding),
-                tracked=sum(f.state == "tracked" for f in findings), exempt=sum(f.state == "exempt" for f in findings),
-                evaluated_at=now))
+                valid_until=min(limits) if limits else None, stale=False, evaluated_at=now, **person_counts(findings)))
         ids = [row["person_id"] for row in person_rows]
         try:
             with session.begin_nested():

@@ -11,8 +11,9 @@ from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.engine import STATUS_LABELS, STATUSES
 from learning_portal.compliance.forms import AssignForm, ExemptionForm
+from learning_portal.compliance.status import LABELS as STATUS_LABELS
+from learning_portal.compliance.status import MEANINGS, STATUSES
 from learning_portal.db import as_id, get_session, streamed
 from learning_portal.errors import NotFoundError, ValidationError
 from learning_portal.records.models import TrainingRecord
@@ -34,7 +35,8 @@ def mine():
 
 
 def _standing_context(db, standings, defs) -> dict:
-    return {"standings": standings, "defs": defs, "labels": STATUS_LABELS,
+    return {"standings": standings, "defs": defs, "labels": STATUS_LABELS, "statuses": STATUSES,
+            "meanings": MEANINGS,
             "courses": queries.satisfying_courses(db, defs),
             "counts": {s: sum(1 for x in standings if x.status == s) for s in STATUSES}}
 
@@ -63,7 +65,8 @@ def agency(agency_id: int):
     form.course.choices = [("", "Choose a course"), *_course_choices(db)]
     return render_template(
         "compliance/agency.html", agency=agency, defs=defs, filters=filters, today=today, summary=summary, rows=rows,
-        page=Page(rows, number, per_page, total), labels=STATUS_LABELS, statuses=STATUSES, form=form,
+        page=Page(rows, number, per_page, total), labels=STATUS_LABELS, statuses=STATUSES, meanings=MEANINGS,
+        form=form,
         assignments=list(Assignment), ranks=list(RankTier),
         agency_exemptions=services.exemptions_of(db, agency=agency),
         exemption_form=_exemption_form(defs) if actor.role is Role.ADMINISTRATOR else None)

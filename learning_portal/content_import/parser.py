@@ -254,9 +254,15 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
     if not isinstance(anchor, date) or anchor.day != 1:
         report("cpt_cycle", "anchor", msg="anchor must be a date on the first of a month, e.g. 2025-01-01")
         return
-    repeat = credit.get("repeat_in_cycle", False) if isinstance(credit, dict) else None
+    # A repeat earns CPT again unless the jurisdiction's rules say otherwise, with the rule that says so.
+    repeat = credit.get("repeat_in_cycle", True) if isinstance(credit, dict) else None
     if not isinstance(repeat, bool):
         report("credit", msg="[credit] repeat_in_cycle must be true or false")
+        return
+    citation = credit.get("citation") if isinstance(credit, dict) else None
+    if not repeat and not (isinstance(citation, str) and citation.strip()):
+        report("credit", "citation", msg="[credit] repeat_in_cycle = false needs the citation of the rule that "
+                                         "says a repeat earns no CPT (citation = \"...\")")
         return
     timezone = data.get("timezone")
     try:

@@ -83,7 +83,7 @@ def agency_records(agency_id: int):
     return jsonify(records=[{
         "id": r.id, "post_id": post_id, "course_number": r.course_number, "title": r.title, "hours": str(r.hours),
         "categories": r.categories, "satisfies": r.satisfies, "completed_on": r.completed_on.isoformat(),
-        "source": r.source.value, "recorded_at": r.created_at.isoformat(),
+        "source": r.source.value, "recorded_at": r.created_at.isoformat(), "cpt_credited": r.cpt_credited,
         "withdrawn": r.withdrawn_at is not None,
     } for r, post_id in rows], next_after=rows[-1][0].id if len(rows) == limit else None)
 
@@ -119,7 +119,7 @@ def profile_json(profile: queries.Profile) -> dict:
             "id": r.id, "course_number": r.course_number, "title": r.title, "hours": float(r.hours),
             "categories": {k: float(v) for k, v in r.categories.items()}, "satisfies": r.satisfies,
             "completed_on": r.completed_on.isoformat(), "source": r.source.value,
-            "verification_code": r.verification_code,
+            "verification_code": r.verification_code, "cpt_credited": r.cpt_credited,
         } for r in profile.records],
         "cycles": [{
             "label": c.cycle.label, "start": c.cycle.start.isoformat(), "end": c.cycle.end.isoformat(),
@@ -141,7 +141,9 @@ _RECORD = {"type": "object", "required": ["course_number", "title", "hours", "ca
                           "satisfies": {"type": "array", "items": {"type": "string"}},
                           "completed_on": {"type": "string", "format": "date"},
                           "source": {"type": "string", "enum": ["online", "roster", "forwarded", "correction"]},
-                          "verification_code": {"type": "string"}}}
+                          "verification_code": {"type": "string"},
+                          "cpt_credited": {"type": "boolean", "description": "false: recorded for the mandates it "
+                                           "satisfies, its hours not counted toward CPT"}}}
 
 OPENAPI = {
     "tag": {"name": "Training records", "description": "Training profiles, records to and from other portals and "
@@ -171,7 +173,9 @@ OPENAPI = {
                                "categories": {"type": "object"}, "satisfies": {"type": "array",
                                                                                "items": {"type": "string"}},
                                "completed_on": {"type": "string", "format": "date"},
-                               "source": {"type": "string"}}}}}},
+                               "source": {"type": "string"},
+                               "cpt_credited": {"type": "boolean", "default": True,
+                                                "description": "false: a record that earned no CPT hours"}}}}}},
             "responses": {
                 "201": {"description": "Recorded", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "200": {"description": "Already recorded under this key: the original answer",
@@ -230,6 +234,7 @@ OPENAPI = {
                              "completed_on": {"type": "string", "format": "date"},
                              "source": {"type": "string", "enum": ["online", "roster", "forwarded", "correction"]},
                              "recorded_at": {"type": "string", "format": "date-time"},
+                             "cpt_credited": {"type": "boolean"},
                              "withdrawn": {"type": "boolean"}}},
     },
 }

@@ -29,8 +29,9 @@ class MissingJurisdictionError(RuntimeError):
 
 @dataclass(frozen=True)
 class Decision:
-    eligible: bool
+    eligible: bool  # a record is written (it counts for the mandates the course satisfies)
     reason: str = ""
+    cpt: bool = True  # ... and its hours count toward CPT (False: the reason says why not)
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Facts:
 
     passed: set[tuple[int, int]]  # (enrollment id, quiz id) with a passing attempt
     credited: dict[tuple[int, int], list[date]] = field(default_factory=lambda: defaultdict(list))
-    # ^ (person id, course id): completion days of the posted, not withdrawn records
+    # ^ (person id, course id): completion days of the posted, not withdrawn records that earned CPT
 
     @classmethod
     def load(cls, session: Session, completions: list[Completion]) -> Facts:
@@ -53,7 +54,8 @@ class Facts:
         for person_id, course_id, day in session.execute(
                 select(TrainingRecord.person_id, TrainingRecord.course_id, TrainingRecord.completed_on).where(
                     TrainingRecord.person_id.in_(people), TrainingRecord.course_id.in_(courses),
-                    TrainingRecord.posting_id.is_not(None), TrainingRecord.withdrawn_at.is_(None))):
+                    TrainingRecord.posting_id.is_not(None), TrainingRecord.withdrawn_at.is_(None),
+                    TrainingRecord.cpt_credited.is_(True))):
             facts.credited[(person_id, course_id)].append(day)
         return facts
 
@@ -62,11 +64,16 @@ class Facts:
         self.credited[(person_id, course_id)].append(day)
 
 
-def decide(completion: Completion, person: Person, jurisdiction: Jurisdiction | None, facts: Facts) -> Decision:
-    """``jurisdiction`` is the person's agency's, or None when its rules are not loaded."""
+def decide(completion: Completion, person: Person, jurisdiction: Jurisdiction | None, facts: Facts, *,
+           credit_samples: bool = True) -> Decision:
+    """``jurisdiction`` is the person's agency's, or None when its rules are not loaded. Sample courses (made-up
+    course numbers) are credited only where ``credit_samples`` (the demo) says so."""
     version: CourseVersion = completion.course_version
     if version.credit_mode is CreditMode.NONE or version.cpt_hours <= 0:
         return Decision(False, "This course carries no CPT credit.")
+    if version.is_sample and not credit_samples:
+        return Decision(False, "This is a sample course with a made-up course number: it is not certified and "
+                               "earns no CPT credit outside the demonstration portal.")
     if completion.source is CompletionSource.ONLINE and version.credit_mode is CreditMode.ROSTER:
         return Decision(False, "Credit for this course is posted from the roster of the in-person or facilitated "
                                "session, not from the online part.")
@@ -78,14 +85,16 @@ def decide(completion: Completion, person: Person, jurisdiction: Jurisdiction | 
         raise MissingJurisdictionError(f"No credit rules for jurisdiction {person.agency.jurisdiction}: import its "
                                        "definition into content/requirements, then retry.")
     if not jurisdiction.repeat_credit_in_cycle:
+        # Recording is not crediting: the completion is recorded and counts for its mandates (an annual pursuit
+        # course in a cycle's second year); only its CPT hours are not counted again.
         cycle = cycle_for(jurisdiction.local_date(completion.completed_at), months=jurisdiction.cycle_months,
                           anchor=jurisdiction.cycle_anchor)
         earlier = [day for day in facts.credited.get((person.id, completion.course_id), ())
                    if cycle.start <= day <= cycle.end]
         if earlier:
-            return Decision(False, f"You already earned CPT for this course in the {cycle.label} cycle "
-                                   f"(completed {human_date(min(earlier))}); {jurisdiction.code} does not credit the "
-                                   "same course twice in one cycle.")
+            return Decision(True, f"Recorded, without CPT hours: you already earned CPT for this course in the "
+                                  f"{cycle.label} cycle (completed {human_date(min(earlier))}), and "
+                                  f"{jurisdiction.code} does not credit the same course twice in one cycle.", cpt=False)
     return Decision(True)
 
 

@@ -91,7 +91,7 @@ def receive(session: Session, *, idempotency_key: str, timestamp: str | None, bo
     record, _ = write_record(session, inbound_key=idempotency_key, now=now, data=RecordInput(
         person_id=person.id, course_number=data["course_number"], title=data["title"], hours=data["hours"],
         categories=data["categories"], satisfies=data["satisfies"], completed_on=data["completed_on"],
-        source=RecordSource.FORWARDED))
+        source=RecordSource.FORWARDED, cpt_credited=data["cpt_credited"]))
     answer = {"record_id": record.id, "post_id": person.post_id, "course_number": record.course_number,
               "status": "recorded"}
     try:
@@ -179,6 +179,9 @@ def _parse(body: bytes) -> dict[str, Any]:
         data["completed_on"] = date.fromisoformat(str(raw.get("completed_on")))
     except ValueError:
         problems["completed_on"] = "A date such as 2026-03-02."
+    data["cpt_credited"] = raw.get("cpt_credited", True)  # False: recorded for its mandates, no CPT hours
+    if not isinstance(data["cpt_credited"], bool):
+        problems["cpt_credited"] = "true or false."
     if problems:
         raise ValidationError("The record is not valid.", details=problems)
     return data

@@ -12,7 +12,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,6 +46,7 @@ class PosterSettings:
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(hours=1)
     alert_after: timedelta = timedelta(hours=1)  # a posting not done by then is logged as an error, once
+    credit_samples: bool = True  # sample courses earn credit (the demo; PORTAL_CREDIT_SAMPLE_COURSES)
     forwarder: RecordForwarder | None = None
 
 
@@ -137,18 +138,22 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
             continue
         completion, person = completions[posting.id], session.get(Person, posting.person_id)
         jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
-        decision = decide(completion, person, jurisdiction, facts)
+        decision = decide(completion, person, jurisdiction, facts, credit_samples=settings.credit_samples)
         if not decision.eligible:
             posting.status, posting.reason = PostingStatus.NOT_ELIGIBLE, decision.reason
             continue
         to_post.append(posting)
-        record = new_record(_record_input(completion, person, jurisdiction), posting_id=posting.id, now=now)
-        facts.credit(person.id, completion.course_id, record.completed_on)
+        posting.reason = decision.reason  # why a recorded completion earned no CPT hours, if it did not
+        data = replace(_record_input(completion, person, jurisdiction), cpt_credited=decision.cpt)
+        record = new_record(data, posting_id=posting.id, now=now)
+        if decision.cpt:
+            facts.credit(person.id, completion.course_id, record.completed_on)
         written[posting.id] = (record, person)
         posting.record_written_at = now
         xapi.emit(session, person_id=person.id, verb="satisfied", version=completion.course_version, now=now,
                   enrollment_id=completion.enrollment_id, result={"success": True, "completion": True},
-                  extensions={"cpt-hours": str(record.hours), "categories": record.categories,
+                  extensions={"cpt-hours": str(record.hours if record.cpt_credited else 0),
+                              "categories": record.categories,
                               "satisfies": record.satisfies, "completed-on": record.completed_on.isoformat(),
                               "source": record.source.value})
     session.add_all([record for record, _ in written.values()])
@@ -250,6 +255,7 @@ def forward_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:
         "satisfies": record.satisfies,
         "completed_on": record.completed_on.isoformat(),
         "source": record.source.value,
+        "cpt_credited": record.cpt_credited,
     }
 
 

@@ -39,6 +39,7 @@ def settings_from_config(config: dict) -> services.PosterSettings:
         retry_base=timedelta(seconds=float(config.get("CREDIT_RETRY_BASE_SECONDS", 15))),
         retry_cap=timedelta(seconds=float(config.get("CREDIT_RETRY_CAP_SECONDS", 3600))),
         alert_after=alert_after(config),
+        credit_samples=bool(config.get("CREDIT_SAMPLE_COURSES")),
         forwarder=forwarder)
 
 

@@ -157,10 +157,43 @@ HISTORY = (
 )
 
 
+# Annual training most of the agency keeps up with, dated from the year the demo is loaded in: last year's and
+# this year's pursuit policy and bloodborne pathogens updates (California), Rule 28 hours (Colorado). Taylor
+# Brooks missed this year's pursuit training and Sage Coleman is short of this year's hours: the dashboard
+# shows real overdue people, data gaps (no record on file from before the portal) and people on track.
+CA_ANNUAL = ("officer", "ca-traffic", "ca-detective", "ca-sergeant", "ca-lieutenant", "ca-reserve", "ca-custody",
+             "ca-records")
+CO_ANNUAL = ("co-officer", "co-deputy", "co-corporal")
+PURSUIT = ("9999-00107", "Vehicle Pursuit Policy Update", "2", {"general": "2"}, ("CA-LM-PURSUIT-1Y", "CA-CPT-24"))
+BBP = ("9999-00150", "Bloodborne Pathogens Annual Update (agency course)", "1", {"general": "1"},
+       ("CA-LM-BBP-1Y", "CA-CPT-24"))
+RULE_28 = (("9999-00108", "Arrest & Control (PSP)", "4", {"arrest_control": "4"}, ()),
+           ("9999-00109", "Tactical Firearms (PSP)", "4", {"firearms": "4"}, ()),
+           ("9999-00110", "Driver Training/Awareness (PSP)", "4", {"driving": "4"}, ()),
+           ("9999-00103", "Courtroom Testimony & Report Credibility", "12", {"general": "12"}, ()))
+CO_315 = ("9999-00160", "C.R.S. 24-31-315 Mandated Topics (agency course)", "14",
+          {"holds_restraints": "4", "anti_bias": "4", "community_policing": "2", "de_escalation": "2",
+           "disabilities": "1", "mmir": "1"}, ("CO-315-5Y",))
+
+
+def _annual_history(today: date) -> list[tuple]:
+    rows = []
+    for year in (today.year - 1, today.year):
+        day = min(date(year, 2, 3), today)
+        for username in CA_ANNUAL + ("ca-patrol-2",) * (year < today.year):
+            rows += [(username, *PURSUIT, min(date(year, 3, 9), today).isoformat()), (username, *BBP, day.isoformat())]
+        for username in CO_ANNUAL + ("co-reserve",) * (year < today.year):
+            rows += [(username, *course, min(date(year, 2 + 2 * i, 10), today).isoformat())
+                     for i, course in enumerate(RULE_28)]
+    rows.append(("co-officer", *CO_315, date(today.year - 2, 9, 15).isoformat()))
+    return rows
+
+
 def _training_history(session: Session, *, now: datetime) -> None:
+    history = [*HISTORY, *_annual_history(now.date())]
     people = {p.username: p for p in session.scalars(select(Person).where(
-        Person.username.in_({h[0] for h in HISTORY})))}
-    for n, (username, number, title, hours, categories, satisfies, day) in enumerate(HISTORY):
+        Person.username.in_({h[0] for h in history})))}
+    for n, (username, number, title, hours, categories, satisfies, day) in enumerate(history):
         person = people.get(username)
         if person is None:
             continue

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning_portal.db import Base, enum_column
@@ -43,6 +43,9 @@ class TrainingRecord(Base):
     course_number: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    # Whether the hours count toward CPT. Always recorded, a completion may earn no CPT hours again (a repeat
+    # in one cycle, where the jurisdiction says so); it still counts for the mandates it satisfies.
+    cpt_credited: Mapped[bool] = mapped_column(default=True, server_default=true())
     categories: Mapped[dict[str, Any]] = mapped_column(JSON)  # category id -> hours (strings, exact)
     satisfies: Mapped[list[str]] = mapped_column(JSON)  # requirement ids
     completed_on: Mapped[date]

@@ -33,6 +33,7 @@ class RecordInput:
     completed_on: date
     source: RecordSource
     course_id: int | None = None
+    cpt_credited: bool = True  # False: recorded for its mandates, without CPT hours (a repeat not credited)
 
 
 def write_record(session: Session, *, data: RecordInput, now: datetime, posting_id: int | None = None,
@@ -65,8 +66,8 @@ def new_record(data: RecordInput, *, now: datetime, posting_id: int | None = Non
         person_id=data.person_id, posting_id=posting_id, inbound_key=inbound_key, course_id=data.course_id,
         course_number=data.course_number, title=data.title, hours=data.hours,
         categories={k: str(v) for k, v in data.categories.items()}, satisfies=list(data.satisfies),
-        completed_on=data.completed_on, source=data.source, verification_code=new_verification_code(),
-        created_at=now)
+        completed_on=data.completed_on, source=data.source, cpt_credited=data.cpt_credited,
+        verification_code=new_verification_code(), created_at=now)
 
 
 def _by_origin(session: Session, posting_id: int | None, inbound_key: str | None) -> TrainingRecord | None:
@@ -111,10 +112,11 @@ class CycleTotals:
 
 
 def totals_by_cycle(records: Iterable[TrainingRecord], *, months: int, anchor: date) -> list[CycleTotals]:
-    """CPT hours per cycle and per category, newest cycle first (withdrawn records do not count)."""
+    """CPT hours per cycle and per category, newest cycle first (withdrawn records, and records kept for their
+    mandates without CPT hours, do not count)."""
     totals: dict[Cycle, CycleTotals] = {}
     for record in records:
-        if record.withdrawn_at is not None:
+        if record.withdrawn_at is not None or not record.cpt_credited:
             continue
         cycle = cycle_for(record.completed_on, months=months, anchor=anchor)
         bucket = totals.setdefault(cycle, CycleTotals(cycle))

@@ -22,7 +22,8 @@ _keys = itertools.count(1)
 
 
 def add_record(db, person: Person, day: date, hours: float, *satisfies: str, **categories: float):
-    data = RecordInput(person_id=person.id, course_number="9999-00999", title="Test training",
+    # A course number of its own: the same course on the same day would be the same training, counted once.
+    data = RecordInput(person_id=person.id, course_number=f"9998-{next(_keys):05d}", title="Test training",
                        hours=Decimal(str(hours)), categories={c: Decimal(str(h)) for c, h in categories.items()},
                        satisfies=list(satisfies), completed_on=day, source=RecordSource.ROSTER)
     return write_record(db, data=data, now=NOW, inbound_key=f"test-{next(_keys)}")[0]

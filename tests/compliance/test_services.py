@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from learning_portal.accounts.models import Assignment
+from learning_portal.accounts.models import Assignment, RankTier
 from learning_portal.catalog.models import Requirement
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.engine import STATUSES, applies, worded
+from learning_portal.compliance.engine import applies, worded
 from learning_portal.compliance.models import PersonEvaluation
 from learning_portal.compliance.models import RequirementStatus as RS
+from learning_portal.compliance.status import STATUSES
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning.models import CourseAssignment
 from tests.compliance.conftest import TODAY_UTC, add_record
@@ -51,8 +52,11 @@ def test_live_evaluation_gives_each_person_their_reasons(db_session, world):
     assert by_id["CA-PSP-AC"].status == "due_soon"
     assert by_id["CA-PSP-SC"].status == "compliant"
     assert by_id["CA-PSD-CPT"].status == "not_applicable"  # a dispatcher requirement
-    assert by_id["CA-LM-FA-2Y"].status == "overdue"  # never done, hired 2015
-    assert standings[0].status == "overdue"  # worst first
+    # Never done, hired 2015: a data gap (records start 1 Jan 2025), due by 1 Jan 2027 whatever was done before.
+    assert by_id["CA-LM-FA-2Y"].status == "due_soon" and by_id["CA-LM-FA-2Y"].finding.gap
+    assert by_id["CA-LM-FA-2Y"].finding.due_on == date(2027, 1, 1)
+    # worst first: bloodborne pathogens is annual, and nothing is on file since 2025
+    assert standings[0].status == "overdue" and standings[0].requirement.id == "CA-LM-BBP-1Y"
     cleo = {s.requirement.id: s.status for s in services.evaluate_person(db_session, world.cleo, now=TODAY_UTC)[0]}
     assert cleo["CA-PSP-AC"] == "not_applicable" and cleo["CA-CPT-24"] == "due_soon"
 
@@ -301,14 +305,18 @@ def test_the_refresh_command_evaluates_everyone_stale(app, db_session, world):
     assert "CA-POST: 0 people re-evaluated." in again.output
 
 
-def test_something_outstanding_without_a_due_date_counts_as_overdue(db_session, world):
-    undated = make_person(db_session, agency=world.central, first_name="Una", hire_date=None)
+def test_a_missing_trigger_date_is_a_data_problem_the_manager_can_filter(db_session, world):
+    undated = make_person(db_session, agency=world.central, first_name="Una", rank_tier=RankTier.SUPERVISOR,
+                          promotion_date=None)
     refresh_central(db_session, world)
-    assert stored(db_session, undated)["CA-LM-FA-2Y"] == "overdue"  # never done, no hire date to count from
+    assert stored(db_session, undated)["CA-SUP-80"] == "missing_date"  # no promotion date to count from
     defs = services.definitions(db_session, "CA-POST")
-    rows, _ = queries.people_page(db_session, world.central.id, queries.PeopleFilter(status="overdue", q="una"),
-                                  defs=defs, today=TODAY, page=1, per_page=50)
-    assert [(r.person.id, r.due_on) for r in rows] == [(undated.id, None)]
+    rows, total = queries.people_page(db_session, world.central.id,
+                                      queries.PeopleFilter(requirement="CA-SUP-80", status="missing_date"), defs=defs,
+                                      today=TODAY, page=1, per_page=50)
+    assert [r.person.id for r in rows] == [undated.id] and total == 1
+    summary = queries.count_summary(db_session, [world.central.id], defs=defs, today=TODAY)
+    assert summary.by_requirement["CA-SUP-80"]["missing_date"] == 1
 
 
 def test_concurrent_refreshes_of_the_same_people_all_succeed(request, backend, tmp_path):

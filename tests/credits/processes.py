@@ -69,7 +69,8 @@ def env(database_url: str, tmp: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": "k" * 40,
             "PORTAL_CREDIT_POSTER": "external", "PORTAL_INSTANCE_PATH": str(tmp),
             "PORTAL_CREDIT_RETRY_BASE_SECONDS": "0.2", "PORTAL_CREDIT_RETRY_CAP_SECONDS": "1",
-            "PORTAL_CREDIT_MAX_ATTEMPTS": "1000", **extra}
+            "PORTAL_CREDIT_MAX_ATTEMPTS": "1000",
+            "PORTAL_CREDIT_SAMPLE_COURSES": "true", **extra}  # the test course is a sample
 
 
 def start_worker(environment: dict[str, str], *args: str, log: Path | None = None) -> subprocess.Popen:

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from learning_portal.accounts.models import Jurisdiction
 from learning_portal.credits import services, worker
 from learning_portal.credits.models import CreditPosting, PostingStatus
 from learning_portal.records.models import RecordSource, TrainingRecord
-from learning_portal.records.services import cycle_for
+from learning_portal.records.services import cycle_for, totals_by_cycle
 from tests.credits.helpers import FakeForwarder, complete_course
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_jurisdiction, make_person
 
@@ -59,21 +60,33 @@ def test_roster_only_and_no_credit_courses_say_why(app, db_session, officer):
     assert posting_of(db_session, awareness).reason == "This course carries no CPT credit."
 
 
-def test_a_repeat_in_the_same_cycle_earns_nothing_but_the_next_cycle_does(app, db_session, officer):
+def test_a_repeat_is_always_recorded_and_earns_cpt_again_unless_the_jurisdiction_says_not(app, db_session, officer):
     complete_course(db_session, officer, "dv-response-update", now=NOW)
     run(app)
     again = complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=30))
     run(app, now=NOW + timedelta(days=30))
-    posting = posting_of(db_session, again)
-    assert posting.status is PostingStatus.NOT_ELIGIBLE
-    assert "already earned CPT for this course in the 2025-2026 cycle" in posting.reason
+    assert posting_of(db_session, again).status is PostingStatus.POSTED  # California sets no repeat rule
+    assert [r.cpt_credited for r in records(db_session, officer)] == [True, True]
+
+    db_session.get(Jurisdiction, "CA-POST").repeat_credit_in_cycle = False  # a jurisdiction that has one
+    third = complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=60))
+    run(app, now=NOW + timedelta(days=60))
+    posting = posting_of(db_session, third)
+    assert posting.status is PostingStatus.POSTED  # recorded: it counts for the DV refresher
+    assert posting.reason.startswith("Recorded, without CPT hours: you already earned CPT for this course in the "
+                                     "2025-2026 cycle")
+    kept = records(db_session, officer)
+    assert len(kept) == 3 and not kept[-1].cpt_credited and "CA-LM-DV-2Y" in kept[-1].satisfies
+    (cycle,) = totals_by_cycle(kept, months=24, anchor=date(2025, 1, 1))
+    assert cycle.hours == 4  # the repeat's hours are not counted again
     next_cycle = datetime(2027, 2, 1, 20, 0, tzinfo=UTC)  # midday in California
     complete_course(db_session, officer, "dv-response-update", now=next_cycle)
     run(app, now=next_cycle)
-    assert sorted(r.completed_on for r in records(db_session, officer)) == [NOW.date(), next_cycle.date()]
+    assert records(db_session, officer)[-1].cpt_credited
 
 
 def test_two_completions_of_a_course_in_one_cycle_posted_together_earn_credit_once(app, db_session, officer, caplog):
+    db_session.get(Jurisdiction, "CA-POST").repeat_credit_in_cycle = False
     others = [make_person(db_session, agency=officer.agency) for _ in range(3)]
     first = complete_course(db_session, officer, "dv-response-update", now=NOW)
     again = complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=1))
@@ -82,8 +95,17 @@ def test_two_completions_of_a_course_in_one_cycle_posted_together_earn_credit_on
     assert run(app, now=NOW + timedelta(days=1)) == 5  # one batch
     assert posting_of(db_session, first).status is PostingStatus.POSTED
     assert "already earned CPT for this course" in posting_of(db_session, again).reason
-    assert [len(records(db_session, p)) for p in (officer, *others)] == [1, 1, 1, 1]
+    assert [len(records(db_session, p)) for p in (officer, *others)] == [2, 1, 1, 1]
+    assert [r.cpt_credited for r in records(db_session, officer)] == [True, False]
     assert "one at a time" not in caplog.text  # decided as one batch, not by the per-posting fallback
+
+
+def test_sample_courses_earn_no_credit_outside_the_demo(app, db_session, officer):
+    completion = complete_course(db_session, officer, "dv-response-update", now=NOW)  # 9999-...: made up
+    run(app, worker.settings_from_config({"CREDIT_SAMPLE_COURSES": False}))
+    posting = posting_of(db_session, completion)
+    assert posting.status is PostingStatus.NOT_ELIGIBLE and "sample course" in posting.reason
+    assert records(db_session, officer) == []
 
 
 def test_forwarding_retries_with_backoff_then_dies_and_an_admin_retry_posts_it(app, db_session, officer):
@@ -110,7 +132,7 @@ def test_forwarding_retries_with_backoff_then_dies_and_an_admin_retry_posts_it(a
     assert payload == {"post_id": officer.post_id, "course_number": "9999-00101",
                        "title": "Domestic Violence Response Update", "hours": "2.00",
                        "categories": {"general": "2.00"}, "satisfies": ["CA-CPT-24", "CA-LM-DV-2Y"],
-                       "completed_on": NOW.date().isoformat(), "source": "online"}
+                       "completed_on": NOW.date().isoformat(), "source": "online", "cpt_credited": True}
 
 
 def test_a_receiver_outage_of_hours_is_waited_out_reported_once_then_posted(app, db_session, officer, caplog):
@@ -188,10 +210,10 @@ def test_a_posting_that_breaks_fails_alone_and_the_rest_of_the_batch_posts(app, 
     fine = complete_course(db_session, other, "dv-response-update", now=NOW)
     real_decide = services.decide
 
-    def decide(completion, person, jurisdiction, facts):
+    def decide(completion, person, jurisdiction, facts, **options):
         if person.id == officer.id:
             raise RuntimeError("unexpected bug")
-        return real_decide(completion, person, jurisdiction, facts)
+        return real_decide(completion, person, jurisdiction, facts, **options)
 
     monkeypatch.setattr(services, "decide", decide)
     run(app)
