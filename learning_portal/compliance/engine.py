@@ -373,7 +373,8 @@ def _one_time(req: RequirementDef, person: PersonFacts, records: Sequence[Record
     when = person.trigger_date(rule.trigger, rule.audience)
     if when is None:
         return Finding(req.id, rule.kind, "missing_date",
-                       note=f"No {words} date is on file, so no due date can be set: add it to the person's record.")
+                       note=f"No date of {words} is on file, so no due date can be set: add it to the person's "
+                            "record.")
     if rule.effective is not None and when < rule.effective:
         return Finding(req.id, rule.kind, "not_applicable", trigger=(rule.trigger, when),
                        note=(f"Applies to a {words} on or after {human_date(rule.effective)}; "

@@ -266,7 +266,7 @@ def test_a_missing_trigger_date_is_a_data_problem_and_a_trigger_before_the_manda
     fto = person(assignments=("field_training",))
     _, status, why = check(cit, [], date(2026, 1, 1), person=fto)
     assert status == "missing_date"
-    assert why == "No assignment date is on file, so no due date can be set: add it to the person's record."
+    assert why == "No date of assignment is on file, so no due date can be set: add it to the person's record."
     early = person(assignments=("field_training",), assignment_dates={"field_training": date(2016, 5, 1)})
     _, status, why = check(cit, [], date(2026, 1, 1), person=early, records_start=None)
     assert status == "not_applicable" and "on or after 1 Jan 2017" in why
