@@ -169,6 +169,19 @@ def evaluate(req: RequirementDef, person: PersonFacts, records: Sequence[RecordF
              exemptions: Iterable[ExemptionFact], today: date, *, records_start: date | None = None) -> Finding:
     """Where ``person`` stands on ``req`` on ``today`` (a local date in the requirement's jurisdiction).
     ``records_start``: the day the agency's records start in the portal (None: all its history is here)."""
+    return _evaluate(req, person, _on_file(records, today), exemptions, today, records_start)
+
+
+def evaluate_all(reqs: Iterable[RequirementDef], person: PersonFacts, records: Sequence[RecordFact],
+                 exemptions: Sequence[ExemptionFact], today: date, *,
+                 records_start: date | None = None) -> list[Finding]:
+    """``evaluate`` for each requirement, with the records sorted and checked once for them all."""
+    on_file = _on_file(records, today)
+    return [_evaluate(req, person, on_file, exemptions, today, records_start) for req in reqs]
+
+
+def _evaluate(req: RequirementDef, person: PersonFacts, on_file: Sequence[RecordFact],
+              exemptions: Iterable[ExemptionFact], today: date, records_start: date | None) -> Finding:
     rule = req.rule
     if not applies(rule.audience, person):
         return Finding(req.id, rule.kind, "not_applicable", note=f"Applies to {rule.audience.describe()}.")
@@ -180,7 +193,6 @@ def evaluate(req: RequirementDef, person: PersonFacts, records: Sequence[RecordF
             return Finding(req.id, rule.kind, "exempt", note=f"{whose}{until}: {exemption.reason}",
                            valid_until=exemption.ends_on)
     upcoming = [e.starts_on - timedelta(days=1) for e in own if e.starts_on > today]
-    on_file = _on_file(records, today)
     finding = {"cycle_hours": _cycle, "category_hours": _cycle, "rolling": _rolling,
                "one_time": _one_time}[rule.kind](req, person, on_file, own, today, records_start)
     if upcoming:

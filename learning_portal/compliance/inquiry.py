@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Assignment, RankTier, Role
-from learning_portal.compliance.engine import ExemptionFact, PersonFacts, RecordFact, evaluate, reason
+from learning_portal.compliance.engine import ExemptionFact, PersonFacts, RecordFact, evaluate_all, reason
 from learning_portal.compliance.services import definitions
 from learning_portal.errors import NotFoundError, ValidationError
 
@@ -120,8 +120,8 @@ def evaluate_case(session: Session, case: Any) -> list[dict[str, Any]]:
         raise ValidationError("The case is not valid.", details=r.problems)
     assert today is not None and person is not None
     results = []
-    for req in defs.requirements:
-        finding = evaluate(req, person, facts, excused, today, records_start=start)
+    findings = evaluate_all(defs.requirements, person, facts, excused, today, records_start=start)
+    for req, finding in zip(defs.requirements, findings, strict=True):
         status = finding.status(today, defs.jurisdiction.due_soon_days)
         results.append({"id": req.id, "status": status, "due": finding.due_on.isoformat() if finding.due_on else None,
                         "reason": reason(finding, status, defs.category_titles),

@@ -30,7 +30,7 @@ from learning_portal.compliance.engine import (
     RecordFact,
     RequirementDef,
     applies,
-    evaluate,
+    evaluate_all,
     reason,
     reason_text,
 )
@@ -143,8 +143,8 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
     facts = person_facts(person)
     start = defs.records_start(person.agency.records_start)
     standings = []
-    for req in defs.requirements:
-        finding = evaluate(req, facts, records, exemptions, today, records_start=start)
+    for req, finding in zip(defs.requirements, evaluate_all(defs.requirements, facts, records, exemptions, today,
+                                                            records_start=start), strict=True):
         status = finding.status(today, defs.jurisdiction.due_soon_days)
         standings.append(Standing(defs.titles[req.id], finding, status,
                                   reason(finding, status, defs.category_titles)))
@@ -188,8 +188,8 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
             if person.agency_id is None:
                 continue
             facts = person_facts(person)
-            findings = [evaluate(req, facts, records[person.id], exemptions[person.id], today,
-                                 records_start=starts[person.agency_id]) for req in defs.requirements]
+            findings = evaluate_all(defs.requirements, facts, records[person.id], exemptions[person.id], today,
+                                    records_start=starts[person.agency_id])
             # Rows for the requirements whose audience includes the person (the others concern them not at all).
             if person.is_enabled:
                 status_rows += [dict(person_id=person.id, requirement_id=f.requirement_id,

@@ -150,8 +150,6 @@ def test_one_record_counts_toward_several_requirements_and_categories():
     psp_dt = req("CA-PSP-DT", kind="category_hours", categories=["driving"], hours=4)
     dv = req("CA-LM-DV-2Y", kind="rolling", every_months=24, hours=2)
     both = [rec(date(2025, 6, 1), 10, ("CA-LM-DV-2Y",), arrest_control=4, driving=4)]
-    for requirement in (CPT, psp_ac, psp_dt):
-        assert check(requirement, both, date(2025, 7, 1))[0].hours_done in (4, 10)
     assert check(psp_ac, both, date(2025, 7, 1))[1] == "compliant"
     assert check(psp_dt, both, date(2025, 7, 1))[1] == "compliant"
     assert check(dv, both, date(2025, 7, 1))[0].last_done == date(2025, 6, 1)
@@ -166,7 +164,6 @@ def test_a_mandate_counted_in_a_cycle_takes_a_repeat_that_earned_no_cpt_hours():
     assert status == "compliant" and finding.period == "2026"  # the repeat meets the annual mandate
     finding, _, _ = check(CPT, second_year, date(2026, 4, 1))
     assert finding.hours_done == 2  # but earns CPT hours once
-    _, _, _ = check(pursuit, [rec(date(2026, 3, 1), 8)], date(2026, 4, 1))
     assert check(pursuit, [rec(date(2026, 3, 1), 8)], date(2026, 4, 1))[0].hours_done == 0  # not a pursuit course
 
 

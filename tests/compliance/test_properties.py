@@ -10,7 +10,16 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning_portal.compliance.engine import DUE, ExemptionFact, PersonFacts, RecordFact, evaluate, reason, reason_text
+from learning_portal.compliance.engine import (
+    DUE,
+    ExemptionFact,
+    PersonFacts,
+    RecordFact,
+    evaluate,
+    evaluate_all,
+    reason,
+    reason_text,
+)
 from learning_portal.compliance.status import STATUSES, overall_status, person_counts
 from tests.compliance.test_engine import TITLES, req
 
@@ -84,6 +93,7 @@ def test_one_more_completion_never_makes_a_standing_worse(rule, person, records,
        exemptions=EXEMPTIONS, soon=st.sampled_from([0, 30, 90]), later=st.integers(min_value=0, max_value=900))
 def test_the_overall_status_is_the_worst_of_the_requirements(person, records, today, start, exemptions, soon, later):
     findings = [evaluate(rule, person, records, exemptions, today, records_start=start) for rule in RULES]
+    assert evaluate_all(RULES, person, records, exemptions, today, records_start=start) == findings
     day = today + timedelta(days=later)  # stored counts are read on later days too (until valid_until)
     findings = [f for f in findings if f.valid_until is None or day <= f.valid_until] or findings[:0]
     worst = min((f.status(day, soon) for f in findings), key=RANK.__getitem__, default="not_applicable")
