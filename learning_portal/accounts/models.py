@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from learning_portal.clock import local_date
 from learning_portal.db import Base, enum_column
 
 
@@ -71,7 +71,7 @@ class Jurisdiction(Base):
     def local_date(self, moment: datetime) -> date:
         """The calendar date of ``moment`` where this jurisdiction counts training (a cycle ends at local
         midnight, not at UTC midnight)."""
-        return moment.astimezone(ZoneInfo(self.timezone)).date()
+        return local_date(moment, self.timezone)
 
 
 class Agency(Base):

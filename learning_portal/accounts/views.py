@@ -26,7 +26,7 @@ from learning_portal.accounts.forms import (
 )
 from learning_portal.accounts.models import Person, Role
 from learning_portal.audit import queries as audit_queries
-from learning_portal.clock import utcnow
+from learning_portal.clock import today_for, utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import login_manager
@@ -417,7 +417,8 @@ def person_left(person_id: int):
     """Record that someone left: their account closes now; their personal data goes after the retention period."""
     db, now = get_session(), utcnow()
     person = services.get_person_or_error(db, person_id)
-    services.record_leaving(db, actor=current_actor(), person=person, left_on=now.date(), now=now)
+    services.record_leaving(db, actor=current_actor(), person=person, left_on=today_for(db, person, now),
+                            now=now)
     db.commit()
     flash(f"{person.full_name} is recorded as having left; the account is closed.", "success")
     return redirect(url_for("accounts.person_detail", person_id=person.id))

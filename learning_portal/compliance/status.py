@@ -35,6 +35,12 @@ TRACKED = "tracked"  # the states that are not tracked are statuses in their own
 STATES = (TRACKED, "exempt", "not_applicable", "no_record", "missing_date")
 
 
+def past_due(due_on: date | None, today: date) -> bool:
+    """Overdue: the due date has passed where the person is (``today`` from ``clock.today_for``). A thing due
+    today is not overdue until the day is over."""
+    return due_on is not None and due_on < today
+
+
 def soon_until(today: date, due_soon_days: int) -> date:
     return today + timedelta(days=due_soon_days)
 
@@ -45,7 +51,7 @@ def requirement_status(*, state: str, done: bool, due_on: date | None, gap: bool
         return state
     if done:
         return "compliant"
-    if due_on is not None and due_on < today:
+    if past_due(due_on, today):
         return "overdue"
     if due_on is not None and due_on <= soon_until(today, due_soon_days):
         return "due_soon"
@@ -70,7 +76,7 @@ def overall_status(*, outstanding: bool, worst_due_on: date | None, missing: int
     earliest due date of the tracked requirements not done (``outstanding``: there is one), ``missing``
     missing_date rows, ``gaps`` no_record rows and tracked rows whose records may be missing, ``owed``
     tracked rows still owed."""
-    if outstanding and worst_due_on is not None and worst_due_on < today:
+    if outstanding and past_due(worst_due_on, today):
         return "overdue"
     if outstanding and worst_due_on is not None and worst_due_on <= soon_until(today, due_soon_days):
         return "due_soon"

@@ -111,7 +111,7 @@ def _check_plausible(session: Session, data: dict[str, Any], *, now: datetime, m
     catalogue has the course, and at most ``max_hours`` when it does not.
     """
     problems: dict[str, str] = {}
-    today = now.date()
+    today = now.date()  # UTC's: the day of slack below covers every zone
     if data["completed_on"] > today + timedelta(days=1):
         problems["completed_on"] = "A completion cannot be dated in the future."
     elif data["completed_on"] < today.replace(year=today.year - OLDEST_RECORD_YEARS, day=1):

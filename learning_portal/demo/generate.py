@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from learning_portal.accounts.models import Agency, Person
 from learning_portal.catalog.models import CourseVersion, CreditMode
 from learning_portal.catalog.queries import current_versions
+from learning_portal.clock import today_in, utcnow
 from learning_portal.learning.models import Completion, Enrollment, ItemProgress
 from learning_portal.records.models import TrainingRecord
 
@@ -81,10 +82,11 @@ def _courses(session: Session) -> list[_Course]:
 def generate(engine: Engine, sizes: Sizes, *, jurisdiction: str = "CA-POST", now: datetime | None = None,
              seed: int = 7, progress: Progress = lambda stage, n: None) -> list[int]:
     """Add the data set; returns the new agencies' ids, largest first."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     rng = random.Random(seed)
     with Session(engine) as session:
         courses = _courses(session)
+        today = today_in(session, jurisdiction, now)
         start = {model: (session.scalar(select(func.max(model.id))) or 0) for model in
                  (Agency, Person, TrainingRecord, Enrollment, ItemProgress, Completion)}
     writer = _CopyWriter(engine) if engine.dialect.name == "postgresql" else _InsertWriter(engine)
@@ -99,7 +101,8 @@ def generate(engine: Engine, sizes: Sizes, *, jurisdiction: str = "CA-POST", now
         writer.write("people", PEOPLE_COLUMNS, people, progress, "people")
         person_ids = [row[0] for row in people]
         writer.write("training_records", RECORD_COLUMNS,
-                     _records(rng, person_ids, sizes.records_per_person, courses, start[TrainingRecord], tag, now),
+                     _records(rng, person_ids, sizes.records_per_person, courses, start[TrainingRecord], tag, now,
+                              today),
                      progress, "records")
         enrollments, items, completions = _learning(rng, person_ids, courses, start, now)
         writer.write("enrollments", ENROLLMENT_COLUMNS, enrollments, progress, "enrollments")
@@ -136,9 +139,9 @@ def _people(rng: random.Random, agency_ids: Sequence[int], counts: Sequence[int]
 
 
 def _records(rng: random.Random, person_ids: Sequence[int], per_person: int, courses: Sequence[_Course],
-             first_id: int, tag: str, now: datetime) -> Iterator[tuple]:
-    start = now.date() - timedelta(days=4 * 365)
-    span = (now.date() - start).days
+             first_id: int, tag: str, now: datetime, today: date) -> Iterator[tuple]:
+    start = today - timedelta(days=4 * 365)
+    span = (today - start).days
     rid = first_id
     for person in person_ids:
         for _ in range(per_person):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+from learning_portal.clock import today_in
 from learning_portal.records.models import RecordSource
 from learning_portal.records.services import RecordInput, write_record
 from learning_portal.sessions.models import FacilitatorQualification
@@ -191,7 +192,9 @@ def _annual_history(today: date) -> list[tuple]:
 
 
 def _training_history(session: Session, *, now: datetime) -> None:
-    history = [*HISTORY, *_annual_history(now.date())]
+    # The earliest of the demo agencies' days, so that no record is dated tomorrow anywhere.
+    today = min(today_in(session, a.jurisdiction, now) for a in AGENCIES)
+    history = [*HISTORY, *_annual_history(today)]
     people = {p.username: p for p in session.scalars(select(Person).where(
         Person.username.in_({h[0] for h in history})))}
     for n, (username, number, title, hours, categories, satisfies, day) in enumerate(history):

@@ -282,12 +282,12 @@ class AssignOutcome:
 
 def assign_course(session: Session, *, person_ids: Iterable[int], course: Course, due_on: date,
                   reason: AssignmentReason, note: str, assigned_by: Person, now: datetime,
-                  today: date | None = None) -> AssignOutcome:
+                  today: date) -> AssignOutcome:
     """Assign ``course`` to each person (who may see whom is the caller's check). Assigning twice keeps one.
 
-    ``today`` is the date where the people are (their jurisdiction's zone); it defaults to UTC's.
+    ``today`` is the date where the people are (``clock.today_for`` their agency).
     """
-    if due_on < (today or now.date()):
+    if due_on < today:
         raise ValidationError("The due date is in the past.", details={"due_on": "Choose a date from today on."})
     ids = sorted(set(person_ids))
     if not ids:

@@ -6,7 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from learning_portal.catalog import queries as catalog
 from learning_portal.catalog.models import ItemKind
-from learning_portal.clock import utcnow
+from learning_portal.clock import today_for, utcnow
+from learning_portal.compliance.status import past_due
 from learning_portal.db import get_session
 from learning_portal.learning import queries, services
 from learning_portal.learning.models import Enrollment
@@ -103,9 +104,10 @@ def my_learning():
     session = get_session()
     actor = current_actor()
     in_progress, completed = queries.my_enrollments(session, actor.id)
+    assignments, today = queries.open_assignments(session, actor.id), today_for(session, actor, utcnow())
     return render_template("learning/my_learning.html", in_progress=in_progress, completed=completed,
-                           counts={e.id: services.progress_counts(e) for e in in_progress},
-                           assignments=queries.open_assignments(session, actor.id), today=utcnow().date())
+                           counts={e.id: services.progress_counts(e) for e in in_progress}, assignments=assignments,
+                           overdue={a.id for a, _ in assignments if past_due(a.due_on, today)})
 
 
 def item_context(enrollment: Enrollment, item) -> dict:

@@ -19,7 +19,7 @@ def purge_command(dry_run: bool) -> None:
     years = int(current_app.config["RETENTION_YEARS_AFTER_LEAVING"])
     factory = session_factory()
     with factory() as session:
-        ids = retention.due(session, years=years, today=utcnow().date())
+        ids = retention.due(session, years=years, now=utcnow())
     click.echo(f"{len(ids)} people left more than {years} years ago and still have personal data.")
     if dry_run or not ids:
         return

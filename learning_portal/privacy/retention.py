@@ -7,13 +7,14 @@ not people)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import ApiToken, Person, RecoveryCode, TwoFactor
+from learning_portal.accounts.models import Agency, ApiToken, Person, RecoveryCode, TwoFactor
 from learning_portal.audit import services as audit
+from learning_portal.clock import today_in
 from learning_portal.compliance import services as compliance
 from learning_portal.compliance.engine import add_months
 from learning_portal.compliance.models import Exemption
@@ -23,11 +24,13 @@ from learning_portal.xapi.models import XapiStatement
 REMOVED = "(removed under the retention policy)"
 
 
-def due(session: Session, *, years: int, today: date) -> list[int]:
-    """Ids of people whose personal data is due for removal."""
-    cutoff = add_months(today, -12 * years)
-    return list(session.scalars(select(Person.id).where(Person.left_on.is_not(None), Person.left_on < cutoff,
-                                                        Person.purged_at.is_(None)).order_by(Person.id)))
+def due(session: Session, *, years: int, now: datetime) -> list[int]:
+    """Ids of people whose personal data is due for removal: they left more than ``years`` before today where
+    their agency is."""
+    left = session.execute(select(Person.id, Person.left_on, Agency.jurisdiction).outerjoin(Agency).where(
+        Person.left_on.is_not(None), Person.purged_at.is_(None)).order_by(Person.id)).all()
+    cutoffs = {j: add_months(today_in(session, j, now), -12 * years) for j in {row.jurisdiction for row in left}}
+    return [row.id for row in left if row.left_on < cutoffs[row.jurisdiction]]
 
 
 def purge(session: Session, storage, person_id: int, *, now: datetime) -> None:  # noqa: ANN001
@@ -54,7 +57,7 @@ def run(session_factory: Callable[[], Session], storage, *, years: int, now: dat
         progress: Callable[[int], None] = lambda n: None) -> int:
     """Purge everyone due, one transaction per person (an interruption loses nothing: rerun to finish)."""
     with session_factory() as session:
-        ids = due(session, years=years, today=now.date())
+        ids = due(session, years=years, now=now)
     for n, person_id in enumerate(ids, 1):
         with session_factory() as session:
             purge(session, storage, person_id, now=now)

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.catalog.models import Course, ItemKind
-from learning_portal.clock import utcnow
+from learning_portal.clock import today_for, utcnow
 from learning_portal.csvfile import CsvImportError, RowError, write_rows
 from learning_portal.db import as_id, get_session
 from learning_portal.errors import DomainError, NotFoundError, ValidationError
@@ -83,7 +83,8 @@ def new():
 
 
 def _course_choices(form, actor: Person, now) -> None:
-    courses = services.facilitable_courses(get_session(), instructor=actor, on=now.date())
+    db = get_session()
+    courses = services.facilitable_courses(db, instructor=actor, on=today_for(db, actor, now))
     form.course_id.choices = [SelectChoice(str(c.id), f"{v.title} ({c.course_number})" + (
         "" if ok else f" - requires the {services.qualification_label(v.facilitator_qualification or '')} "
                       "qualification")) for c, v, ok in courses]
