@@ -66,6 +66,9 @@ class Jurisdiction(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA zone dates are counted in
     due_soon_days: Mapped[int] = mapped_column(default=90, server_default="90")  # compliance: "due soon" window
     judged_from: Mapped[date | None]  # compliance: where agencies' records start unless an agency says otherwise
+    # compliance: the only grounds an exemption may be recorded on, as the content defines them
+    # ([{"id", "title", "citation", "requirements": [...] or [] for all, "verified": bool}])
+    exemption_grounds: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     updated_at: Mapped[datetime]
 
     def local_date(self, moment: datetime) -> date:

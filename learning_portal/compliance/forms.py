@@ -9,8 +9,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 class ExemptionForm(FlaskForm):
     requirement_ids = SelectMultipleField("Requirements", validate_choice=False,
                                           widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(min=3, max=300)],
-                         description="For example: medical leave, or the commission's letter granting the exemption.")
+    kind = SelectField("Ground", validators=[DataRequired("Choose the ground.")], validate_choice=False,
+                       description="Only the grounds the jurisdiction allows; each covers the requirements it names.")
+    reason = StringField("Details", validators=[DataRequired("Give the details."), Length(min=3, max=300)],
+                         description="For example: the commission's letter and its date, or the leave's dates.")
     starts_on = DateField("From", validators=[DataRequired("Give the first day.")])
     ends_on = DateField("Until", validators=[Optional()], description="Leave empty for no end date.")
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Assignment, RankTier, Role
 from learning_portal.compliance.engine import ExemptionFact, PersonFacts, RecordFact, evaluate_all, reason
-from learning_portal.compliance.services import definitions
+from learning_portal.compliance.services import Definitions, definitions
 from learning_portal.errors import NotFoundError, ValidationError
 
 CASE_KEYS = {"jurisdiction", "today", "person", "agency_records_start", "exemptions", "records"}
@@ -115,7 +115,7 @@ def evaluate_case(session: Session, case: Any) -> list[dict[str, Any]]:
         raise ValidationError("The case is not valid.", details={"jurisdiction": exc.message}) from exc
     known = {req.id for req in defs.requirements}
     facts = [_record(r, f"records[{i}]", raw, known) for i, raw in enumerate(records)]
-    excused = [e for i, raw in enumerate(exemptions) for e in _exemptions(r, f"exemptions[{i}]", raw, known)]
+    excused = [e for i, raw in enumerate(exemptions) for e in _exemptions(r, f"exemptions[{i}]", raw, defs)]
     if r.problems:
         raise ValidationError("The case is not valid.", details=r.problems)
     assert today is not None and person is not None
@@ -171,20 +171,23 @@ def _record(r: _Reader, where: str, raw: Any, known: set[str]) -> RecordFact:
         course_number=number, cpt=r.flag(f"{where}.cpt_credited", raw.get("cpt_credited", True)))
 
 
-def _exemptions(r: _Reader, where: str, raw: Any, known: set[str]) -> list[ExemptionFact]:
-    """One exemption per requirement it covers (without ``requirement``: every one)."""
-    raw = r.keys(where, raw, EXEMPTION_KEYS, {"start"})
-    kind = raw.get("kind", "")
-    if not isinstance(kind, str):
-        r.problems[f"{where}.kind"] = "must be text, such as medical_leave"
-        kind = ""
+def _exemptions(r: _Reader, where: str, raw: Any, defs: Definitions) -> list[ExemptionFact]:
+    """One exemption per requirement it covers (without ``requirement``: every one its ground covers)."""
+    raw = r.keys(where, raw, EXEMPTION_KEYS, {"kind", "start"})
+    kind = raw.get("kind")
+    ground = defs.grounds.get(kind) if isinstance(kind, str) else None
+    if ground is None:
+        r.problems[f"{where}.kind"] = ("must be one of the jurisdiction's grounds: "
+                                       + (", ".join(defs.grounds) or "it lists none"))
+    known = {g.id for g in defs.requirements} if ground is None else {
+        req.id for req in defs.requirements if not ground["requirements"] or req.id in ground["requirements"]}
     start = r.day(f"{where}.start", raw.get("start"), optional=False)
     end = r.day(f"{where}.end", raw.get("end"))
     if start and end and end < start:
         r.problems[f"{where}.end"] = "is before the start"
     rid = raw.get("requirement")
     if rid is not None and rid not in known:
-        r.problems[f"{where}.requirement"] = "not a requirement of this jurisdiction"
-    if start is None:
+        r.problems[f"{where}.requirement"] = "not a requirement this ground covers in this jurisdiction"
+    if start is None or ground is None:
         return []
-    return [ExemptionFact(i, kind or "exempt", start, end, kind=kind) for i in ([rid] if rid else sorted(known))]
+    return [ExemptionFact(i, ground["title"], start, end, kind=kind) for i in ([rid] if rid else sorted(known))]

@@ -31,7 +31,8 @@ class Exemption(Base):
     requirement_id: Mapped[str] = mapped_column(ForeignKey("requirements.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="")  # the ground ("" before grounds)
+    reason: Mapped[str] = mapped_column(String(300))  # the detail: a letter's reference, the leave's dates
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))

@@ -52,7 +52,20 @@ class Definitions:
     requirements: tuple[RequirementDef, ...]
     titles: dict[str, Requirement]
     category_titles: dict[str, str]  # hour category id -> title, for reasons
-    fingerprint: str  # changes whenever a rule, a title or the jurisdiction's cycle changes
+    fingerprint: str  # changes whenever a rule, a title, a ground or the jurisdiction's cycle changes
+
+    @property
+    def grounds(self) -> dict[str, dict]:
+        """The grounds an exemption may be recorded on, by id (see Jurisdiction.exemption_grounds)."""
+        return {g["id"]: g for g in self.jurisdiction.exemption_grounds}
+
+    def grounds_covering(self, requirement_id: str) -> list[dict]:
+        return [g for g in self.grounds.values() if not g["requirements"] or requirement_id in g["requirements"]]
+
+    def describe_exemption(self, kind: str, reason: str) -> str:
+        """What an exemption says on a page: its ground, then the detail given."""
+        ground = self.grounds.get(kind)
+        return f"{ground['title']}; {reason}" if ground else reason
 
     def today(self, now: datetime) -> date:
         return self.jurisdiction.local_date(now)
@@ -71,7 +84,7 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
     reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor) for r in rows)
     categories = category_titles(session)
     facts = [ENGINE_VERSION, [[r.id, r.title, r.rule] for r in rows], j.cycle_months, j.cycle_anchor, j.judged_from,
-             categories]
+             categories, j.exemption_grounds]
     payload = json.dumps(facts, sort_keys=True, default=str)
     return Definitions(j, reqs, {r.id: r for r in rows}, categories, hashlib.sha256(payload.encode()).hexdigest())
 
@@ -98,8 +111,9 @@ def _record_fact(row) -> RecordFact:
                       frozenset(row.satisfies), course_number=row.course_number, cpt=row.cpt_credited)
 
 
-def _exemption_fact(e: Exemption) -> ExemptionFact:
-    return ExemptionFact(e.requirement_id, e.reason, e.starts_on, e.ends_on, agency_wide=e.agency_id is not None)
+def _exemption_fact(e: Exemption, defs: Definitions) -> ExemptionFact:
+    return ExemptionFact(e.requirement_id, defs.describe_exemption(e.kind, e.reason), e.starts_on, e.ends_on,
+                         agency_wide=e.agency_id is not None, kind=e.kind)
 
 
 def _records_starts(session: Session, defs: Definitions, agency_ids: Iterable[int]) -> dict[int, date | None]:
@@ -107,7 +121,7 @@ def _records_starts(session: Session, defs: Definitions, agency_ids: Iterable[in
     return {agency_id: defs.records_start(start) for agency_id, start in rows}
 
 
-def _exemptions_for(session: Session, people: Sequence[Person]) -> dict[int, list[ExemptionFact]]:
+def _exemptions_for(session: Session, people: Sequence[Person], defs: Definitions) -> dict[int, list[ExemptionFact]]:
     """Exemptions in force or to come, per person (an agency's count for everyone in it)."""
     ids = [p.id for p in people]
     agencies = {p.agency_id for p in people if p.agency_id is not None}
@@ -117,7 +131,7 @@ def _exemptions_for(session: Session, people: Sequence[Person]) -> dict[int, lis
     by_person: dict[int, list[ExemptionFact]] = defaultdict(list)
     by_agency: dict[int, list[ExemptionFact]] = defaultdict(list)
     for e in rows:
-        (by_person[e.person_id] if e.person_id is not None else by_agency[e.agency_id]).append(_exemption_fact(e))
+        (by_person[e.person_id] if e.person_id is not None else by_agency[e.agency_id]).append(_exemption_fact(e, defs))
     return {p.id: by_person[p.id] + by_agency.get(p.agency_id, []) for p in people}
 
 
@@ -140,7 +154,7 @@ def evaluate_person(session: Session, person: Person, *, now: datetime) -> tuple
     today = defs.today(now)
     records = [_record_fact(r) for r in session.execute(
         select(*_RECORD_COLUMNS).where(TrainingRecord.person_id == person.id)) if r.withdrawn_at is None]
-    exemptions = _exemptions_for(session, [person])[person.id]
+    exemptions = _exemptions_for(session, [person], defs)[person.id]
     facts = person_facts(person)
     start = defs.records_start(person.agency.records_start)
     standings = []
@@ -182,7 +196,7 @@ def refresh(session: Session, person_ids: Sequence[int], *, defs: Definitions, n
             if row.withdrawn_at is None:  # a withdrawn record no longer counts, but it was seen
                 records[row.person_id].append(_record_fact(row))
             last_id[row.person_id] = max(last_id[row.person_id], row.id)
-        exemptions = _exemptions_for(session, people)
+        exemptions = _exemptions_for(session, people, defs)
         starts = _records_starts(session, defs, (p.agency_id for p in people if p.agency_id is not None))
         status_rows, person_rows = [], []
         for person in people:
@@ -301,11 +315,12 @@ def person_for(session: Session, actor: Person, person_id: int) -> Person:
 # --- exemptions -----------------------------------------------------------------------------------
 
 
-def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequence[str], reason: str,
+def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequence[str], kind: str, reason: str,
                     starts_on: date, ends_on: date | None, now: datetime, person: Person | None = None,
                     agency: Agency | None = None) -> list[Exemption]:
     """Exempt a person (their training manager or an administrator) or a whole agency (administrators: an
-    agency asks the commission in writing) from requirements of their jurisdiction."""
+    agency asks the commission in writing) from requirements of their jurisdiction, on one of the grounds
+    the jurisdiction lists (``kind``) and only from the requirements that ground covers."""
     if (person is None) == (agency is None):
         raise ValueError("exempt a person or an agency")
     if agency is not None and actor.role is not Role.ADMINISTRATOR:
@@ -321,18 +336,28 @@ def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequenc
         errors["reason"] = "Say why, in 3 to 300 characters."
     if ends_on is not None and ends_on < starts_on:
         errors["ends_on"] = "The end date is before the start date."
-    known = {r.id for r in session.scalars(select(Requirement).where(
-        Requirement.jurisdiction == target_agency.jurisdiction, Requirement.rule.is_not(None)))}
+    defs = definitions(session, target_agency.jurisdiction)
+    known = {r.id for r in defs.requirements}
+    ground = defs.grounds.get(kind)
+    if ground is None:
+        listed = "; ".join(g["title"] for g in defs.grounds.values())
+        errors["kind"] = (f"Choose one of the grounds {target_agency.jurisdiction} allows: {listed}." if listed
+                          else f"{target_agency.jurisdiction} lists no ground an exemption may be recorded on.")
     if not requirement_ids:
         errors["requirement_ids"] = "Choose at least one requirement."
     elif not set(requirement_ids) <= known:
         errors["requirement_ids"] = f"Not a requirement of {target_agency.jurisdiction}."
+    elif ground is not None and ground["requirements"]:
+        outside = [rid for rid in dict.fromkeys(requirement_ids) if rid not in ground["requirements"]]
+        if outside:
+            errors["requirement_ids"] = (f"{ground['title']} does not cover {', '.join(outside)}; it covers "
+                                         f"{', '.join(ground['requirements'])}.")
     if errors:
         raise ValidationError("The exemption was not recorded.", details=errors)
     made = []
     for rid in dict.fromkeys(requirement_ids):
         exemption = Exemption(requirement_id=rid, person_id=person.id if person else None,
-                              agency_id=agency.id if agency else None, reason=reason, starts_on=starts_on,
+                              agency_id=agency.id if agency else None, kind=kind, reason=reason, starts_on=starts_on,
                               ends_on=ends_on, granted_by_id=actor.id, granted_at=now)
         session.add(exemption)
         made.append(exemption)
@@ -340,7 +365,8 @@ def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequenc
     for exemption in made:
         audit.record(session, "exemption.granted", actor_id=actor.id, subject_id=exemption.person_id, now=now,
                      target=f"exemption:{exemption.id}",
-                     details={"requirement": exemption.requirement_id, "agency_id": exemption.agency_id})
+                     details={"requirement": exemption.requirement_id, "agency_id": exemption.agency_id,
+                              "kind": kind})
     mark_stale(session, person_id=person.id if person else None, agency_id=agency.id if agency else None)
     return made
 

@@ -143,6 +143,10 @@ def person(person_id: int):
 def _exemption_form(defs) -> ExemptionForm:
     form = ExemptionForm()
     form.requirement_ids.choices = [(r.id, f"{r.id}: {defs.titles[r.id].title}") for r in defs.requirements]
+    form.kind.choices = [("", "Choose the ground"), *(
+        (g["id"], g["title"] + ("" if g["verified"] else " (unverified)")
+         + (f": {', '.join(g['requirements'])}" if g["requirements"] else ": any requirement"))
+        for g in defs.grounds.values())]
     return form
 
 
@@ -172,7 +176,7 @@ def _grant(db, actor, defs, **target) -> None:
         return
     try:
         made = services.grant_exemption(db, actor=actor, requirement_ids=form.requirement_ids.data or [],
-                                        reason=form.reason.data, starts_on=form.starts_on.data,
+                                        kind=form.kind.data, reason=form.reason.data, starts_on=form.starts_on.data,
                                         ends_on=form.ends_on.data, now=utcnow(), **target)
     except ValidationError as exc:
         flash(" ".join([exc.message, *(exc.details or {}).values()]), "error")

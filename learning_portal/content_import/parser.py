@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -53,6 +53,21 @@ class RequirementSpec:
 
 
 @dataclass(frozen=True)
+class GroundSpec:
+    """A ground an exemption may be recorded on (Colorado Rule 28 lists four and only four)."""
+
+    id: str
+    title: str
+    citation: str
+    requirements: tuple[str, ...]  # the requirements it may cover; empty: every one of the jurisdiction
+    verified: bool  # the reference verifies it; unverified grounds are shown as such
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "citation": self.citation,
+                "requirements": list(self.requirements), "verified": self.verified}
+
+
+@dataclass(frozen=True)
 class JurisdictionSpec:
     code: str
     name: str
@@ -62,6 +77,7 @@ class JurisdictionSpec:
     timezone: str
     due_soon_days: int
     judged_from: date | None
+    exemption_grounds: tuple[GroundSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,44 @@ def _parse_requirements(data: dict, report: _Reporter, tree: ContentTree) -> Non
             report("requirements", i, key if key in raw else "id", msg=f"{rid}: {message}")
         tree.requirements[rid] = RequirementSpec(rid, jurisdiction, str(raw.get("title", "")),
                                                  str(raw.get("citation", "")), str(raw.get("summary", "")), rule)
+    if jurisdiction in tree.jurisdictions:
+        tree.jurisdictions[jurisdiction] = replace(tree.jurisdictions[jurisdiction],
+                                                   exemption_grounds=_parse_grounds(data, jurisdiction, report, tree))
+
+
+GROUND_KEYS = {"id", "title", "citation", "requirements", "verified"}
+
+
+def _parse_grounds(data: dict, jurisdiction: str, report: _Reporter, tree: ContentTree) -> tuple[GroundSpec, ...]:
+    """``[[exemption_grounds]]``: the fixed list an exemption is chosen from (none listed: none can be recorded)."""
+    if "exemption_grounds" not in data:
+        return ()
+    own = {rid for rid, spec in tree.requirements.items() if spec.jurisdiction == jurisdiction}
+    grounds: dict[str, GroundSpec] = {}
+    for i, raw in enumerate(_table_list(data, "exemption_grounds", report)):
+        gid = raw.get("id")
+        if not isinstance(gid, str) or not CATEGORY_RE.match(gid) or len(gid) > 40:
+            report("exemption_grounds", i, "id", msg="a ground's id must be lower_snake_case, at most 40 characters")
+            continue
+        for key in sorted(set(raw) - GROUND_KEYS):
+            report("exemption_grounds", i, key, msg=f"unknown key '{key}' in exemption ground {gid}")
+        for key in ("title", "citation"):
+            if not _nonempty(raw.get(key)):
+                report("exemption_grounds", i, key, msg=f"exemption ground {gid} needs a {key}")
+        covers = raw.get("requirements", [])
+        if not isinstance(covers, list) or not all(isinstance(r, str) for r in covers):
+            report("exemption_grounds", i, "requirements", msg=f"{gid}: requirements must be a list of ids")
+            covers = []
+        for rid in sorted(set(covers) - own):
+            report("exemption_grounds", i, "requirements", msg=f"{gid}: '{rid}' is not a requirement of {jurisdiction}")
+        verified = raw.get("verified", False)
+        if not isinstance(verified, bool):
+            report("exemption_grounds", i, "verified", msg=f"{gid}: verified must be true or false")
+        if gid in grounds:
+            report("exemption_grounds", i, "id", msg=f"exemption ground '{gid}' is defined twice")
+        grounds[gid] = GroundSpec(gid, str(raw.get("title", "")), str(raw.get("citation", "")),
+                                  tuple(dict.fromkeys(covers)), verified is True)
+    return tuple(grounds.values())
 
 
 def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentTree) -> None:

@@ -72,7 +72,7 @@ def test_exports_and_exemptions_are_recorded(signed_in, db_session):
     client, start = signed_in(manager), last_seq(db_session)
     assert client.get(f"/compliance/agencies/{manager.agency_id}/export.csv?status=overdue").status_code == 200
     granted = client.post(f"/compliance/people/{officer.id}/exemptions",
-                          data={"requirement_ids": "CA-PSP-AC", "reason": "Medical leave",
+                          data={"requirement_ids": "CA-PSP-AC", "kind": "leave", "reason": "Medical leave",
                                 "starts_on": "2026-01-01"})
     assert granted.status_code == 302
     got = [(e.action, e.actor_id, e.subject_id, e.details) for e in entries_since(db_session, start)]

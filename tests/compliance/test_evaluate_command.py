@@ -72,7 +72,12 @@ def test_colorado_topics_and_an_exemption_of_part_of_a_year(app, rules):
     ({"jurisdiction": "CA-POST", "today": "2026-06-01", "person": VETERAN,
       "records": [{"completed_on": "2026-01-01", "hours": 2, "requirements": ["CA-NOPE"]}]}, "records[0].requirements"),
     ({"jurisdiction": "CA-POST", "today": "2026-06-01", "person": VETERAN,
-      "exemptions": [{"start": "2026-02-01", "end": "2026-01-01"}]}, "exemptions[0].end"),
+      "exemptions": [{"kind": "leave", "start": "2026-02-01", "end": "2026-01-01"}]}, "exemptions[0].end"),
+    ({"jurisdiction": "CO-POST", "today": "2026-06-01", "person": VETERAN,
+      "exemptions": [{"kind": "sabbatical", "start": "2026-02-01"}]}, "exemptions[0].kind"),
+    ({"jurisdiction": "CO-POST", "today": "2026-06-01", "person": VETERAN,  # no ground covers 24-31-315
+      "exemptions": [{"kind": "medical_leave", "start": "2026-02-01", "requirement": "CO-315-5Y"}]},
+     "exemptions[0].requirement"),
 ])
 def test_bad_cases_are_refused_naming_the_field(app, rules, case, field):
     code, out = ask(app, case)

@@ -3,12 +3,12 @@ agency isolation. Both backends."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
-from learning_portal.accounts.models import Assignment, RankTier
+from learning_portal.accounts.models import Assignment, RankTier, Role
 from learning_portal.catalog.models import Requirement
 from learning_portal.compliance import queries, services
 from learning_portal.compliance.engine import applies, worded
@@ -124,27 +124,93 @@ def test_a_new_cycle_makes_the_stored_evaluation_stale(db_session, world):
 def test_exemptions_by_a_manager_for_their_own_people_only(db_session, world):
     refresh_central(db_session, world)
     services.grant_exemption(db_session, actor=world.manager, person=world.ben, requirement_ids=["CA-PSP-AC"],
-                             reason="Medical leave", starts_on=TODAY - timedelta(days=30), ends_on=None,
+                             kind="leave", reason="Medical leave", starts_on=TODAY - timedelta(days=30), ends_on=None,
                              now=TODAY_UTC)
     assert refresh_central(db_session, world) == 1
     assert stored(db_session, world.ben)["CA-PSP-AC"] == "exempt"
     with pytest.raises(PermissionDeniedError):
         services.grant_exemption(db_session, actor=world.harbor_manager, person=world.ben,
-                                 requirement_ids=["CA-PSP-AC"], reason="Not mine", starts_on=TODAY, ends_on=None,
+                                 requirement_ids=["CA-PSP-AC"], kind="leave", reason="Not mine", starts_on=TODAY, ends_on=None,
                                  now=TODAY_UTC)
     with pytest.raises(PermissionDeniedError):
         services.grant_exemption(db_session, actor=world.manager, agency=world.central, requirement_ids=["CA-PSP-AC"],
-                                 reason="Agencies ask the commission", starts_on=TODAY, ends_on=None, now=TODAY_UTC)
+                                 kind="psp_exemption", reason="Agencies ask the commission", starts_on=TODAY, ends_on=None, now=TODAY_UTC)
     with pytest.raises(ValidationError) as bad:
         services.grant_exemption(db_session, actor=world.manager, person=world.ben, requirement_ids=["CO-315-5Y"],
-                                 reason="x", starts_on=TODAY, ends_on=TODAY - timedelta(days=1), now=TODAY_UTC)
+                                 kind="leave", reason="x", starts_on=TODAY, ends_on=TODAY - timedelta(days=1), now=TODAY_UTC)
     assert set(bad.value.details) == {"reason", "ends_on", "requirement_ids"}
+
+
+def test_exemptions_are_recorded_only_on_the_jurisdiction_s_grounds(db_session, world):
+    colorado_manager = make_person(db_session, role=Role.TRAINING_MANAGER, agency=world.colorado)
+    defs = services.definitions(db_session, "CO-POST")
+    assert list(defs.grounds) == ["partial_year", "military_leave", "medical_leave", "perishable_skills_waiver"]
+
+    def grant(kind, *requirements):
+        return services.grant_exemption(db_session, actor=colorado_manager, person=world.cody, kind=kind,
+                                        requirement_ids=list(requirements), reason="Orders dated 3 Jan 2026",
+                                        starts_on=date(2026, 1, 5), ends_on=date(2026, 4, 30), now=TODAY_UTC)
+
+    with pytest.raises(ValidationError) as unknown:  # "sabbatical" is not a Rule 28 ground
+        grant("sabbatical", "CO-R28-ANNUAL")
+    assert unknown.value.details["kind"].startswith("Choose one of the grounds CO-POST allows: Partial-year")
+    with pytest.raises(ValidationError) as outside:  # no waiver of the 24-31-315 topics is listed
+        grant("medical_leave", "CO-R28-ANNUAL", "CO-315-5Y")
+    assert outside.value.details["requirement_ids"] == (
+        "Medical leave does not cover CO-315-5Y; it covers CO-R28-ANNUAL, CO-R28-PERISH.")
+    with pytest.raises(ValidationError):  # a perishable-skills waiver is not a waiver of the 24 hours
+        grant("perishable_skills_waiver", "CO-R28-ANNUAL")
+
+    made = grant("military_leave", "CO-R28-ANNUAL", "CO-R28-PERISH")
+    assert [(e.requirement_id, e.kind) for e in made] == [("CO-R28-ANNUAL", "military_leave"),
+                                                          ("CO-R28-PERISH", "military_leave")]
+    standings, _ = services.evaluate_person(db_session, world.cody, now=datetime(2026, 3, 1, 18, tzinfo=UTC))
+    annual = next(s for s in standings if s.requirement.id == "CO-R28-ANNUAL")
+    assert annual.status == "exempt"
+    assert annual.reason == "Exempt until 30 Apr 2026: Military leave; Orders dated 3 Jan 2026"
+
+
+def test_a_person_who_moves_agency_role_or_jurisdiction_mid_cycle_is_judged_where_they_are_now(db_session, world):
+    services.grant_exemption(db_session, actor=world.admin, agency=world.central, requirement_ids=["CA-PSP-AC"],
+                             kind="psp_exemption", reason="Letter of 2 Jan 2025", starts_on=date(2025, 1, 1),
+                             ends_on=None, now=TODAY_UTC)
+    refresh_central(db_session, world)
+    assert stored(db_session, world.ben, full=True)["CA-CPT-24"][2] == 10 and \
+        stored(db_session, world.ben)["CA-PSP-AC"] == "exempt"
+
+    world.ben.agency = world.harbor  # a transfer: his records go with him, Central's exemption does not
+    db_session.flush()
+    defs = services.definitions(db_session, "CA-POST")
+    assert world.ben.id not in services.stale_people(db_session, agency_ids=[world.central.id], defs=defs,
+                                                     today=TODAY)
+    services.ensure_fresh(db_session, agency_ids=[world.harbor.id], defs=defs, now=TODAY_UTC)
+    moved = stored(db_session, world.ben, full=True)
+    assert moved["CA-CPT-24"][0] == "due_soon" and moved["CA-CPT-24"][2] == 10
+    assert moved["CA-PSP-AC"][0] == "due_soon"
+    central_people = {r.person.id for r in queries.people_page(
+        db_session, world.central.id, queries.PeopleFilter(), defs=defs, today=TODAY, page=1, per_page=50)[0]}
+    assert world.ben.id not in central_people
+
+    world.ben.role, world.ben.assignment = Role.DISPATCHER, Assignment.DISPATCH  # reclassified
+    db_session.flush()
+    services.ensure_fresh(db_session, agency_ids=[world.harbor.id], defs=defs, now=TODAY_UTC)
+    dispatcher = stored(db_session, world.ben)  # requirements that do not apply are not stored
+    assert "CA-PSP-AC" not in dispatcher and "CA-PSD-CPT" in dispatcher
+
+    world.ben.agency, world.ben.role, world.ben.assignment = world.colorado, Role.OFFICER, Assignment.PATROL
+    db_session.flush()  # to Colorado: Rule 28 counts his 2026 hours toward 2026 (the records are his)
+    standings, co = services.evaluate_person(db_session, world.ben, now=TODAY_UTC)
+    annual = next(s for s in standings if s.requirement.id == "CO-R28-ANNUAL")
+    assert co.jurisdiction.code == "CO-POST" and annual.finding.hours_done == 10
+    assert "10 of 24 hours for 2026; 14 to go." in annual.reason
+    # (Whether he owed Colorado's 2025 year depends on when he joined it: the person's history, issue 21.)
 
 
 def test_an_agency_exemption_covers_everyone_in_it_until_revoked(db_session, world):
     refresh_central(db_session, world)
     made = services.grant_exemption(db_session, actor=world.admin, agency=world.central,
-                                    requirement_ids=["CA-PSP-AC", "CA-PSP-DT"], reason="No marked vehicles",
+                                    requirement_ids=["CA-PSP-AC", "CA-PSP-DT"], kind="psp_exemption",
+                                    reason="No marked vehicles",
                                     starts_on=date(2025, 1, 1), ends_on=None, now=TODAY_UTC)
     refresh_central(db_session, world)
     assert stored(db_session, world.ana)["CA-PSP-AC"] == "exempt"

@@ -82,7 +82,7 @@ def test_a_manager_never_sees_another_agency(world, signed_in):
                         data={"course": "courtroom-testimony", "due_on": "2026-12-01",
                               "person": str(world.erin.id)}).status_code == 404
     assert manager.post(f"/compliance/people/{world.erin.id}/exemptions",
-                        data={"requirement_ids": "CA-PSP-AC", "reason": "x" * 5,
+                        data={"requirement_ids": "CA-PSP-AC", "kind": "leave", "reason": "x" * 5,
                               "starts_on": "2026-11-01"}).status_code == 404
     officer = signed_in(world.ana)
     assert officer.get(f"/compliance/agencies/{world.central.id}").status_code == 403
@@ -108,11 +108,13 @@ def test_assigning_a_course_from_the_dashboard(world, signed_in, db_session):
 def test_a_manager_records_and_ends_an_exemption(world, signed_in, db_session):
     manager = signed_in(world.manager)
     page = manager.post(f"/compliance/people/{world.ben.id}/exemptions",
-                        data={"requirement_ids": ["CA-PSP-AC", "CA-PSP-DT"], "reason": "Medical leave",
+                        data={"requirement_ids": ["CA-PSP-AC", "CA-PSP-DT"], "kind": "leave",
+                              "reason": "Medical leave to 31 Mar",
                               "starts_on": "2026-10-01", "ends_on": "2027-03-31"},
                         follow_redirects=True).get_data(as_text=True)
     assert "Exemption recorded for CA-PSP-AC, CA-PSP-DT." in page
-    assert "Exempt until 31 Mar 2027: Medical leave" in page
+    assert "Exempt until 31 Mar 2027: Leave of absence (medical, military or other extended leave); Medical leave to " \
+        "31 Mar" in page
     exemption = db_session.scalars(select(Exemption).where(Exemption.requirement_id == "CA-PSP-AC")).one()
     assert exemption.granted_by_id == world.manager.id
     ended = manager.post(f"/compliance/exemptions/{exemption.id}/revoke", follow_redirects=True)

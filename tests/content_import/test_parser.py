@@ -66,6 +66,27 @@ def test_unknown_requirement_id_and_category_are_reported(content):
     ]
 
 
+def test_exemption_grounds_are_parsed_and_their_mistakes_reported(content):
+    (ground,) = load_tree(content).jurisdictions["ZZ-POST"].exemption_grounds
+    assert (ground.id, ground.title, ground.requirements, ground.verified) == ("leave", "Leave of absence", (), True)
+    rules = content / "requirements/test.toml"
+    rules.write_text(rules.read_text() + """
+[[exemption_grounds]]
+id = "leave"
+title = ""
+citation = "Test Regulation 4"
+requirements = ["ZZ-FIRE", "CA-CPT-24"]
+colour = "blue"
+""")
+    found = problems(content)
+    assert sorted(p.split(": ", 1)[1] for p in found) == [
+        "exemption ground 'leave' is defined twice",
+        "exemption ground leave needs a title",
+        "leave: 'CA-CPT-24' is not a requirement of ZZ-POST",
+        "unknown key 'colour' in exemption ground leave",
+    ], found
+
+
 def test_every_problem_is_reported_in_one_pass(content):
     edit(content / "basic-course/course.toml", 'delivery = "self_paced"', 'delivery = "telepathy"')
     edit(content / "basic-course/course.toml", "cpt_hours = 1.5", "cpt_hours = 2")
