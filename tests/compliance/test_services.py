@@ -124,20 +124,22 @@ def test_a_new_cycle_makes_the_stored_evaluation_stale(db_session, world):
 def test_exemptions_by_a_manager_for_their_own_people_only(db_session, world):
     refresh_central(db_session, world)
     services.grant_exemption(db_session, actor=world.manager, person=world.ben, requirement_ids=["CA-PSP-AC"],
-                             kind="leave", reason="Medical leave", starts_on=TODAY - timedelta(days=30), ends_on=None,
-                             now=TODAY_UTC)
+                             kind="leave", reason="Medical leave", starts_on=TODAY - timedelta(days=30),
+                             ends_on=None, now=TODAY_UTC)
     assert refresh_central(db_session, world) == 1
     assert stored(db_session, world.ben)["CA-PSP-AC"] == "exempt"
     with pytest.raises(PermissionDeniedError):
         services.grant_exemption(db_session, actor=world.harbor_manager, person=world.ben,
-                                 requirement_ids=["CA-PSP-AC"], kind="leave", reason="Not mine", starts_on=TODAY, ends_on=None,
-                                 now=TODAY_UTC)
+                                 requirement_ids=["CA-PSP-AC"], kind="leave", reason="Not mine", starts_on=TODAY,
+                                 ends_on=None, now=TODAY_UTC)
     with pytest.raises(PermissionDeniedError):
         services.grant_exemption(db_session, actor=world.manager, agency=world.central, requirement_ids=["CA-PSP-AC"],
-                                 kind="psp_exemption", reason="Agencies ask the commission", starts_on=TODAY, ends_on=None, now=TODAY_UTC)
+                                 kind="psp_exemption", reason="Agencies ask the commission", starts_on=TODAY,
+                                 ends_on=None, now=TODAY_UTC)
     with pytest.raises(ValidationError) as bad:
         services.grant_exemption(db_session, actor=world.manager, person=world.ben, requirement_ids=["CO-315-5Y"],
-                                 kind="leave", reason="x", starts_on=TODAY, ends_on=TODAY - timedelta(days=1), now=TODAY_UTC)
+                                 kind="leave", reason="x", starts_on=TODAY, ends_on=TODAY - timedelta(days=1),
+                                 now=TODAY_UTC)
     assert set(bad.value.details) == {"reason", "ends_on", "requirement_ids"}
 
 

@@ -234,8 +234,8 @@ def world(app, db_session) -> World:
                                     reason="The date is wrong: I took it in February.",
                                     attachment=disputes.Attachment("roster.pdf", b"%PDF-1.4 a roster"))
     exemption = compliance.grant_exemption(db_session, actor=people[MANAGER], requirement_ids=["CA-PSP-AC"],
-                                           kind="leave", reason="Medical leave", starts_on=date(2026, 1, 1), ends_on=None,
-                                           now=NOW, person=officer)[0]
+                                           kind="leave", reason="Medical leave", starts_on=date(2026, 1, 1),
+                                           ends_on=None, now=NOW, person=officer)[0]
     qualification = sessions.grant_qualification(db_session, actor=people[ADMIN], person=people[INSTRUCTOR],
                                                  qualification="racial_profiling", valid_until=None, now=NOW)
     pursuit, pursuit_version = get_course(db_session, "vehicle-pursuit-policy-update")
