@@ -24,9 +24,10 @@ from learning_portal.accounts.forms import (
     TwoFactorConfirmForm,
     TwoFactorOffForm,
 )
+from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Person, Role
 from learning_portal.audit import queries as audit_queries
-from learning_portal.clock import today_for, utcnow
+from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import login_manager

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from learning_portal import clock
+from learning_portal.accounts import localdate
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.accounts.permissions import can_view_person
 from learning_portal.audit import services as audit
@@ -427,7 +427,7 @@ def assign_course(session: Session, *, actor: Person, agency: Agency, person_ids
                               details={"people": "Select people of this agency only."})
     outcome = learning.assign_course(session, person_ids=ids, course=course, due_on=due_on,
                                      reason=AssignmentReason.ASSIGNED, note=note, assigned_by=actor, now=now,
-                                     today=clock.today_for(session, agency, now))
+                                     today=localdate.today_for(session, agency, now))
     audit.record(session, "course.assigned", actor_id=actor.id, target=f"course:{course.course_number}", now=now,
                  details={"people": [a.person_id for a in outcome.assigned], "due_on": due_on.isoformat()})
     return AssignResult(len(outcome.assigned), len(outcome.already))

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, literal
 
+from learning_portal.accounts.localdate import past_due
+
 # Worst first: a person's overall status is the worst of their requirements'.
 STATUSES = ("overdue", "due_soon", "missing_date", "no_record", "on_track", "compliant", "exempt", "not_applicable")
 LABELS = {"overdue": "Overdue", "due_soon": "Due soon", "missing_date": "Date missing",
@@ -33,12 +35,6 @@ MEANINGS = {
 }
 TRACKED = "tracked"  # the states that are not tracked are statuses in their own right
 STATES = (TRACKED, "exempt", "not_applicable", "no_record", "missing_date")
-
-
-def past_due(due_on: date | None, today: date) -> bool:
-    """Overdue: the due date has passed where the person is (``today`` from ``clock.today_for``). A thing due
-    today is not overdue until the day is over."""
-    return due_on is not None and due_on < today
 
 
 def soon_until(today: date, due_soon_days: int) -> date:

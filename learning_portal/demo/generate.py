@@ -22,10 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from learning_portal.accounts.localdate import today_in
 from learning_portal.accounts.models import Agency, Person
 from learning_portal.catalog.models import CourseVersion, CreditMode
 from learning_portal.catalog.queries import current_versions
-from learning_portal.clock import today_in, utcnow
+from learning_portal.clock import utcnow
 from learning_portal.learning.models import Completion, Enrollment, ItemProgress
 from learning_portal.records.models import TrainingRecord
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords
+from learning_portal.accounts.localdate import today_in
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
-from learning_portal.clock import today_in
 from learning_portal.records.models import RecordSource
 from learning_portal.records.services import RecordInput, write_record
 from learning_portal.sessions.models import FacilitatorQualification

@@ -285,7 +285,7 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
                   today: date) -> AssignOutcome:
     """Assign ``course`` to each person (who may see whom is the caller's check). Assigning twice keeps one.
 
-    ``today`` is the date where the people are (``clock.today_for`` their agency).
+    ``today`` is the date where the people are (``localdate.today_for`` their agency).
     """
     if due_on < today:
         raise ValidationError("The due date is in the past.", details={"due_on": "Choose a date from today on."})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
+from learning_portal.accounts.localdate import past_due, today_for
 from learning_portal.catalog import queries as catalog
 from learning_portal.catalog.models import ItemKind
-from learning_portal.clock import today_for, utcnow
-from learning_portal.compliance.status import past_due
+from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.learning import queries, services
 from learning_portal.learning.models import Enrollment

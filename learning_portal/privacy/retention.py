@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from learning_portal.accounts.localdate import today_in
 from learning_portal.accounts.models import Agency, ApiToken, Person, RecoveryCode, TwoFactor
 from learning_portal.audit import services as audit
-from learning_portal.clock import today_in
 from learning_portal.compliance import services as compliance
 from learning_portal.compliance.engine import add_months
 from learning_portal.compliance.models import Exemption

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learning_portal import clock
+from learning_portal.accounts import localdate
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
@@ -97,7 +97,7 @@ def _require_qualified(db: Session, *, instructor: Person, version: CourseVersio
 
 def zone_of(db: Session, agency: Agency) -> ZoneInfo:
     """The time zone the host agency's sessions are scheduled and dated in: its jurisdiction's."""
-    return clock.zone_of(db, agency.jurisdiction)
+    return localdate.zone_of(db, agency.jurisdiction)
 
 
 def local_start(db: Session, agency: Agency, day: date, at: time) -> datetime:
@@ -531,7 +531,7 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
         raise NotFoundError("This course is not published.")
     _require_facilitable(version)
     _require_qualified(db, instructor=actor, version=version, on=day)
-    if day > clock.today_for(db, agency, now):
+    if day > localdate.today_for(db, agency, now):
         raise ValidationError("The training date is in the future; import a roster after the training.",
                               details={"day": "Not in the future."})
     if not location.strip():
@@ -650,7 +650,7 @@ def assign_make_ups(db: Session, *, ts: TrainingSession, actor: Person, person_i
     note = f"Make-up for the {ts.kind.label.lower()} of {human_date(day)} ({ts.location})"
     outcome = learning.assign_course(db, person_ids=chosen, course=ts.course, due_on=due_on,
                                      reason=AssignmentReason.MAKE_UP, note=note, assigned_by=actor, now=now,
-                                     today=clock.today_for(db, ts.agency, now))
+                                     today=localdate.today_for(db, ts.agency, now))
     return MakeUpOutcome(assigned=len(outcome.assigned), already=len(outcome.already),
                          names=[absent[a.person_id].full_name for a in outcome.assigned])
 

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.catalog.models import Course, ItemKind
-from learning_portal.clock import today_for, utcnow
+from learning_portal.clock import utcnow
 from learning_portal.csvfile import CsvImportError, RowError, write_rows
 from learning_portal.db import as_id, get_session
 from learning_portal.errors import DomainError, NotFoundError, ValidationError

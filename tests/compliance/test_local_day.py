@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from learning_portal import clock
+from learning_portal.accounts import localdate
 from learning_portal.accounts import views as account_views
 from learning_portal.accounts.models import Person, Role
 from learning_portal.catalog.queries import get_course
@@ -47,14 +47,14 @@ def test_an_agency_s_day_ends_at_its_local_midnight(db_session, moment, zone, da
     jurisdiction.timezone = zone
     agency = make_agency(db_session, jurisdiction="ZZ-TEST")
     person = make_person(db_session, agency=agency)
-    assert clock.today_for(db_session, agency, moment) == day
-    assert clock.today_for(db_session, person, moment) == day
+    assert localdate.today_for(db_session, agency, moment) == day
+    assert localdate.today_for(db_session, person, moment) == day
     assert jurisdiction.local_date(moment) == day
 
 
 def test_a_person_without_an_agency_counts_in_utc(db_session):
     admin = make_person(db_session, role=Role.ADMINISTRATOR)
-    assert clock.today_for(db_session, admin, CA_EVENING) == date(2026, 12, 7)
+    assert localdate.today_for(db_session, admin, CA_EVENING) == date(2026, 12, 7)
 
 
 @pytest.fixture
