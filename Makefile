@@ -16,16 +16,18 @@ run: $(VENV)/.runtime node_modules/.installed
 	$(RUN_ENV) $(BIN)/flask --app wsgi demo load
 	$(RUN_ENV) $(BIN)/flask --app wsgi demo videos
 	@echo "Serving on http://127.0.0.1:5000 (demo accounts: officer, dispatcher, instructor, manager, admin / demo-password)"
+	@echo "E-mail the portal sends is written to instance/mail/*.eml (set PORTAL_SMTP_URL to send it)"
 	$(RUN_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-# Production-like: gunicorn (2 workers), a separate credit poster and, where an LRS is configured, a separate
-# xAPI sender; settings from PORTAL_* in the environment.
+# Production-like: gunicorn (2 workers), a separate credit poster, a separate mail sender and, where an LRS is
+# configured, a separate xAPI sender; settings from PORTAL_* in the environment.
 serve: $(VENV)/.runtime
 	$(BIN)/flask --app wsgi db upgrade
 	PORTAL_CREDIT_POSTER=external $(BIN)/portal-credits-worker & pids=$$!; \
+	  PORTAL_MAIL_SENDER=external $(BIN)/portal-mail-worker & pids="$$pids $$!"; \
 	  if [ -n "$$PORTAL_XAPI_LRS_URL" ]; then $(BIN)/portal-xapi-worker & pids="$$pids $$!"; fi; \
 	  trap 'kill $$pids' EXIT; \
-	  PORTAL_CREDIT_POSTER=external PORTAL_XAPI_SENDER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
+	  PORTAL_CREDIT_POSTER=external PORTAL_XAPI_SENDER=external PORTAL_MAIL_SENDER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
 	    -b $${BIND:-127.0.0.1:8000} --no-control-socket --access-logfile - wsgi:app
 
 test: $(VENV)/.dev node_modules/.installed
@@ -48,7 +50,7 @@ lint: $(VENV)/.dev
 
 setup: $(VENV)/.dev
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	scripts/system-packages.sh run
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt

@@ -25,8 +25,11 @@ from learning_portal.credits import views as credits_views
 from learning_portal.credits import worker as credit_poster
 from learning_portal.home import navigation
 from learning_portal.home import views as home_views
+from learning_portal.invitations import views as invitation_views
 from learning_portal.learning import api as learning_api
 from learning_portal.learning import views as learning_views
+from learning_portal.mail import views as mail_views
+from learning_portal.mail import worker as mail_sender
 from learning_portal.media import views as media_views
 from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
@@ -67,6 +70,8 @@ BLUEPRINTS = (
     scorm_views.admin_bp,
     content_views.admin_bp,
     xapi_views.admin_bp,
+    mail_views.admin_bp,
+    invitation_views.bp,
     openapi.bp,
     openapi.docs_bp,
 )
@@ -104,6 +109,8 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
         workers.append(("credit_poster", credit_poster.start_in_process))
     if app.config["XAPI_SENDER"] == "inprocess" and xapi_sender.configured(app.config):
         workers.append(("xapi_sender", xapi_sender.start_in_process))
+    if app.config["MAIL_SENDER"] == "inprocess":
+        workers.append(("mail_sender", mail_sender.start_in_process))
     if workers:
         _start_with_first_request(app, workers)
     return app

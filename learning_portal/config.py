@@ -57,6 +57,23 @@ class Config:
     XAPI_TIMEOUT = 10
     XAPI_KEEP_SENT_DAYS = 30
 
+    # The portal's public address: links in e-mail start with it.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # E-mail: sent over SMTP where PORTAL_SMTP_URL is set (smtp://user:password@host:587, STARTTLS required
+    # except to loopback; smtps://host:465), otherwise written as .eml files under INSTANCE_PATH/mail.
+    SMTP_URL: str | None = None
+    SMTP_TIMEOUT = 10
+    MAIL_FROM = "Learning Portal <no-reply@localhost>"
+    MAIL_SENDER = "inprocess"  # or "external" (portal-mail-worker processes)
+    MAIL_POLL_SECONDS = 2.0
+    MAIL_BATCH_SIZE = 20
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_CAP_SECONDS = 3600
+    MAIL_KEEP_SENT_DAYS = 30
+    INVITATION_VALID_DAYS = 7  # an invitation's link works this long
+    PASSWORD_RESET_VALID_MINUTES = 60  # a reset link works this long
+
     # Cookies: secure by default; `make run` on plain-HTTP loopback turns COOKIE_SECURE off.
     COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
@@ -117,6 +134,12 @@ class Config:
                     raise ConfigError(f"PORTAL_{key} must be an http:// or https:// URL when an LRS is configured.")
         if config["XAPI_SENDER"] not in ("inprocess", "external"):
             raise ConfigError("PORTAL_XAPI_SENDER must be 'inprocess' or 'external'.")
+        if config["MAIL_SENDER"] not in ("inprocess", "external"):
+            raise ConfigError("PORTAL_MAIL_SENDER must be 'inprocess' or 'external'.")
+        if config.get("SMTP_URL") and not str(config["SMTP_URL"]).startswith(("smtp://", "smtps://")):
+            raise ConfigError("PORTAL_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465.")
+        if not str(config["PUBLIC_URL"]).startswith(("http://", "https://")):
+            raise ConfigError("PORTAL_PUBLIC_URL must be the portal's http:// or https:// address.")
         if not str(config["PROXY_HOPS"]).isdigit():
             raise ConfigError("PORTAL_PROXY_HOPS must be a whole number of proxies (0 when none).")
         config["PROXY_HOPS"] = int(config["PROXY_HOPS"])
@@ -143,6 +166,7 @@ class TestConfig(Config):
     TESTING = True
     CREDIT_POSTER = "external"  # tests drive the poster directly (run_once) or in real processes
     XAPI_SENDER = "external"
+    MAIL_SENDER = "external"  # tests send through a real SMTP server with run_once
     MEDIA_INGEST_INLINE = True
     SECRET_KEY = "test-secret-key-" + "x" * 32
     WTF_CSRF_ENABLED = False

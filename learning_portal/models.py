@@ -13,7 +13,9 @@ from learning_portal.catalog.models import (
 from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
 from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
+from learning_portal.invitations.models import SignInLink
 from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
+from learning_portal.mail.models import OutgoingMail
 from learning_portal.media.models import MediaAsset
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
@@ -27,7 +29,7 @@ __all__ = [
     "Agency", "AgencyStatusVersion", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice",
     "Completion", "Course", "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement",
     "CreditPosting", "Dispute", "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory",
-    "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "Person", "PersonEvaluation", "Question", "Quiz",
-    "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus", "ScormPackage", "ScormState",
-    "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
+    "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "OutgoingMail", "Person", "PersonEvaluation",
+    "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus", "ScormPackage", "ScormState",
+    "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

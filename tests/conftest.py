@@ -29,6 +29,7 @@ from learning_portal.media.storage import LocalStorage, S3Storage, app_storage
 from learning_portal.xapi import services as xapi
 from learning_portal.xapi.statements import StatementSettings
 from tests import pg
+from tests.mail.smtp_server import SmtpProcess
 from tests.net import free_port
 from tests.xapi.receiver import BASE_URL, HOMEPAGE, LrsProcess
 
@@ -205,6 +206,21 @@ def s3_app(app_like, s3_endpoint: str, aws_credentials: None) -> Flask:
     app = app_like(MEDIA_STORAGE=f"s3://{bucket}/media", S3_ENDPOINT_URL=s3_endpoint)
     app_storage(app).client.create_bucket(Bucket=bucket)
     return app
+
+
+@pytest.fixture(scope="session")
+def smtp_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpProcess]:
+    """A real SMTP server process on loopback (aiosmtpd), for the whole run."""
+    server = SmtpProcess.start(tmp_path_factory.mktemp("smtp") / "maildir")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_process: SmtpProcess) -> SmtpProcess:
+    """The SMTP server with nothing received yet."""
+    smtp_process.clear()
+    return smtp_process
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -26,6 +25,7 @@ from learning_portal.accounts.forms import (
 )
 from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
@@ -34,6 +34,7 @@ from learning_portal.extensions import login_manager
 from learning_portal.web.api import by_bearer_token
 from learning_portal.web.auth import current_actor, current_actor_or_none, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
+from learning_portal.web.security import safe_next
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
@@ -66,9 +67,9 @@ def login():
         if two_factor.enabled(db, person):
             db.commit()
             session[PENDING] = {"id": person.id, "nonce": person.login_nonce, "at": int(now.timestamp()),
-                                "next": _safe_next(request.args.get("next"))}
+                                "next": safe_next(request.args.get("next"))}
             return redirect(url_for("accounts.login_code"))
-        return _finish_sign_in(person, now, _safe_next(request.args.get("next")))
+        return _finish_sign_in(person, now, safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
@@ -127,15 +128,6 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("home.index")
 
 
 # --- my account -----------------------------------------------------------------------------------
@@ -277,7 +269,8 @@ def person_detail(person_id: int):
     person = services.open_person(db, actor=current_actor(), person_id=person_id, what="account", now=utcnow())
     db.commit()
     return render_template("accounts/person.html", person=person, password_form=PasswordSetForm(),
-                           two_factor_on=two_factor.enabled(db, person))
+                           two_factor_on=two_factor.enabled(db, person),
+                           can_manage=can_manage_person(current_actor(), person))
 
 
 # --- administration -------------------------------------------------------------------------------

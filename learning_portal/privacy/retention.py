@@ -1,8 +1,8 @@
 """The retention purge: people who left more than RETENTION_YEARS_AFTER_LEAVING years ago lose their personal
 data. Their training records, completions and attendances stay, now anonymous, so statistics (who trained in
 what, per agency, role and year) still add up; free text they or others wrote about them is cleared, documents
-are deleted, and their sign-in material and xAPI statements go. The audit log keeps its entries (they name ids,
-not people)."""
+are deleted, and their sign-in material and links, e-mail and xAPI statements go. The audit log keeps its
+entries (they name ids, not people)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from learning_portal.audit import services as audit
 from learning_portal.compliance import services as compliance
 from learning_portal.compliance.engine import add_months
 from learning_portal.compliance.models import Exemption
+from learning_portal.invitations.models import SignInLink
+from learning_portal.mail.models import OutgoingMail
 from learning_portal.records.models import Dispute
 from learning_portal.xapi.models import XapiStatement
 
@@ -41,7 +43,7 @@ def purge(session: Session, storage, person_id: int, *, now: datetime) -> None: 
     person.hire_date = person.promotion_date = person.assigned_on = None
     person.is_enabled, person.purged_at = False, now
     compliance.forget(session, person.id)
-    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement):
+    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail):
         session.execute(delete(model).where(model.person_id == person.id))
     for dispute in session.scalars(select(Dispute).where(Dispute.person_id == person.id)):
         if dispute.attachment_key:

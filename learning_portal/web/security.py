@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
@@ -13,6 +14,16 @@ from learning_portal.errors import AuthenticationError, DomainError
 from learning_portal.web.api import by_bearer_token
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after an action: a path on this site only (never an address elsewhere, nor ``//host`` or
+    ``/\\host``, which browsers read as one); anything else goes home."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and target[1:2] not in ("/", "\\"):
+            return target
+    return url_for("home.index")
 
 
 def accepts_body(limit: Callable[[dict[str, Any]], int]) -> Callable[[View], View]:

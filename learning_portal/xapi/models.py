@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import enum
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learning_portal.db import Base, enum_column
+from learning_portal.db import Base
+from learning_portal.outbox import OutboxRow
+from learning_portal.outbox import OutboxStatus as StatementStatus
+
+__all__ = ["StatementStatus", "XapiStatement"]
 
 
-class StatementStatus(enum.StrEnum):
-    PENDING = "pending"  # waiting for the sender
-    FAILED = "failed"  # a send failed; retried at next_attempt_at
-    SENT = "sent"  # the LRS has it
-    DEAD = "dead"  # the LRS refused it, or the attempt limit was reached; an administrator can retry it
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-
-DUE_STATUSES = (StatementStatus.PENDING, StatementStatus.FAILED)
-
-
-class XapiStatement(Base):
+class XapiStatement(OutboxRow, Base):
     __tablename__ = "xapi_statements"
     __table_args__ = (Index("ix_xapi_statements_status_next_attempt_at", "status", "next_attempt_at"),)
 
@@ -36,9 +24,3 @@ class XapiStatement(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     verb: Mapped[str] = mapped_column(String(20))
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[StatementStatus] = mapped_column(enum_column(StatementStatus), default=StatementStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]

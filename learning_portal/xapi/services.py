@@ -12,30 +12,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from learning_portal import workers
+from learning_portal import outbox
 from learning_portal.accounts.models import Person
 from learning_portal.catalog.models import CourseItem, CourseVersion
 from learning_portal.xapi import statements
-from learning_portal.xapi.models import DUE_STATUSES, StatementStatus, XapiStatement
+from learning_portal.xapi.models import StatementStatus, XapiStatement
 
 SETTINGS_KEY = "xapi"
 
 
-@dataclass(frozen=True)
-class SenderSettings:
-    batch_size: int = 50
-    lease: timedelta = timedelta(minutes=2)  # how long claimed statements are reserved for one sender
-    max_attempts: int = 10
-    retry_base: timedelta = timedelta(seconds=15)
-    retry_cap: timedelta = timedelta(hours=1)
-    keep_sent: timedelta = timedelta(days=30)  # sent statements are kept this long, for questions, then deleted
+SenderSettings = outbox.Policy  # batch size, lease, attempts, backoff and how long sent statements are kept
 
 
 def emit(session: Session, *, person_id: int, verb: str, version: CourseVersion, now: datetime,
@@ -60,56 +51,23 @@ def emit(session: Session, *, person_id: int, verb: str, version: CourseVersion,
 
 def claim_due(session: Session, *, now: datetime, settings: SenderSettings) -> list[tuple[int, dict[str, Any]]]:
     """Lease up to a batch of due statements; returns (row id, statement). The caller commits, then sends."""
-    query = (select(XapiStatement).where(XapiStatement.status.in_(DUE_STATUSES), XapiStatement.next_attempt_at <= now)
-             .order_by(XapiStatement.next_attempt_at, XapiStatement.id).limit(settings.batch_size))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.next_attempt_at = now + settings.lease
-    session.flush()
-    return [(row.id, row.statement) for row in rows]
+    return [(row.id, row.statement) for row in outbox.claim_due(session, XapiStatement, now=now, policy=settings)]
 
 
 def finish(session: Session, outcomes: Iterable[tuple[int, Exception | None]], *, now: datetime,
            settings: SenderSettings, rng: random.Random | None = None) -> None:
-    """Record what the LRS said about each statement: sent, or failed (retried with backoff), or dead. Only a
-    refusal of the statement itself counts toward ``max_attempts``: an LRS that is down or refuses our
-    credentials keeps everything waiting, however long that lasts."""
-    outcomes = list(outcomes)
-    rows = {row.id: row for row in session.scalars(
-        select(XapiStatement).where(XapiStatement.id.in_([row_id for row_id, _ in outcomes])))}
-    for row_id, error in outcomes:
-        row = rows.get(row_id)
-        if row is None or row.status is StatementStatus.SENT:
-            continue  # deleted with its person, or sent by another sender after our lease ran out
-        if error is None:
-            row.status, row.sent_at, row.last_error = StatementStatus.SENT, now, None
-            continue
-        row.attempts += 1
-        row.last_error = str(error)[:2000]
-        alone = getattr(error, "refused_alone", True)
-        if not getattr(error, "retryable", True) or (alone and row.attempts >= settings.max_attempts):
-            row.status = StatementStatus.DEAD
-        else:
-            row.status = StatementStatus.FAILED
-            row.next_attempt_at = now + workers.backoff(row.attempts, base=settings.retry_base,
-                                                        cap=settings.retry_cap, rng=rng)
-    session.flush()
+    """Record what the LRS said about each statement (see ``outbox.finish``): an LRS that is down or refuses
+    our credentials keeps everything waiting, however long that lasts."""
+    outbox.finish(session, XapiStatement, outcomes, now=now, policy=settings, rng=rng)
 
 
 def retry_dead(session: Session, *, now: datetime) -> int:
-    result = session.execute(update(XapiStatement).where(XapiStatement.status == StatementStatus.DEAD).values(
-        status=StatementStatus.PENDING, attempts=0, next_attempt_at=now))
-    return result.rowcount or 0
+    return outbox.retry_dead(session, XapiStatement, now=now)
 
 
 def prune_sent(session: Session, *, now: datetime, settings: SenderSettings) -> int:
-    result = session.execute(delete(XapiStatement).where(XapiStatement.status == StatementStatus.SENT,
-                                                         XapiStatement.sent_at < now - settings.keep_sent))
-    return result.rowcount or 0
+    return outbox.prune_sent(session, XapiStatement, now=now, policy=settings)
 
 
 def status_counts(session: Session) -> dict[str, int]:
-    counts = dict(session.execute(select(XapiStatement.status, func.count()).group_by(XapiStatement.status)).all())
-    return {status.value: counts.get(status, 0) for status in StatementStatus}
+    return outbox.status_counts(session, XapiStatement)

@@ -117,6 +117,16 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts_admin.system_tokens", "POST"): ADMINS,
     ("accounts_admin.system_token_revoke", "POST"): ADMINS,
     ("xapi_admin.retry_dead", "POST"): ADMINS,
+    ("mail_admin.messages", "GET"): ADMINS,
+    ("mail_admin.retry_dead", "POST"): ADMINS,
+    # Inviting the officer of agency A: their manager and administrators (they have a password: told so).
+    ("invitations.invite", "POST"): only(MANAGER, ADMIN, other_manager=404),
+    ("invitations.invite_all", "POST"): MANAGERS,
+    ("invitations.forgot_password", "GET"): everyone(),
+    ("invitations.forgot_password", "POST"): everyone(),
+    # A made-up token: gone, for everyone, whoever is signed in.
+    ("invitations.choose_password", "GET"): dict.fromkeys(ACTORS, 410),
+    ("invitations.choose_password", "POST"): dict.fromkeys(ACTORS, 410),
     ("certificates.certificate_pdf", "GET"): OFFICERS_RECORD,
     ("disputes.new", "GET"): signed_in(**NOT_OTHERS),  # only the record's owner contests it
     ("disputes.new", "POST"): signed_in(**NOT_OTHERS),
@@ -261,7 +271,7 @@ def world(app, db_session) -> World:
         "attendance_id": attendance.attendance.id if hasattr(attendance, "attendance") else ts.attendances[0].id,
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
         "code": record.verification_code, "dispute_id": dispute.id, "package_id": package.id, "path": "index.html",
-        "token_id": token.id,
+        "token_id": token.id, "token": "made-up-token",
     })
 
 
@@ -286,7 +296,7 @@ def outcome(response) -> object:
         return LOGIN
     if response.status_code == 401:
         return LOGIN
-    if response.status_code in (403, 404):
+    if response.status_code in (403, 404, 410):
         return response.status_code
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
     return OK
