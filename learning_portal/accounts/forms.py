@@ -68,6 +68,17 @@ class PersonCreateForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
+class LeavingForm(FlaskForm):
+    left_on = DateField("Last day", validators=[DataRequired("Give the day they left.")])
+    confirm = BooleanField("Close the account: they can no longer sign in, and their personal data is removed "
+                           "after the retention period", validators=[DataRequired("Tick to confirm.")])
+
+
+class ReopenForm(FlaskForm):
+    rehired_on = DateField("Re-hired on", validators=[Optional()],
+                           description="Leave empty to undo a leaving recorded by mistake.")
+
+
 class PeopleImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
 

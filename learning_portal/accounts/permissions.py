@@ -27,19 +27,20 @@ def can_view_person(actor: Person, person: Person) -> bool:
 
 
 def can_manage_person(actor: Person, person: Person) -> bool:
-    """May ``actor`` act on ``person``'s account or record (invite, edit, exempt, grant a new start)?
-    Administrators may for anyone; a training manager for the people of their agency, but never for
+    """May ``actor`` act on ``person``'s account or record (invite, exempt, allow a new start, resolve a
+    dispute)? Administrators for anyone, a training manager for the people of their agency; nobody for
     themselves: another manager or an administrator must."""
+    if actor.id == person.id:
+        return False
     if actor.role is Role.ADMINISTRATOR:
         return True
-    return (actor.role is Role.TRAINING_MANAGER and actor.agency_id is not None and actor.id != person.id
-            and actor.agency_id == person.agency_id)
+    return actor.role is Role.TRAINING_MANAGER and actor.agency_id is not None and actor.agency_id == person.agency_id
 
 
 def managed_people_clause(actor: Person) -> ColumnElement[bool]:
     """A WHERE clause limiting ``Person`` rows to those ``actor`` may manage (``can_manage_person``)."""
     if actor.role is Role.ADMINISTRATOR:
-        return true()
+        return Person.id != actor.id
     if actor.role is Role.TRAINING_MANAGER and actor.agency_id is not None:
         return (Person.agency_id == actor.agency_id) & (Person.id != actor.id)
     return false()

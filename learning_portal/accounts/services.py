@@ -13,8 +13,9 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import passwords, two_factor
+from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
-from learning_portal.accounts.permissions import can_view_person
+from learning_portal.accounts.permissions import can_manage_person, can_view_person
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
@@ -26,6 +27,7 @@ from learning_portal.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from learning_portal.formatting import human_date
 
 POST_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -613,16 +615,45 @@ def count_people(session: Session, agency_id: int) -> int:
 
 
 def record_leaving(session: Session, *, actor: Person, person: Person, left_on: date, now: datetime) -> None:
-    """Someone left the agency: the account closes at once (sessions and tokens end); their personal data is
-    purged after the retention period (``flask privacy purge``)."""
-    _require_admin(actor)
-    if actor.id == person.id:
-        raise ValidationError("You cannot close your own account.")
+    """Someone left the agency on ``left_on`` (administrators, or the person's training manager; nobody for
+    themselves): the account closes at once (sessions and tokens end); their personal data is purged after
+    the retention period (``flask privacy purge``). ``reopen_account`` undoes it."""
+    if not can_manage_person(actor, person):
+        raise PermissionDeniedError("Only an administrator or the person's training manager records that they "
+                                    "left, and never for themselves.")
+    if person.left_on is not None:
+        raise ConflictError(f"{person.full_name} is already recorded as having left on {human_date(person.left_on)}.")
+    if left_on > today_for(session, person, now):
+        raise ValidationError("The leaving date is in the future.", details={"left_on": "Today or earlier."})
+    if person.hire_date is not None and left_on < person.hire_date:
+        raise ValidationError("The leaving date is before the hire date.",
+                              details={"left_on": f"On or after {human_date(person.hire_date)}."})
     person.is_enabled, person.left_on, person.login_nonce = False, left_on, secrets.token_hex(8)
     session.execute(update(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None))
                     .values(revoked_at=now))
     audit.record(session, "account.left", actor_id=actor.id, subject_id=person.id, now=now,
                  details={"left_on": left_on.isoformat()})
+
+
+def reopen_account(session: Session, *, actor: Person, person: Person, rehired_on: date | None,
+                   now: datetime) -> None:
+    """Undo a leaving recorded by mistake, or re-hire (``rehired_on`` becomes the hire date): the account
+    opens again with the password it had. Not after the personal data was purged."""
+    if not can_manage_person(actor, person):
+        raise PermissionDeniedError("Only an administrator or the person's training manager reopens an account.")
+    if person.left_on is None:
+        raise ConflictError(f"{person.full_name}'s account is open.")
+    if person.purged_at is not None:
+        raise ConflictError("This person's personal data was removed under the retention policy: add them again.")
+    if rehired_on is not None and (rehired_on < person.left_on or rehired_on > today_for(session, person, now)):
+        raise ValidationError("The re-hire date must fall between the leaving date and today.",
+                              details={"rehired_on": f"From {human_date(person.left_on)} to today."})
+    left_on = person.left_on
+    person.is_enabled, person.left_on = True, None
+    if rehired_on is not None:
+        person.hire_date = rehired_on
+    audit.record(session, "account.reopened", actor_id=actor.id, subject_id=person.id, now=now,
+                 details={"left_on": left_on.isoformat(), "rehired_on": rehired_on.isoformat() if rehired_on else None})
 
 
 def open_person(session: Session, *, actor: Person, person_id: int, what: str, now: datetime) -> Person:

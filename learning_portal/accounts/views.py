@@ -13,11 +13,13 @@ from learning_portal.accounts import passwords, queries, services, two_factor
 from learning_portal.accounts.forms import (
     AgencyCreateForm,
     AuditSearchForm,
+    LeavingForm,
     LoginForm,
     PasswordChangeForm,
     PasswordSetForm,
     PeopleImportForm,
     PersonCreateForm,
+    ReopenForm,
     SignInCodeForm,
     SystemTokenForm,
     TwoFactorConfirmForm,
@@ -29,8 +31,9 @@ from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
-from learning_portal.errors import AuthenticationError, PermissionDeniedError, ValidationError
+from learning_portal.errors import AuthenticationError, ConflictError, PermissionDeniedError, ValidationError
 from learning_portal.extensions import login_manager
+from learning_portal.formatting import human_date
 from learning_portal.web.api import by_bearer_token
 from learning_portal.web.auth import current_actor, current_actor_or_none, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
@@ -268,7 +271,9 @@ def person_detail(person_id: int):
     db = get_session()
     person = services.open_person(db, actor=current_actor(), person_id=person_id, what="account", now=utcnow())
     db.commit()
+    leaving = LeavingForm(formdata=None, left_on=today_for(db, person, utcnow()))
     return render_template("accounts/person.html", person=person, password_form=PasswordSetForm(),
+                           leaving_form=leaving, reopen_form=ReopenForm(formdata=None),
                            two_factor_on=two_factor.enabled(db, person),
                            can_manage=can_manage_person(current_actor(), person))
 
@@ -406,15 +411,46 @@ def person_reset_two_factor(person_id: int):
 
 
 @admin_bp.post("/people/<int:person_id>/left")
-@require_role(Role.ADMINISTRATOR)
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def person_left(person_id: int):
-    """Record that someone left: their account closes now; their personal data goes after the retention period."""
-    db, now = get_session(), utcnow()
-    person = services.get_person_or_error(db, person_id)
-    services.record_leaving(db, actor=current_actor(), person=person, left_on=today_for(db, person, now),
-                            now=now)
+    """Record that someone left on a given day, once confirmed: their account closes; their personal data goes
+    after the retention period."""
+    db, now, actor = get_session(), utcnow(), current_actor()
+    person = services.open_person(db, actor=actor, person_id=person_id, what="account", now=now)
+    form = LeavingForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("accounts.person_detail", person_id=person.id))
+    try:
+        services.record_leaving(db, actor=actor, person=person, left_on=form.left_on.data, now=now)
+    except (ConflictError, ValidationError) as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("accounts.person_detail", person_id=person.id))
     db.commit()
-    flash(f"{person.full_name} is recorded as having left; the account is closed.", "success")
+    flash(f"{person.full_name} is recorded as having left on {human_date(form.left_on.data)}; the account is "
+          "closed. Reopen it below if this was a mistake.", "success")
+    return redirect(url_for("accounts.person_detail", person_id=person.id))
+
+
+@admin_bp.post("/people/<int:person_id>/reopen")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def person_reopen(person_id: int):
+    """Undo a leaving, or re-hire: the account opens again."""
+    db, now, actor = get_session(), utcnow(), current_actor()
+    person = services.open_person(db, actor=actor, person_id=person_id, what="account", now=now)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen_account(db, actor=actor, person=person, rehired_on=form.rehired_on.data, now=now)
+        except (ConflictError, ValidationError) as exc:
+            db.rollback()
+            flash(exc.message, "error")
+        else:
+            db.commit()
+            flash(f"{person.full_name}'s account is open again.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("accounts.person_detail", person_id=person.id))
 
 

@@ -39,6 +39,7 @@ ACTIONS = {
     "account.link_used": "An e-mailed invitation or reset link was used to set a password",
     "accounts.imported": "People were imported from a CSV file",
     "account.left": "Someone was recorded as having left: their account is closed",
+    "account.reopened": "A leaving was undone, or someone was re-hired: their account is open again",
     "account.purged": "The personal data of someone who left long ago was removed (retention)",
     "agency.created": "An agency was created",
     "courses.imported": "Course packages were imported from a zip",

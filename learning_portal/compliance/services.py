@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import localdate
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
-from learning_portal.accounts.permissions import can_view_person
+from learning_portal.accounts.permissions import can_manage_person, can_view_person
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, Requirement
 from learning_portal.catalog.queries import category_titles
@@ -325,9 +325,9 @@ def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequenc
         raise ValueError("exempt a person or an agency")
     if agency is not None and actor.role is not Role.ADMINISTRATOR:
         raise PermissionDeniedError("Only commission staff grant an agency's exemption.")
-    if person is not None and not (actor.role is Role.ADMINISTRATOR or (
-            actor.role is Role.TRAINING_MANAGER and actor.agency_id == person.agency_id)):
-        raise PermissionDeniedError("Only the person's training manager or commission staff grant an exemption.")
+    if person is not None and not can_manage_person(actor, person):
+        raise PermissionDeniedError("Only the person's training manager or commission staff grant an exemption, "
+                                    "and never to themselves.")
     target_agency = agency or (person.agency if person else None)
     assert target_agency is not None
     reason = " ".join(reason.split())
@@ -379,8 +379,7 @@ def revoke_exemption(session: Session, *, actor: Person, exemption_id: int, now:
         allowed = actor.role is Role.ADMINISTRATOR
     else:
         owner = session.get(Person, exemption.person_id)
-        allowed = actor.role is Role.ADMINISTRATOR or (
-            actor.role is Role.TRAINING_MANAGER and owner is not None and actor.agency_id == owner.agency_id)
+        allowed = owner is not None and can_manage_person(actor, owner)
     if not allowed:
         raise NotFoundError("No such exemption in force.")
     exemption.revoked_at, exemption.revoked_by_id = now, actor.id

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
+from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.catalog.queries import current_versions
@@ -132,7 +133,7 @@ def person(person_id: int):
     standings, defs = services.evaluate_person(db, target, now=utcnow())
     records = db.scalars(select(TrainingRecord).where(TrainingRecord.person_id == target.id)
                          .order_by(TrainingRecord.completed_on.desc())).all()
-    can_exempt = actor.role is Role.ADMINISTRATOR or actor.role is Role.TRAINING_MANAGER
+    can_exempt = can_manage_person(actor, target)
     return render_template("compliance/person.html", person=target, own=False, records=records,
                            today=defs.today(utcnow()),
                            exemptions=services.exemptions_of(db, person=target, include_revoked=True),

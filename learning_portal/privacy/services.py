@@ -21,7 +21,9 @@ from learning_portal.accounts.models import ApiToken, Person, RecoveryCode, TwoF
 from learning_portal.audit.models import AuditEntry
 from learning_portal.compliance.models import Exemption, RequirementStatus
 from learning_portal.credits.models import CreditPosting
+from learning_portal.invitations.models import SignInLink
 from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
+from learning_portal.mail.models import OutgoingMail
 from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
 from learning_portal.scorm.models import ScormState
@@ -50,6 +52,8 @@ SECTIONS = (
     ("api_tokens", ApiToken, lambda pid: ApiToken.person_id == pid),
     ("two_factor", TwoFactor, lambda pid: TwoFactor.person_id == pid),
     ("recovery_codes", RecoveryCode, lambda pid: RecoveryCode.person_id == pid),
+    ("email", OutgoingMail, lambda pid: OutgoingMail.person_id == pid),
+    ("sign_in_links", SignInLink, lambda pid: SignInLink.person_id == pid),
 )
 # Tables with a person column that are not about that person's own data, and why.
 NOT_PERSONAL = {

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person, Role
-from learning_portal.accounts.permissions import can_view_person
+from learning_portal.accounts.permissions import can_manage_person, can_view_person
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import CourseItem, ItemKind
 from learning_portal.db import as_id
-from learning_portal.errors import ConflictError, NotFoundError, ValidationError
+from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment, listed
 from learning_portal.quizzes.grading import QUESTION_TYPES, score_percent
@@ -246,6 +246,8 @@ def allow_new_start(session: Session, *, actor: Person, enrollment: Enrollment, 
     person = session.get(Person, enrollment.person_id)
     if actor.role not in (Role.TRAINING_MANAGER, Role.ADMINISTRATOR) or not can_view_person(actor, person):
         raise NotFoundError("No such enrollment.")  # another agency's: not revealed
+    if not can_manage_person(actor, person):
+        raise PermissionDeniedError("Another training manager or an administrator must allow your own new start.")
     if exhausted_quiz(session, enrollment=enrollment) is None:
         raise ConflictError("Only an enrollment whose quiz attempts are used up can be started over.")
     learning.close_enrollment(session, enrollment=enrollment, now=now)

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person, Role
-from learning_portal.accounts.permissions import can_view_person
+from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.audit import services as audit
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.records.models import Dispute, DisputeStatus, RecordSource, TrainingRecord
@@ -77,8 +77,7 @@ def open_dispute(session: Session, storage, *, person: Person, record_id: int, r
 
 def can_resolve(actor: Person, dispute: Dispute, person: Person) -> bool:
     """The person's training manager or an administrator, never the person themselves."""
-    return (actor.id != dispute.person_id and actor.role in (Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
-            and can_view_person(actor, person))
+    return dispute.person_id == person.id and can_manage_person(actor, person)
 
 
 def get_dispute(session: Session, *, actor: Person, dispute_id: int) -> tuple[Dispute, TrainingRecord, Person]:

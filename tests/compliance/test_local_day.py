@@ -6,6 +6,7 @@ dated tomorrow or purged a day early because a page took UTC's date.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -96,7 +97,14 @@ def test_leaving_recorded_in_the_california_evening_is_dated_that_day(db_session
     admin = make_person(db_session, role=Role.ADMINISTRATOR)
     officer = make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST"))
     monkeypatch.setattr(account_views, "utcnow", lambda: CA_EVENING)
-    assert signed_in(admin).post(f"/admin/people/{officer.id}/left").status_code == 302
+    client = signed_in(admin)
+    page = client.get(f"/people/{officer.id}").get_data(as_text=True)
+    assert re.search(r'name="left_on"[^>]*value="2026-12-06"', page)  # offered: today where the officer is
+    tomorrow = client.post(f"/admin/people/{officer.id}/left", data={"left_on": "2026-12-07", "confirm": "y"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "The leaving date is in the future." in tomorrow  # 7 Dec in UTC, not yet in California
+    assert client.post(f"/admin/people/{officer.id}/left",
+                       data={"left_on": "2026-12-06", "confirm": "y"}).status_code == 302
     assert db_session.scalar(select(Person.left_on).where(Person.id == officer.id)) == date(2026, 12, 6)
 
 

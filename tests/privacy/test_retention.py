@@ -38,7 +38,8 @@ def test_an_administrator_records_leaving_and_the_purge_follows_the_retention_pe
     two_factor.begin_setup(db_session, person=gone, now=NOW)
     document = dispute.attachment_key
     assert storage.size(document) is not None
-    assert signed_in(admin).post(f"/admin/people/{gone.id}/left").status_code == 302
+    assert signed_in(admin).post(f"/admin/people/{gone.id}/left",
+                                 data={"left_on": "2026-06-01", "confirm": "y"}).status_code == 302
     db_session.expire_all()
     assert not gone.is_enabled and gone.left_on is not None
     gone.left_on = NOW.date() - timedelta(days=8 * 365)  # left eight years ago

@@ -81,7 +81,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts.two_factor_new_codes", "POST"): signed_in(),
     ("accounts.two_factor_off", "POST"): signed_in(),
     ("accounts_admin.person_reset_two_factor", "POST"): ADMINS,
-    ("accounts_admin.person_left", "POST"): ADMINS,
+    ("accounts_admin.person_left", "POST"): AGENCY_A,  # the officer of agency A leaving: their manager too
+    ("accounts_admin.person_reopen", "POST"): AGENCY_A,
     ("accounts.account", "GET"): signed_in(),
     ("accounts.account", "POST"): signed_in(),
     ("accounts.people", "GET"): MANAGERS,
