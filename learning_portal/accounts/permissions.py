@@ -26,6 +26,11 @@ def can_view_person(actor: Person, person: Person) -> bool:
     )
 
 
+def can_view_agency(actor: Person, agency_id: int) -> bool:
+    """An agency's pages and imports: its training managers and administrators."""
+    return actor.role is Role.ADMINISTRATOR or (actor.role is Role.TRAINING_MANAGER and actor.agency_id == agency_id)
+
+
 def can_manage_person(actor: Person, person: Person) -> bool:
     """May ``actor`` act on ``person``'s account or record (invite, exempt, allow a new start, resolve a
     dispute)? Administrators for anyone, a training manager for the people of their agency; nobody for

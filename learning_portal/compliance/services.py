@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import localdate
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
-from learning_portal.accounts.permissions import can_manage_person, can_view_person
+from learning_portal.accounts.permissions import can_manage_person, can_view_agency, can_view_person
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, Requirement
 from learning_portal.catalog.queries import category_titles
@@ -275,10 +275,6 @@ def mark_stale(session: Session, *, person_id: int | None = None, agency_id: int
 
 
 # --- permissions ----------------------------------------------------------------------------------
-
-
-def can_view_agency(actor: Person, agency_id: int) -> bool:
-    return actor.role is Role.ADMINISTRATOR or (actor.role is Role.TRAINING_MANAGER and actor.agency_id == agency_id)
 
 
 def agency_for(session: Session, actor: Person, agency_id: int) -> Agency:

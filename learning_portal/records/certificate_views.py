@@ -38,6 +38,9 @@ def certificate_pdf(record_id: int):
     record, person = found
     if record.withdrawn_at is not None:
         raise NotFoundError("This training record was withdrawn after a dispute; it has no certificate.")
+    if not record.source.has_certificate:
+        raise NotFoundError("Imported history has no certificate from this portal: the original presenter's "
+                            "certificate or roster is the proof.")
     audit.viewed(get_session(), actor_id=current_actor().id, subject_id=person.id,
                  what=f"certificate of training_record:{record.id}", now=utcnow())
     get_session().commit()
@@ -76,7 +79,7 @@ def verify(code: str):
     found = None
     if normalised and len(normalised) <= _MAX_CODE_INPUT:
         found = record_with_person(get_session(), TrainingRecord.verification_code == normalised)
-    if found is None:
+    if found is None or not found[0].source.has_certificate:  # imported history: no certificate was issued
         return render_template("certificates/verify.html", code=code[:_MAX_CODE_INPUT], error=UNKNOWN_CODE), 404
     record, person = found
     certificate = {

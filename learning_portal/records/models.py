@@ -19,11 +19,17 @@ class RecordSource(enum.StrEnum):
     ROSTER = "roster"  # a facilitated session's or presenter's roster
     FORWARDED = "forwarded"  # received from another portal through POST /api/v1/records
     CORRECTION = "correction"  # written by a training manager resolving a dispute
+    IMPORTED = "imported"  # training from before the portal, imported from the agency's history
 
     @property
     def label(self) -> str:
-        return {"online": "Online", "roster": "Roster", "forwarded": "Forwarded", "correction": "Correction"}[
-            self.value]
+        return {"online": "Online", "roster": "Roster", "forwarded": "Forwarded", "correction": "Correction",
+                "imported": "Imported history"}[self.value]
+
+    @property
+    def has_certificate(self) -> bool:
+        """This portal certifies what happened here; imported history has the original presenter's proof."""
+        return self is not RecordSource.IMPORTED
 
 
 class TrainingRecord(Base):
