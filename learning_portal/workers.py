@@ -8,6 +8,7 @@ import logging
 import random
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -61,6 +62,20 @@ def main(argv: list[str] | None, *, prog: str, description: str, name: str,
     total = loop(make_pass(app), name=name, interval=args.interval, once=args.once, stop=stop)
     logging.getLogger(f"learning_portal.{name}").info("%s stopped after %d item(s)", prog, total)
     return 0
+
+
+def every(seconds: float) -> Callable[[], bool]:
+    """A check that is true on its first call, then once ``seconds`` have passed since it last was."""
+    last = [float("-inf")]
+
+    def due() -> bool:
+        now = time.monotonic()
+        if now - last[0] < seconds:
+            return False
+        last[0] = now
+        return True
+
+    return due
 
 
 def backoff(attempts: int, *, base: timedelta, cap: timedelta, rng: random.Random | None = None) -> timedelta:

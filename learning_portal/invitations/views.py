@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from learning_portal.accounts import services as accounts
@@ -22,8 +24,8 @@ def link_settings() -> services.LinkSettings:
     config = current_app.config
     return services.LinkSettings(
         public_url=str(config["PUBLIC_URL"]).rstrip("/"),
-        invitation_valid=services.timedelta(days=float(config["INVITATION_VALID_DAYS"])),
-        reset_valid=services.timedelta(minutes=float(config["PASSWORD_RESET_VALID_MINUTES"])))
+        invitation_valid=timedelta(days=float(config["INVITATION_VALID_DAYS"])),
+        reset_valid=timedelta(minutes=float(config["PASSWORD_RESET_VALID_MINUTES"])))
 
 
 @bp.post("/people/<int:person_id>/invite")

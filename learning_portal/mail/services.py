@@ -4,7 +4,7 @@ exactly when its event does (an invitation rolled back sends nothing), and is se
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import make_msgid
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from learning_portal import outbox
 from learning_portal.config import ROOT
 from learning_portal.mail.models import OutgoingMail
 from learning_portal.outbox import OutboxStatus
@@ -27,13 +26,6 @@ class Letter:
     subject: str
     text: str
     html: str
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    public_url: str  # links in messages start with it
-    sender: str  # the From address
-    policy: outbox.Policy = outbox.Policy(batch_size=20, max_attempts=8, retry_base=timedelta(seconds=30))
 
 
 def letter(kind: str, *, subject: str, reason: str, **context: object) -> Letter:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,16 +19,21 @@ from learning_portal import outbox, workers
 from learning_portal.clock import utcnow
 from learning_portal.db import session_factory
 from learning_portal.mail.models import OutgoingMail
-from learning_portal.mail.services import MailSettings
 from learning_portal.mail.transport import MailError, Transport, build, transport_for
 
 log = logging.getLogger("learning_portal.mail")
 PRUNE_EVERY_S = 3600
 
 
+@dataclass(frozen=True)
+class MailSettings:
+    sender: str  # the From address
+    policy: outbox.Policy
+
+
 def settings(config: dict[str, Any]) -> MailSettings:
     return MailSettings(
-        public_url=str(config["PUBLIC_URL"]).rstrip("/"), sender=str(config["MAIL_FROM"]),
+        sender=str(config["MAIL_FROM"]),
         policy=outbox.Policy(
             batch_size=int(config["MAIL_BATCH_SIZE"]),
             lease=timedelta(seconds=60 + float(config["SMTP_TIMEOUT"]) * (int(config["MAIL_BATCH_SIZE"]) + 2)),
@@ -83,13 +88,10 @@ def run_once(factory: sessionmaker[Session], transport: Transport, mail: MailSet
 
 def pass_for(app: Flask) -> workers.Pass:
     factory, transport, mail = session_factory(app), transport_for(app.config), settings(app.config)
-    last_pruned = [float("-inf")]
+    prune_due = workers.every(PRUNE_EVERY_S)
 
     def one_pass(should_stop: Callable[[], bool]) -> int:
-        prune = time.monotonic() - last_pruned[0] >= PRUNE_EVERY_S
-        if prune:
-            last_pruned[0] = time.monotonic()
-        return run_once(factory, transport, mail, should_stop=should_stop, prune=prune)
+        return run_once(factory, transport, mail, should_stop=should_stop, prune=prune_due())
 
     return one_pass
 

@@ -9,7 +9,7 @@ only what is new. A file with any problem writes nothing and names every problem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -164,7 +164,7 @@ def import_history(session: Session, *, actor: Person, agency: Agency, data: byt
     for start in range(0, len(keys), BATCH):
         existing |= set(session.scalars(select(TrainingRecord.inbound_key).where(
             TrainingRecord.inbound_key.in_(keys[start:start + BATCH]))))
-    rows = [PlannedRow(**{**p.__dict__, "new": key not in existing}) for (p, _), key in zip(planned, keys, strict=True)]
+    rows = [replace(p, new=key not in existing) for (p, _), key in zip(planned, keys, strict=True)]
     if dry_run:
         return HistoryImport(rows, written=False)
     fresh = [new_record(i, inbound_key=key, now=now) for (_, i), key in zip(planned, keys, strict=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,13 +88,10 @@ def pass_for(app: Flask) -> workers.Pass:
     if not configured(app.config):
         raise SystemExit("No LRS is configured (PORTAL_XAPI_LRS_URL): there is nothing to send.")
     factory, lrs, settings = session_factory(app), client(app.config), sender_settings(app.config)
-    last_pruned = [float("-inf")]
+    prune_due = workers.every(PRUNE_EVERY_S)  # a delete every hour, not every poll
 
     def one_pass(should_stop: Callable[[], bool]) -> int:
-        prune = time.monotonic() - last_pruned[0] >= PRUNE_EVERY_S  # a delete every hour, not every poll
-        if prune:
-            last_pruned[0] = time.monotonic()
-        return run_once(factory, lrs, settings, should_stop=should_stop, prune=prune)
+        return run_once(factory, lrs, settings, should_stop=should_stop, prune=prune_due())
 
     return one_pass
 

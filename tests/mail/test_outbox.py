@@ -17,8 +17,7 @@ from tests.factories import NOW, make_person
 from tests.net import free_port
 
 POLICY = outbox.Policy(batch_size=5, max_attempts=2, retry_base=timedelta(seconds=30))
-SETTINGS = mail.MailSettings(public_url="http://portal.test", sender="Learning Portal <portal@portal.test>",
-                             policy=POLICY)
+SETTINGS = worker.MailSettings(sender="Learning Portal <portal@portal.test>", policy=POLICY)
 
 
 def hello(to: str = "ana@example.test", key: str = "test:1") -> tuple[str, str, mail.Letter]:
