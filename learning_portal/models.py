@@ -1,6 +1,15 @@
 """Every domain's models, imported explicitly so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from learning_portal.accounts.models import Agency, ApiToken, Jurisdiction, Person, RecoveryCode, TwoFactor
+from learning_portal.accounts.models import (
+    Agency,
+    AgencyMembership,
+    ApiToken,
+    Jurisdiction,
+    Person,
+    PersonTerm,
+    RecoveryCode,
+    TwoFactor,
+)
 from learning_portal.audit.models import AuditEntry, AuditHead
 from learning_portal.catalog.models import (
     Course,
@@ -26,10 +35,11 @@ from learning_portal.xapi.models import XapiStatement
 metadata = Base.metadata
 
 __all__ = [
-    "Agency", "AgencyStatusVersion", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base", "Choice",
-    "Completion", "Course", "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement",
+    "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base",
+    "Choice", "Completion", "Course", "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement",
     "CreditPosting", "Dispute", "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory",
     "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "OutgoingMail", "Person", "PersonEvaluation",
-    "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus", "ScormPackage", "ScormState",
-    "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
+    "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus",
+    "ScormPackage", "ScormState", "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement",
+    "metadata", "session_agencies",
 ]

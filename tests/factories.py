@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts import passwords
+from learning_portal.accounts import history, passwords
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, Person, RankTier, Role
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
@@ -57,6 +57,7 @@ def make_person(session: Session, *, role: Role = Role.OFFICER, agency: Agency |
     person = Person(**values)
     session.add(person)
     session.flush()
+    history.begin(session, person, actor=None, now=NOW)
     return person
 
 

@@ -2,9 +2,19 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from learning_portal.accounts.models import Assignment, RankTier, Role
 from learning_portal.audit.services import ACTIONS
@@ -66,6 +76,42 @@ class PersonCreateForm(FlaskForm):
     password = PasswordField("Initial password", validators=[Optional(), Length(min=12, max=256)],
                              description="Optional. Without one, the person cannot sign in until you set it.",
                              render_kw={"autocomplete": "new-password"})
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a group of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+_AGENCY_ROLES = [r for r in Role if r is not Role.ADMINISTRATOR]
+
+
+class PersonEditForm(FlaskForm):
+    first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
+    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
+    email = EmailField("Email", validators=[Optional(), Length(max=254)],
+                       description="Where invitations, password resets and notices go.")
+    role = SelectField("Main role", choices=_choices(_AGENCY_ROLES))
+    other_roles = CheckboxesField("Also holds", choices=_choices(_AGENCY_ROLES), validate_choice=False,
+                                  description="An officer who also instructs, or also manages training.")
+    rank_tier = SelectField("Rank tier", choices=_choices(RankTier))
+    assignment = SelectField("Main assignment", choices=_choices(Assignment))
+    other_assignments = CheckboxesField("Also assigned to", choices=_choices(Assignment), validate_choice=False)
+    is_reserve = BooleanField("Reserve officer")
+    is_clerical = BooleanField("Primarily clerical or administrative duties")
+    hire_date = DateField("Hire date", validators=[Optional()])
+    effective_on = DateField("A new role, assignment or rank began on", validators=[DataRequired("Give the day.")],
+                             description="A promotion's date starts the clock of the training it requires "
+                                         "(the Supervisory Course within 12 months, say).")
+
+
+class TransferForm(FlaskForm):
+    agency_id = SelectField("To agency", coerce=int, validate_choice=False)
+    on = DateField("First day with the new agency", validators=[DataRequired("Give the day.")])
+    confirm = BooleanField("Move this person: their records go with them; this agency keeps reading the training "
+                           "done while they were here", validators=[DataRequired("Tick to confirm.")])
 
 
 class LeavingForm(FlaskForm):

@@ -120,6 +120,11 @@ class Person(Base):
     hire_date: Mapped[date | None]
     promotion_date: Mapped[date | None]
     assigned_on: Mapped[date | None]  # when the current assignment began (one-time requirements key on it)
+    # Every role and assignment held now, each with the day it began (ISO date, or None: not known). ``role``
+    # and ``assignment`` are the main ones, shown in lists; permissions and requirements read all of them.
+    # Kept with ``person_terms`` (the history) by accounts.people, the one place that changes them.
+    roles_held: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    assignments_held: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -143,6 +148,19 @@ class Person(Base):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset({self.role, *(Role(r) for r in self.roles_held or ())})
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """Does the person hold any of ``roles`` (an officer who is also an instructor holds both)? Templates
+        pass the values ("administrator")."""
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def assignments(self) -> frozenset[Assignment]:
+        return frozenset({self.assignment, *(Assignment(a) for a in self.assignments_held or ())})
+
+    @property
     def sort_name(self) -> str:
         return f"{self.last_name}, {self.first_name}"
 
@@ -156,6 +174,45 @@ class Person(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.login_nonce}"
+
+
+class TermKind(enum.StrEnum):
+    ROLE = "role"
+    ASSIGNMENT = "assignment"
+    RANK = "rank_tier"
+
+
+class PersonTerm(Base):
+    """A period in which a person held a role, an assignment or a rank (``ends_on`` None: held now). A
+    requirement triggered "within 12 months of promotion" reads the start of the rank held now, so a second
+    promotion moves it and the first stays on record."""
+
+    __tablename__ = "person_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TermKind] = mapped_column(enum_column(TermKind))
+    value: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+
+class AgencyMembership(Base):
+    """A person's time with an agency (``ends_on`` None: with it now). A POST ID is one person statewide: a
+    transfer ends one membership and starts the next, the training records stay with the person, and the
+    former agency still reads what was done while the person was theirs."""
+
+    __tablename__ = "agency_memberships"
+    __table_args__ = (Index("ix_agency_memberships_agency_id_person_id", "agency_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    created_at: Mapped[datetime]
 
 
 class ApiToken(Base):

@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts import passwords, two_factor
+from learning_portal.accounts import history, passwords, two_factor
 from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisdiction, Person, RankTier, Role
-from learning_portal.accounts.permissions import can_manage_person, can_view_person
+from learning_portal.accounts.permissions import RecordsWindow, can_manage_person, can_view_person, records_window
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
@@ -219,7 +219,7 @@ class PersonInput:
 def create_person(session: Session, *, actor: Person, data: PersonInput, now: datetime,
                   password: str | None = None) -> Person:
     _require_admin(actor)
-    person = _create_person(session, data=data, now=now, password=password)
+    person = _create_person(session, actor=actor, data=data, now=now, password=password)
     _account_created(session, actor, person, now)
     return person
 
@@ -227,7 +227,7 @@ def create_person(session: Session, *, actor: Person, data: PersonInput, now: da
 def create_administrator(session: Session, *, data: PersonInput, now: datetime, password: str) -> Person:
     """Bootstrap a portal's first administrator (CLI); there is no acting administrator yet."""
     data.role, data.agency_id = Role.ADMINISTRATOR.value, None
-    person = _create_person(session, data=data, now=now, password=password)
+    person = _create_person(session, actor=None, data=data, now=now, password=password)
     _account_created(session, None, person, now)
     return person
 
@@ -237,7 +237,8 @@ def _account_created(session: Session, actor: Person | None, person: Person, now
                  details={"role": person.role.value, "agency_id": person.agency_id})
 
 
-def _create_person(session: Session, *, data: PersonInput, now: datetime, password: str | None) -> Person:
+def _create_person(session: Session, *, actor: Person | None, data: PersonInput, now: datetime,
+                   password: str | None) -> Person:
     values, errors = data.clean()
     if password is not None and (problem := passwords.password_problem(password)):
         errors["password"] = problem
@@ -253,6 +254,7 @@ def _create_person(session: Session, *, data: PersonInput, now: datetime, passwo
                     password_hash=passwords.hash_password(password) if password else None)
     session.add(person)
     session.flush()
+    history.begin(session, person, actor=actor, now=now)
     return person
 
 
@@ -441,7 +443,7 @@ SCOPES = {
 def issue_system_token(session: Session, *, issuer: Person, name: str, scopes: list[str], agency: Agency,
                        now: datetime, ttl: timedelta) -> tuple[str, ApiToken]:
     """A token for another system (an agency's records system, say): limited to ``scopes`` and ``agency``."""
-    if issuer.role is not Role.ADMINISTRATOR:
+    if not issuer.has_role(Role.ADMINISTRATOR):
         raise PermissionDeniedError("Only administrators issue system tokens.")
     problems = {}
     if not name.strip() or len(name) > 100:
@@ -666,6 +668,17 @@ def open_person(session: Session, *, actor: Person, person_id: int, what: str, n
     return person
 
 
+def open_records(session: Session, *, actor: Person, person_id: int, now: datetime) -> tuple[Person, RecordsWindow]:
+    """The person and which of their training records ``actor`` may read (a former agency reads those from
+    the person's time there); not found otherwise. Recorded in the audit log like ``open_person``."""
+    person = session.get(Person, person_id)
+    window = records_window(session, actor, person) if person is not None else None
+    if person is None or window is None:
+        raise NotFoundError("No such person in the records you can see.")
+    audit.viewed(session, actor_id=actor.id, subject_id=person.id, what="training profile", now=now)
+    return person, window
+
+
 def get_person_or_error(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
@@ -674,5 +687,5 @@ def get_person_or_error(session: Session, person_id: int) -> Person:
 
 
 def _require_admin(actor: Person) -> None:
-    if actor.role is not Role.ADMINISTRATOR:
+    if not actor.has_role(Role.ADMINISTRATOR):
         raise PermissionDeniedError("Only administrators can do this.")

@@ -28,7 +28,7 @@ STEP = timedelta(seconds=30)
 
 
 def required(person: Person, roles: Iterable[str]) -> bool:
-    return person.role.value in set(roles)
+    return person.has_role(*roles)
 
 
 def enabled(session: Session, person: Person) -> bool:
@@ -113,7 +113,7 @@ def disable(session: Session, *, actor: Person, person: Person, required_roles: 
     if actor.id == person.id and required(person, required_roles):
         raise PermissionDeniedError("Your role requires two-factor sign-in. To move to a new phone, ask an "
                                     "administrator to reset it, then set it up again.")
-    if actor.id != person.id and actor.role is not Role.ADMINISTRATOR:
+    if actor.id != person.id and not actor.has_role(Role.ADMINISTRATOR):
         raise PermissionDeniedError("Only administrators reset someone else's two-factor sign-in.")
     session.execute(delete(TwoFactor).where(TwoFactor.person_id == person.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.person_id == person.id))

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from learning_portal.accounts import passwords, queries, services, two_factor
+from learning_portal.accounts import history, passwords, queries, services, two_factor
+from learning_portal.accounts import people as person_changes
 from learning_portal.accounts.forms import (
     AgencyCreateForm,
     AuditSearchForm,
@@ -19,19 +20,27 @@ from learning_portal.accounts.forms import (
     PasswordSetForm,
     PeopleImportForm,
     PersonCreateForm,
+    PersonEditForm,
     ReopenForm,
     SignInCodeForm,
     SystemTokenForm,
+    TransferForm,
     TwoFactorConfirmForm,
     TwoFactorOffForm,
 )
 from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Person, Role
-from learning_portal.accounts.permissions import can_manage_person
+from learning_portal.accounts.permissions import can_manage_person, can_view_person
 from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
-from learning_portal.errors import AuthenticationError, ConflictError, PermissionDeniedError, ValidationError
+from learning_portal.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from learning_portal.extensions import login_manager
 from learning_portal.formatting import human_date
 from learning_portal.web.api import by_bearer_token
@@ -256,11 +265,11 @@ def people():
     actor = current_actor()
     session = get_session()
     search = request.args.get("q", "")[:100]
-    agency_id = request.args.get("agency", type=int) if actor.role is Role.ADMINISTRATOR else None
+    agency_id = request.args.get("agency", type=int) if actor.has_role(Role.ADMINISTRATOR) else None
     page, per_page = page_args(current_app.config["PAGE_SIZE"])
     result = paginate(session, queries.people_query(actor, search=search, agency_id=agency_id),
                       page=page, per_page=per_page)
-    agencies = queries.list_agencies(session) if actor.role is Role.ADMINISTRATOR else []
+    agencies = queries.list_agencies(session) if actor.has_role(Role.ADMINISTRATOR) else []
     return render_template("accounts/people.html", page=result, search=search, agency_id=agency_id,
                            agencies=agencies)
 
@@ -271,11 +280,22 @@ def person_detail(person_id: int):
     db = get_session()
     person = services.open_person(db, actor=current_actor(), person_id=person_id, what="account", now=utcnow())
     db.commit()
-    leaving = LeavingForm(formdata=None, left_on=today_for(db, person, utcnow()))
+    today = today_for(db, person, utcnow())
+    memberships = history.memberships_of(db, [person.id])
+    agencies = {a.id: a for a, _ in queries.list_agencies(db)}
     return render_template("accounts/person.html", person=person, password_form=PasswordSetForm(),
-                           leaving_form=leaving, reopen_form=ReopenForm(formdata=None),
+                           leaving_form=LeavingForm(formdata=None, left_on=today),
+                           reopen_form=ReopenForm(formdata=None),
+                           transfer_form=_transfer_form(agencies.values(), person, formdata=None, on=today),
                            two_factor_on=two_factor.enabled(db, person),
-                           can_manage=can_manage_person(current_actor(), person))
+                           can_manage=can_manage_person(current_actor(), person),
+                           terms=history.terms_of(db, person), memberships=memberships, agencies=agencies)
+
+
+def _transfer_form(agencies, person: Person, **kwargs) -> TransferForm:
+    form = TransferForm(**kwargs)
+    form.agency_id.choices = [SelectChoice(str(a.id), a.label) for a in agencies if a.id != person.agency_id]
+    return form
 
 
 # --- administration -------------------------------------------------------------------------------
@@ -431,6 +451,69 @@ def person_left(person_id: int):
     flash(f"{person.full_name} is recorded as having left on {human_date(form.left_on.data)}; the account is "
           "closed. Reopen it below if this was a mistake.", "success")
     return redirect(url_for("accounts.person_detail", person_id=person.id))
+
+
+@admin_bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def person_edit(person_id: int):
+    """Details, roles, assignments and rank, each change kept in the history from the day given."""
+    db, now, actor = get_session(), utcnow(), current_actor()
+    person = services.open_person(db, actor=actor, person_id=person_id, what="account", now=now)
+    if not can_manage_person(actor, person):
+        raise PermissionDeniedError("Only an administrator or the person's training manager edits a person, and "
+                                    "never their own record.")
+    form = PersonEditForm(obj=person if request.method == "GET" else None,
+                          effective_on=today_for(db, person, now))
+    if request.method == "GET":
+        form.role.data, form.assignment.data = person.role.value, person.assignment.value
+        form.rank_tier.data = person.rank_tier.value
+        form.other_roles.data = sorted(r.value for r in person.roles - {person.role})
+        form.other_assignments.data = sorted(a.value for a in person.assignments - {person.assignment})
+    status = 200
+    if form.validate_on_submit():
+        edit = person_changes.PersonEdit(
+            first_name=form.first_name.data, last_name=form.last_name.data, email=form.email.data or "",
+            role=form.role.data, other_roles=form.other_roles.data, rank_tier=form.rank_tier.data,
+            assignment=form.assignment.data, other_assignments=form.other_assignments.data,
+            is_reserve=form.is_reserve.data, is_clerical=form.is_clerical.data, hire_date=form.hire_date.data,
+            effective_on=form.effective_on.data)
+        try:
+            changed = person_changes.edit_person(db, actor=actor, person=person, edit=edit, now=now)
+        except (ValidationError, ConflictError) as exc:
+            db.rollback()
+            _attach_errors(form, exc)
+            status = exc.status
+        else:
+            db.commit()
+            flash(f"{person.full_name}'s changes are saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("accounts.person_detail", person_id=person.id))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/person_edit.html", person=person, form=form), status
+
+
+@admin_bp.post("/people/<int:person_id>/transfer")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def person_transfer(person_id: int):
+    """Move someone to another agency, once confirmed; their POST ID and records go with them."""
+    db, now, actor = get_session(), utcnow(), current_actor()
+    person = services.open_person(db, actor=actor, person_id=person_id, what="account", now=now)
+    form = _transfer_form((a for a, _ in queries.list_agencies(db)), person)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("accounts.person_detail", person_id=person.id))
+    try:
+        agency = person_changes.transfer_person(db, actor=actor, person=person, agency_id=form.agency_id.data,
+                                        on=form.on.data, now=now)
+    except (ConflictError, ValidationError, NotFoundError) as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("accounts.person_detail", person_id=person.id))
+    db.commit()
+    flash(f"{person.full_name} moved to {agency.name} on {human_date(form.on.data)}.", "success")
+    if can_view_person(actor, person):
+        return redirect(url_for("accounts.person_detail", person_id=person.id))
+    return redirect(url_for("accounts.people"))
 
 
 @admin_bp.post("/people/<int:person_id>/reopen")

@@ -90,14 +90,19 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
 
 
 def person_facts(person: Person) -> PersonFacts:
-    """The person as the rules see them. The account holds one role and one assignment with its start date;
-    the role is taken to have begun at hire until role history is kept."""
-    role, assignment = person.role.value, person.assignment.value
-    return PersonFacts(roles=frozenset({role}), rank_tier=person.rank_tier.value, assignments=frozenset({assignment}),
-                       is_reserve=person.is_reserve, is_clerical=person.is_clerical, hire_date=person.hire_date,
-                       promotion_date=person.promotion_date,
-                       assignment_dates={assignment: person.assigned_on} if person.assigned_on else {},
-                       role_dates={role: person.hire_date} if person.hire_date else {})
+    """The person as the rules see them: every role and assignment held, each from the day it began (the main
+    role, when no start is on record, from hire), the rank from the last promotion."""
+    role_dates = {r: date.fromisoformat(d) for r, d in (person.roles_held or {}).items() if d}
+    if person.role.value not in role_dates and person.hire_date:
+        role_dates[person.role.value] = person.hire_date
+    assignment_dates = {a: date.fromisoformat(d) for a, d in (person.assignments_held or {}).items() if d}
+    if person.assignment.value not in assignment_dates and person.assigned_on:
+        assignment_dates[person.assignment.value] = person.assigned_on
+    return PersonFacts(roles=frozenset(r.value for r in person.roles), rank_tier=person.rank_tier.value,
+                       assignments=frozenset(a.value for a in person.assignments), is_reserve=person.is_reserve,
+                       is_clerical=person.is_clerical, hire_date=person.hire_date,
+                       promotion_date=person.promotion_date, assignment_dates=assignment_dates,
+                       role_dates=role_dates)
 
 
 _RECORD_COLUMNS = (TrainingRecord.id, TrainingRecord.person_id, TrainingRecord.completed_on, TrainingRecord.hours,
@@ -319,7 +324,7 @@ def grant_exemption(session: Session, *, actor: Person, requirement_ids: Sequenc
     the jurisdiction lists (``kind``) and only from the requirements that ground covers."""
     if (person is None) == (agency is None):
         raise ValueError("exempt a person or an agency")
-    if agency is not None and actor.role is not Role.ADMINISTRATOR:
+    if agency is not None and not actor.has_role(Role.ADMINISTRATOR):
         raise PermissionDeniedError("Only commission staff grant an agency's exemption.")
     if person is not None and not can_manage_person(actor, person):
         raise PermissionDeniedError("Only the person's training manager or commission staff grant an exemption, "
@@ -372,7 +377,7 @@ def revoke_exemption(session: Session, *, actor: Person, exemption_id: int, now:
     if exemption is None or exemption.revoked_at is not None:
         raise NotFoundError("No such exemption in force.")
     if exemption.agency_id is not None:
-        allowed = actor.role is Role.ADMINISTRATOR
+        allowed = actor.has_role(Role.ADMINISTRATOR)
     else:
         owner = session.get(Person, exemption.person_id)
         allowed = owner is not None and can_manage_person(actor, owner)

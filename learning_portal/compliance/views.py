@@ -46,7 +46,7 @@ def _standing_context(db, standings, defs) -> dict:
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def my_agency():
     actor = current_actor()
-    if actor.role is Role.ADMINISTRATOR:
+    if actor.has_role(Role.ADMINISTRATOR):
         return redirect(url_for("compliance.state"))
     return redirect(url_for("compliance.agency", agency_id=actor.agency_id))
 
@@ -70,7 +70,7 @@ def agency(agency_id: int):
         form=form,
         assignments=list(Assignment), ranks=list(RankTier),
         agency_exemptions=services.exemptions_of(db, agency=agency),
-        exemption_form=_exemption_form(defs) if actor.role is Role.ADMINISTRATOR else None)
+        exemption_form=_exemption_form(defs) if actor.has_role(Role.ADMINISTRATOR) else None)
 
 
 def _course_choices(db) -> list[tuple[str, str]]:

@@ -68,9 +68,9 @@ def agency_records(agency_id: int):
     if grant is not None and grant.is_system:
         if grant.agency_id != agency_id:
             raise PermissionDeniedError("This token is for another agency's records.")
-    elif actor.role not in (Role.ADMINISTRATOR, Role.TRAINING_MANAGER):
+    elif not actor.has_role(Role.ADMINISTRATOR, Role.TRAINING_MANAGER):
         raise PermissionDeniedError("Only training managers and administrators read an agency's records.")
-    elif actor.role is Role.TRAINING_MANAGER and actor.agency_id != agency_id:
+    elif actor.has_role(Role.TRAINING_MANAGER) and actor.agency_id != agency_id:
         raise NotFoundError("No such agency.")  # another agency's existence is not revealed
     if session.get(Agency, agency_id) is None:
         raise NotFoundError("No such agency.")

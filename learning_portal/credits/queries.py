@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
+from learning_portal.accounts.permissions import ALL_RECORDS, RecordsWindow
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
 from learning_portal.learning.models import Completion, Enrollment
 from learning_portal.quizzes.services import stuck_enrollments
@@ -33,14 +34,24 @@ class Profile:
     waiting: list[PendingCredit] = field(default_factory=list)  # being posted, or retrying
     not_credited: list[PendingCredit] = field(default_factory=list)  # with the reason
     stuck: list[Enrollment] = field(default_factory=list)  # quiz attempts used up: needs a new start
+    window: RecordsWindow = ALL_RECORDS  # which records are shown (a former agency sees its time only)
 
 
-def profile(session: Session, person: Person) -> Profile:
-    records = list(session.scalars(select(TrainingRecord).where(TrainingRecord.person_id == person.id)
-                                   .order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())))
+def profile(session: Session, person: Person, window: RecordsWindow = ALL_RECORDS) -> Profile:
+    """The person's training profile; with a ``window`` (a former agency's view), only the records completed
+    in it, and nothing of what is being posted now."""
+    query = select(TrainingRecord).where(TrainingRecord.person_id == person.id)
+    if window.since is not None:
+        query = query.where(TrainingRecord.completed_on >= window.since)
+    if window.until is not None:
+        query = query.where(TrainingRecord.completed_on <= window.until)
+    records = list(session.scalars(query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())))
     jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
     months, anchor = ((jurisdiction.cycle_months, jurisdiction.cycle_anchor) if jurisdiction else DEFAULT_CYCLE)
-    result = Profile(person, records, totals_by_cycle(records, months=months, anchor=anchor), jurisdiction)
+    result = Profile(person, records, totals_by_cycle(records, months=months, anchor=anchor), jurisdiction,
+                     window=window)
+    if not window.is_all:
+        return result
     rows = session.execute(
         select(CreditPosting, Completion).join(Completion, Completion.id == CreditPosting.completion_id)
         .where(CreditPosting.person_id == person.id,

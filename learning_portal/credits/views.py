@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from learning_portal.accounts import queries as accounts_queries
 from learning_portal.accounts import services as accounts
 from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.permissions import ALL_RECORDS, RecordsWindow
 from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
 from learning_portal.credits import queries, services
@@ -31,16 +32,15 @@ def my_profile():
 @login_required
 def person_profile(person_id: int):
     db = get_session()
-    person = accounts.open_person(db, actor=current_actor(), person_id=person_id, what="training profile",
-                                  now=utcnow())
+    person, window = accounts.open_records(db, actor=current_actor(), person_id=person_id, now=utcnow())
     db.commit()
-    return _profile_page(person)
+    return _profile_page(person, window)
 
 
-def _profile_page(person: Person):
+def _profile_page(person: Person, window: RecordsWindow = ALL_RECORDS):
     session = get_session()
-    disputes = disputes_of(session, person)
-    return render_template("credits/profile.html", profile=queries.profile(session, person),
+    disputes = disputes_of(session, person) if window.is_all else []
+    return render_template("credits/profile.html", profile=queries.profile(session, person, window),
                            categories=category_titles(session), own=person.id == current_actor().id,
                            disputes=disputes, contested={d.record_id for d in disputes if d.status.value == "open"})
 

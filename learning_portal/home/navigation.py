@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from learning_portal.accounts.models import Role
+from learning_portal.accounts.models import Person, Role
 from learning_portal.web.auth import current_actor_or_none
 
 
@@ -52,8 +52,25 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
 }
 
 
+# The role whose home page and menu lead, for someone who holds several.
+_PRECEDENCE = (Role.ADMINISTRATOR, Role.TRAINING_MANAGER, Role.INSTRUCTOR)
+
+
+def leading_role(person: Person) -> Role:
+    return next((r for r in _PRECEDENCE if person.has_role(r)), person.role)
+
+
+def nav_for(person: Person) -> tuple[NavItem, ...]:
+    """The leading role's menu, with anything the person's other roles open that it lacks (an officer who
+    instructs gets Sessions)."""
+    items = list(NAV.get(leading_role(person), ()))
+    for role in sorted(person.roles - {leading_role(person)}):
+        items += [item for item in NAV.get(role, ()) if item not in items]
+    return tuple(items)
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _navigation() -> dict:
         actor = current_actor_or_none()
-        return {"actor": actor, "nav_items": NAV.get(actor.role, ()) if actor else ()}
+        return {"actor": actor, "nav_items": nav_for(actor) if actor else ()}

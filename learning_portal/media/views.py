@@ -171,7 +171,7 @@ def hls_url(asset: MediaAsset) -> str | None:
 def deliver(asset_id: int, key: str):
     """A published video's files (administrators: any), by a short-lived signed URL or with Range support."""
     item = get_session().get(MediaAsset, asset_id)
-    if item is None or not (item.is_published or current_actor().role is Role.ADMINISTRATOR):
+    if item is None or not (item.is_published or current_actor().has_role(Role.ADMINISTRATOR)):
         raise NotFoundError("No such video.")
     try:
         full_key = item.key(check_key(key))

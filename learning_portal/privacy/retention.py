@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.localdate import today_in
-from learning_portal.accounts.models import Agency, ApiToken, Person, RecoveryCode, TwoFactor
+from learning_portal.accounts.models import Agency, ApiToken, Person, PersonTerm, RecoveryCode, TwoFactor
 from learning_portal.audit import services as audit
 from learning_portal.compliance import services as compliance
 from learning_portal.compliance.engine import add_months
@@ -41,9 +41,12 @@ def purge(session: Session, storage, person_id: int, *, now: datetime) -> None: 
     person.username, person.post_id = f"purged-{person.id}", f"PURGED-{person.id}"
     person.email = person.password_hash = None
     person.hire_date = person.promotion_date = person.assigned_on = None
+    person.roles_held = dict.fromkeys(person.roles_held or {})  # what was held stays, not since when
+    person.assignments_held = dict.fromkeys(person.assignments_held or {})
     person.is_enabled, person.purged_at = False, now
     compliance.forget(session, person.id)
-    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail):
+    # Agency memberships stay: they say which agency may read which of the (now anonymous) records.
+    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail, PersonTerm):
         session.execute(delete(model).where(model.person_id == person.id))
     for dispute in session.scalars(select(Dispute).where(Dispute.person_id == person.id)):
         if dispute.attachment_key:

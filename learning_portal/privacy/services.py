@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import ApiToken, Person, RecoveryCode, TwoFactor
+from learning_portal.accounts.models import AgencyMembership, ApiToken, Person, PersonTerm, RecoveryCode, TwoFactor
 from learning_portal.audit.models import AuditEntry
 from learning_portal.compliance.models import Exemption, RequirementStatus
 from learning_portal.credits.models import CreditPosting
@@ -54,6 +54,8 @@ SECTIONS = (
     ("recovery_codes", RecoveryCode, lambda pid: RecoveryCode.person_id == pid),
     ("email", OutgoingMail, lambda pid: OutgoingMail.person_id == pid),
     ("sign_in_links", SignInLink, lambda pid: SignInLink.person_id == pid),
+    ("roles_assignments_and_ranks", PersonTerm, lambda pid: PersonTerm.person_id == pid),
+    ("agency_memberships", AgencyMembership, lambda pid: AgencyMembership.person_id == pid),
 )
 # Tables with a person column that are not about that person's own data, and why.
 NOT_PERSONAL = {

@@ -26,7 +26,7 @@ def get_quiz(quiz_id: int):
     actor = current_actor()
     quiz = services.get_quiz(session, quiz_id)
     if request.args.get("answers") not in (None, "", "0"):
-        if actor.role is not Role.ADMINISTRATOR:
+        if not actor.has_role(Role.ADMINISTRATOR):
             raise PermissionDeniedError("Only administrators can read a quiz's answer key.")
         return jsonify(_quiz_json(quiz, [(q, q.choices) for q in quiz.questions], answers=True))
     enrollment = learning.enrollment_for_item(session, person=actor, item=session.get(CourseItem, quiz.id))

@@ -244,7 +244,7 @@ def stuck_enrollments(session: Session, *, person_id: int) -> list[Enrollment]:
 def allow_new_start(session: Session, *, actor: Person, enrollment: Enrollment, now: datetime) -> None:
     """A training manager (same agency) or administrator lets a learner whose attempts ran out start over."""
     person = session.get(Person, enrollment.person_id)
-    if actor.role not in (Role.TRAINING_MANAGER, Role.ADMINISTRATOR) or not can_view_person(actor, person):
+    if not actor.has_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR) or not can_view_person(actor, person):
         raise NotFoundError("No such enrollment.")  # another agency's: not revealed
     if not can_manage_person(actor, person):
         raise PermissionDeniedError("Another training manager or an administrator must allow your own new start.")

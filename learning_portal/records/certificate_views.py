@@ -6,7 +6,7 @@ import re
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from learning_portal.accounts.permissions import can_view_person
+from learning_portal.accounts.permissions import records_window
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
@@ -32,7 +32,8 @@ def normalise_code(raw: str) -> str:
 @login_required
 def certificate_pdf(record_id: int):
     found = record_with_person(get_session(), TrainingRecord.id == record_id)
-    if found is None or not can_view_person(current_actor(), found[1]):
+    window = records_window(get_session(), current_actor(), found[1]) if found is not None else None
+    if window is None or not window.covers(found[0].completed_on):
         # The same answer whether the record is missing or someone else's, so ids cannot be probed.
         raise NotFoundError("No such training record in the records you can see.")
     record, person = found

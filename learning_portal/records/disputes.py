@@ -147,6 +147,6 @@ def open_disputes_for(session: Session, actor: Person) -> list[tuple[Dispute, Pe
     query = (select(Dispute, Person).join(Person, Person.id == Dispute.person_id)
              .where(Dispute.status == DisputeStatus.OPEN, Dispute.person_id != actor.id)
              .order_by(Dispute.created_at))
-    if actor.role is not Role.ADMINISTRATOR:
+    if not actor.has_role(Role.ADMINISTRATOR):
         query = query.where(Person.agency_id == actor.agency_id)
     return [(d, p) for d, p in session.execute(query).all()]

@@ -117,12 +117,12 @@ MAX_MINUTES = 24 * 60
 
 def can_manage(actor: Person, ts: TrainingSession) -> bool:
     """Run the session: check-in, roster, submission. Its instructor and administrators."""
-    return actor.id == ts.instructor_id or actor.role is Role.ADMINISTRATOR
+    return actor.id == ts.instructor_id or actor.has_role(Role.ADMINISTRATOR)
 
 
 def can_view(actor: Person, ts: TrainingSession) -> bool:
     """See the session and its roster, and assign make-ups: also the host agency's training managers."""
-    return can_manage(actor, ts) or (actor.role is Role.TRAINING_MANAGER and actor.agency_id == ts.agency_id)
+    return can_manage(actor, ts) or (actor.has_role(Role.TRAINING_MANAGER) and actor.agency_id == ts.agency_id)
 
 
 def get_session(db: Session, *, actor: Person, session_id: int, manage: bool = False,
@@ -139,9 +139,9 @@ def get_session(db: Session, *, actor: Person, session_id: int, manage: bool = F
 
 
 def visible_sessions_clause(actor: Person):
-    if actor.role is Role.ADMINISTRATOR:
+    if actor.has_role(Role.ADMINISTRATOR):
         return TrainingSession.id.is_not(None)
-    if actor.role is Role.TRAINING_MANAGER:
+    if actor.has_role(Role.TRAINING_MANAGER):
         return or_(TrainingSession.agency_id == actor.agency_id, TrainingSession.instructor_id == actor.id)
     return TrainingSession.instructor_id == actor.id
 
@@ -188,7 +188,7 @@ def open_to(host: Agency, also_open_to: Iterable[Agency]) -> list[Agency]:
 def create_session(db: Session, *, actor: Person, course: Course, kind: SessionKind, starts_at: datetime,
                    location: str, agency: Agency, also_open_to: Iterable[Agency] = (),
                    now: datetime) -> TrainingSession:
-    if actor.role is not Role.INSTRUCTOR:
+    if not actor.has_role(Role.INSTRUCTOR):
         raise PermissionDeniedError("Only instructors facilitate sessions.")
     if kind is SessionKind.IMPORTED:
         raise ValidationError("Imported rosters are created by importing a file.")
@@ -522,7 +522,7 @@ def import_roster(db: Session, *, actor: Person, course: Course, day: date, loca
     """A roster of instructor-led training held elsewhere: every bad row reported, nothing written unless all
     rows are valid; then submitted like a session's roster. Its people are those of the host agency and of
     the agencies it names, as for a live session, and nobody else is described."""
-    if actor.role is not Role.INSTRUCTOR:
+    if not actor.has_role(Role.INSTRUCTOR):
         raise PermissionDeniedError("Only instructors submit rosters.")
     if agency not in host_agencies(db, actor):
         raise PermissionDeniedError("You can submit rosters for your own agency only.")
@@ -660,9 +660,9 @@ def assign_make_ups(db: Session, *, ts: TrainingSession, actor: Person, person_i
 
 def grant_qualification(db: Session, *, actor: Person, person: Person, qualification: str, valid_until: date | None,
                         now: datetime) -> FacilitatorQualification:
-    if actor.role is not Role.ADMINISTRATOR:
+    if not actor.has_role(Role.ADMINISTRATOR):
         raise PermissionDeniedError("Only administrators record facilitator qualifications.")
-    if person.role is not Role.INSTRUCTOR:
+    if not person.has_role(Role.INSTRUCTOR):
         raise ValidationError(f"{person.full_name} is not an instructor.")
     qualification = qualification.strip().lower()
     if not qualification.replace("_", "").isalnum():
@@ -679,7 +679,7 @@ def grant_qualification(db: Session, *, actor: Person, person: Person, qualifica
 
 
 def revoke_qualification(db: Session, *, actor: Person, qualification_id: int) -> None:
-    if actor.role is not Role.ADMINISTRATOR:
+    if not actor.has_role(Role.ADMINISTRATOR):
         raise PermissionDeniedError("Only administrators record facilitator qualifications.")
     held = db.get(FacilitatorQualification, qualification_id)
     if held is None:

@@ -45,7 +45,7 @@ def index():
     actor = current_actor()
     db = get_session()
     sessions = services.list_sessions(db, actor=actor)
-    return render_template("sessions/index.html", sessions=sessions, can_create=actor.role is Role.INSTRUCTOR,
+    return render_template("sessions/index.html", sessions=sessions, can_create=actor.has_role(Role.INSTRUCTOR),
                            local_day={ts.id: services.local_day(db, ts) for ts in sessions})
 
 

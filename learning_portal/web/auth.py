@@ -46,7 +46,7 @@ def require_role(*roles: Enum) -> Callable[[Callable[..., Any]], Callable[..., A
             actor = current_actor_or_none()
             if actor is None:
                 return _unauthenticated()
-            if roles and actor.role not in roles:
+            if roles and not actor.has_role(*roles):
                 raise PermissionDeniedError("Your role does not give access to this page.")
             return view(*args, **kwargs)
 

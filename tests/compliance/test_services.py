@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from learning_portal.accounts import people
 from learning_portal.accounts.models import Assignment, RankTier, Role
 from learning_portal.catalog.models import Requirement
 from learning_portal.compliance import queries, services
@@ -180,8 +181,9 @@ def test_a_person_who_moves_agency_role_or_jurisdiction_mid_cycle_is_judged_wher
     assert stored(db_session, world.ben, full=True)["CA-CPT-24"][2] == 10 and \
         stored(db_session, world.ben)["CA-PSP-AC"] == "exempt"
 
-    world.ben.agency = world.harbor  # a transfer: his records go with him, Central's exemption does not
-    db_session.flush()
+    # a transfer: his records go with him, Central's exemption does not
+    people.transfer_person(db_session, actor=world.admin, person=world.ben, agency_id=world.harbor.id, on=None,
+                           now=TODAY_UTC)
     defs = services.definitions(db_session, "CA-POST")
     assert world.ben.id not in services.stale_people(db_session, agency_ids=[world.central.id], defs=defs,
                                                      today=TODAY)
@@ -193,14 +195,19 @@ def test_a_person_who_moves_agency_role_or_jurisdiction_mid_cycle_is_judged_wher
         db_session, world.central.id, queries.PeopleFilter(), defs=defs, today=TODAY, page=1, per_page=50)[0]}
     assert world.ben.id not in central_people
 
-    world.ben.role, world.ben.assignment = Role.DISPATCHER, Assignment.DISPATCH  # reclassified
-    db_session.flush()
+    people.edit_person(db_session, actor=world.admin, person=world.ben,  # reclassified
+                       edit=people.PersonEdit(role="dispatcher", other_roles=[], assignment="dispatch",
+                                              other_assignments=[]), now=TODAY_UTC)
     services.ensure_fresh(db_session, agency_ids=[world.harbor.id], defs=defs, now=TODAY_UTC)
     dispatcher = stored(db_session, world.ben)  # requirements that do not apply are not stored
     assert "CA-PSP-AC" not in dispatcher and "CA-PSD-CPT" in dispatcher
 
-    world.ben.agency, world.ben.role, world.ben.assignment = world.colorado, Role.OFFICER, Assignment.PATROL
-    db_session.flush()  # to Colorado: Rule 28 counts his 2026 hours toward 2026 (the records are his)
+    people.edit_person(db_session, actor=world.admin, person=world.ben,
+                       edit=people.PersonEdit(role="officer", other_roles=[], assignment="patrol",
+                                              other_assignments=[]), now=TODAY_UTC)
+    # to Colorado: Rule 28 counts his 2026 hours toward 2026 (the records are his)
+    people.transfer_person(db_session, actor=world.admin, person=world.ben, agency_id=world.colorado.id, on=None,
+                           now=TODAY_UTC)
     standings, co = services.evaluate_person(db_session, world.ben, now=TODAY_UTC)
     annual = next(s for s in standings if s.requirement.id == "CO-R28-ANNUAL")
     assert co.jurisdiction.code == "CO-POST" and annual.finding.hours_done == 10

@@ -83,6 +83,9 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts_admin.person_reset_two_factor", "POST"): ADMINS,
     ("accounts_admin.person_left", "POST"): AGENCY_A,  # the officer of agency A leaving: their manager too
     ("accounts_admin.person_reopen", "POST"): AGENCY_A,
+    ("accounts_admin.person_edit", "GET"): AGENCY_A,
+    ("accounts_admin.person_edit", "POST"): AGENCY_A,
+    ("accounts_admin.person_transfer", "POST"): AGENCY_A,
     ("accounts.account", "GET"): signed_in(),
     ("accounts.account", "POST"): signed_in(),
     ("accounts.people", "GET"): MANAGERS,
