@@ -31,6 +31,7 @@ from learning_portal.learning import views as learning_views
 from learning_portal.mail import views as mail_views
 from learning_portal.mail import worker as mail_sender
 from learning_portal.media import views as media_views
+from learning_portal.media.storage import app_storage
 from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
@@ -99,6 +100,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     filters.init_app(app)
     navigation.init_app(app)
     app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer
+    app.extensions["upload_storage"] = lambda: app_storage(app)  # web.staging: previewed uploads
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     openapi.register_parts(app, *API_PARTS)

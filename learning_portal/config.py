@@ -106,7 +106,8 @@ class Config:
     MEDIA_MAX_UPLOAD_BYTES = 2 * 1024**3
     MEDIA_URL_SECONDS = 300  # lifetime of signed media URLs
     MEDIA_INGEST_INLINE = False  # transcode inside the upload request (tests); default: a background job
-    CSV_IMPORT_MAX_BYTES = 5 * 1024**2
+    CSV_IMPORT_MAX_BYTES = 32 * 1024**2  # people and training-history imports: 100,000 rows and more
+    IMPORT_PREVIEW_ROWS = 500  # rows an import preview lists (the counts cover them all)
     PAGE_SIZE = 50
 
     @classmethod

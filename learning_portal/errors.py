@@ -48,6 +48,10 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class StorageError(Exception):
+    """Object storage has no such object, or refused the operation (media, staged uploads)."""
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",

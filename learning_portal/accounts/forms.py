@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -127,6 +128,12 @@ class ReopenForm(FlaskForm):
 
 class PeopleImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
+
+
+class ConfirmStagedForm(FlaskForm):
+    """Confirms a previewed upload, named by its staging token."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class AuditSearchForm(FlaskForm):

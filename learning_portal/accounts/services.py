@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, or_, select, update
@@ -18,7 +18,6 @@ from learning_portal.accounts.models import Agency, ApiToken, Assignment, Jurisd
 from learning_portal.accounts.permissions import RecordsWindow, can_manage_person, can_view_person, records_window
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
-from learning_portal.csvfile import CsvImportError, RowError, read_rows
 from learning_portal.db import upsert_by_key
 from learning_portal.errors import (
     AuthenticationError,
@@ -490,85 +489,6 @@ def authenticate_token(session: Session, *, raw: str, now: datetime) -> ApiToken
         token.last_used_at = now
         session.flush()
     return token
-
-
-# --- CSV import -----------------------------------------------------------------------------------
-
-CSV_COLUMNS = (
-    "post_id", "first_name", "last_name", "email", "role", "rank_tier", "assignment",
-    "is_reserve", "is_clerical", "hire_date", "promotion_date", "assigned_on", "jurisdiction", "agency_number",
-    "username",
-)
-CSV_REQUIRED = ("post_id", "first_name", "last_name", "role", "jurisdiction", "agency_number")
-
-
-@dataclass
-class ImportResult:
-    created: list[Person] = field(default_factory=list)
-
-
-def import_people_csv(session: Session, *, actor: Person, data: bytes, now: datetime) -> ImportResult:
-    """Create everyone in the file, or nobody: every bad row is reported with its line number."""
-    _require_admin(actor)
-    body, errors = read_rows(data, allowed=CSV_COLUMNS, required=CSV_REQUIRED, what="people")
-    agencies = {(a.jurisdiction, a.number): a.id for a in session.scalars(select(Agency))}
-    cleaned: list[tuple[int, dict[str, object]]] = []
-    first_seen: dict[tuple[str, str], int] = {}
-    for line, row in body:
-        agency_key = (row.get("jurisdiction", "").upper(), row.get("agency_number", ""))
-        agency_id = agencies.get(agency_key)
-        if agency_id is None:
-            errors.append(RowError(line, "agency_number",
-                                   f"No agency {agency_key[0]} {agency_key[1]}; create it first."))
-        values, row_errors = _person_input_from_row(row, agency_id).clean()
-        if agency_id is None:
-            row_errors.pop("agency_id", None)
-        errors.extend(RowError(line, col, msg) for col, msg in row_errors.items())
-        for key in _identity_keys(values):
-            seen = first_seen.setdefault((key, str(values[key])), line)
-            if seen != line and not (key == "username" and any(e.line == line and e.column == "post_id"
-                                                               for e in errors)):
-                errors.append(RowError(line, key, f"{values[key]} also appears on line {seen}."))
-        cleaned.append((line, values))
-
-    existing = _existing_identities(session, [str(v["post_id"]) for _, v in cleaned],
-                                    [str(v["username"]) for _, v in cleaned])
-    if existing:
-        for line, values in cleaned:
-            for key in _identity_keys(values):
-                if str(values[key]) in existing.get(key, set()) and not (
-                        key == "username" and any(e.line == line and e.column == "post_id" for e in errors)):
-                    errors.append(RowError(line, key, f"{values[key]} already exists in the portal."))
-    if errors:
-        raise CsvImportError(sorted(errors, key=lambda e: (e.line, e.column)))
-
-    result = ImportResult()
-    for _, values in cleaned:
-        person = Person(**values, created_at=now, login_nonce=secrets.token_hex(8))
-        session.add(person)
-        result.created.append(person)
-    session.flush()
-    audit.record(session, "accounts.imported", actor_id=actor.id, now=now,
-                 details={"created": [p.id for p in result.created]})
-    return result
-
-
-def _identity_keys(values: Mapping[str, object]) -> tuple[str, ...]:
-    """Unique columns to check. A username derived from a POST ID can still clash with someone's chosen
-    username, so it is checked too, but not reported twice for the same duplicate POST ID."""
-    return ("post_id", "username")
-
-
-def _person_input_from_row(row: Mapping[str, str], agency_id: int | None) -> PersonInput:
-    return PersonInput(
-        post_id=row.get("post_id", ""), first_name=row.get("first_name", ""),
-        last_name=row.get("last_name", ""), role=row.get("role", ""), email=row.get("email", ""),
-        username=row.get("username", ""), rank_tier=row.get("rank_tier") or RankTier.LINE.value,
-        assignment=row.get("assignment") or Assignment.OTHER.value,
-        is_reserve=row.get("is_reserve", ""), is_clerical=row.get("is_clerical", ""),
-        hire_date=row.get("hire_date") or None, promotion_date=row.get("promotion_date") or None,
-        assigned_on=row.get("assigned_on") or None, agency_id=agency_id,
-    )
 
 
 def _existing_identities(session: Session, post_ids: list[str], usernames: list[str]) -> dict[str, set[str]]:

@@ -11,9 +11,11 @@ from wtforms.fields.choices import SelectChoice
 
 from learning_portal.accounts import history, passwords, queries, services, two_factor
 from learning_portal.accounts import people as person_changes
+from learning_portal.accounts import people_import as people_import_service
 from learning_portal.accounts.forms import (
     AgencyCreateForm,
     AuditSearchForm,
+    ConfirmStagedForm,
     LeavingForm,
     LoginForm,
     PasswordChangeForm,
@@ -33,6 +35,7 @@ from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_manage_person, can_view_person
 from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
+from learning_portal.csvfile import CsvImportError, RowError
 from learning_portal.db import get_session
 from learning_portal.errors import (
     AuthenticationError,
@@ -43,10 +46,11 @@ from learning_portal.errors import (
 )
 from learning_portal.extensions import login_manager
 from learning_portal.formatting import human_date
+from learning_portal.web import staging
 from learning_portal.web.api import by_bearer_token
 from learning_portal.web.auth import current_actor, current_actor_or_none, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
-from learning_portal.web.security import safe_next
+from learning_portal.web.security import accepts_body, safe_next
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
@@ -538,32 +542,50 @@ def person_reopen(person_id: int):
 
 
 @admin_bp.route("/people/import", methods=["GET", "POST"])
-@require_role(Role.ADMINISTRATOR)
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+@accepts_body(lambda config: config["CSV_IMPORT_MAX_BYTES"] + 1024**2)
 def people_import():
-    form = PeopleImportForm()
-    errors: list[services.RowError] = []
-    status = 200
-    if form.validate_on_submit():
+    """Upload, see per row what the file will do, then confirm (the file is kept between the two)."""
+    form, db, actor = PeopleImportForm(), get_session(), current_actor()
+    errors: list[RowError] = []
+    status, plan, token = 200, None, ""
+    if request.form.get("token"):  # the confirmation of a preview
+        confirm = ConfirmStagedForm()
+        data = staging.staged(request.form["token"], actor_id=actor.id) if confirm.validate_on_submit() else None
+        if data is None:
+            flash("That preview is no longer available: upload the file again.", "error")
+            return redirect(url_for("accounts_admin.people_import"))
+        try:
+            result = people_import_service.import_people(db, actor=actor, data=data, now=utcnow())
+        except CsvImportError as exc:  # the people changed since the preview
+            db.rollback()
+            errors, status = exc.errors, 422
+        else:
+            db.commit()
+            staging.drop(request.form["token"], actor_id=actor.id)
+            counts = result.counts
+            flash(f"Imported: {counts['create']} added, {counts['update'] + counts['transfer']} updated "
+                  f"({counts['transfer']} transferred), {counts['unchanged']} unchanged.", "success")
+            return redirect(url_for("accounts.people"))
+    elif form.validate_on_submit():
         limit = current_app.config["CSV_IMPORT_MAX_BYTES"]
         data = form.file.data.read(limit + 1)
-        session = get_session()
         if len(data) > limit:
-            errors = [services.RowError(0, "", f"The file is larger than {limit // 1024**2} MB; split it.")]
-            status = 413
+            errors, status = [RowError(0, "", f"The file is larger than {limit // 1024**2} MB; split it.")], 413
         else:
             try:
-                result = services.import_people_csv(session, actor=current_actor(), data=data, now=utcnow())
-            except services.CsvImportError as exc:
-                session.rollback()
+                plan = people_import_service.import_people(db, actor=actor, data=data, now=utcnow(), dry_run=True)
+            except CsvImportError as exc:
                 errors, status = exc.errors, 422
             else:
-                session.commit()
-                flash(f"Imported {len(result.created)} people.", "success")
-                return redirect(url_for("accounts.people"))
+                token = staging.stage(data, actor_id=actor.id)
+            db.rollback()
     elif form.errors:
         status = 422
-    return render_template("accounts/admin_people_import.html", form=form, errors=errors,
-                           columns=services.CSV_COLUMNS, required=services.CSV_REQUIRED), status
+    return render_template("accounts/admin_people_import.html", form=form, errors=errors, plan=plan, token=token,
+                           preview_rows=current_app.config["IMPORT_PREVIEW_ROWS"],
+                           confirm_form=ConfirmStagedForm(formdata=None, token=token),
+                           columns=people_import_service.COLUMNS, required=people_import_service.REQUIRED), status
 
 
 def _attach_errors(form, exc) -> None:

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from learning_portal.errors import StorageError
+
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".mp4": "video/mp4",
                  ".jpg": "image/jpeg", ".vtt": "text/vtt", ".json": "application/json"}
 
 
-class StorageError(Exception):
-    pass
 
 
 def content_type(key: str) -> str:

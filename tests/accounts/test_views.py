@@ -1,4 +1,3 @@
-import io
 
 from sqlalchemy import select
 
@@ -131,24 +130,6 @@ def test_admin_add_person_without_agency_is_refused_for_an_officer(client, db_se
         "rank_tier": "line", "assignment": "patrol"})
     assert response.status_code == 422 and b"belongs to an agency" in response.data
     assert db_session.scalar(select(Person).where(Person.post_id == "Z9002")) is None
-
-
-def test_csv_upload_reports_lines_and_imports_nothing_then_imports_a_good_file(client, db_session, login_as):
-    agency = make_agency(db_session, number="55")
-    login_as(make_person(db_session, role=Role.ADMINISTRATOR))
-    bad = ("post_id,first_name,last_name,role,jurisdiction,agency_number\n"
-           "C100,A,B,officer,CA-POST,55\nC200,,B,chief,CA-POST,55\n")
-    response = client.post("/admin/people/import", data={"file": (io.BytesIO(bad.encode()), "people.csv")},
-                           content_type="multipart/form-data")
-    assert response.status_code == 422
-    assert b"Line 3" in response.data and b"Nothing was imported" in response.data
-    assert db_session.scalar(select(Person).where(Person.post_id == "C100")) is None
-    good = bad.replace("C200,,B,chief", "C200,Cy,B,dispatcher")
-    response = client.post("/admin/people/import", data={"file": (io.BytesIO(good.encode()), "people.csv")},
-                           content_type="multipart/form-data")
-    assert response.status_code == 302, response.data.decode()
-    imported = db_session.scalars(select(Person.post_id).where(Person.agency_id == agency.id))
-    assert set(imported) == {"C100", "C200"}
 
 
 def test_admin_sets_a_password_and_the_person_can_sign_in(client, db_session, login_as):

@@ -92,8 +92,8 @@ def test_bad_edits_are_refused_whole(db_session, world):
                            now=TODAY_UTC)
     assert "other_roles" in refused.value.details
     with pytest.raises(ValidationError):  # before the hire date
-        people.edit_person(db, actor=world.manager, person=ana, edit=Edit(rank_tier="supervisor",
-                                                                           effective_on=date(2010, 1, 1)), now=TODAY_UTC)
+        people.edit_person(db, actor=world.manager, person=ana, now=TODAY_UTC,
+                           edit=Edit(rank_tier="supervisor", effective_on=date(2010, 1, 1)))
     db.flush()
     assert (ana.first_name, ana.rank_tier, ana.revision) == before
     with pytest.raises(PermissionDeniedError):

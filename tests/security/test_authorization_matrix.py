@@ -95,8 +95,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts_admin.person_new", "GET"): ADMINS,
     ("accounts_admin.person_new", "POST"): ADMINS,
     ("accounts_admin.person_set_password", "POST"): ADMINS,
-    ("accounts_admin.people_import", "GET"): ADMINS,
-    ("accounts_admin.people_import", "POST"): ADMINS,
+    ("accounts_admin.people_import", "GET"): MANAGERS,  # a manager imports their own agency
+    ("accounts_admin.people_import", "POST"): MANAGERS,
     ("accounts_admin.audit_log", "GET"): ADMINS,
     ("catalog.courses", "GET"): signed_in(),
     ("learning.course_page", "GET"): signed_in(),
