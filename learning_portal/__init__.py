@@ -35,7 +35,7 @@ from learning_portal.media.storage import app_storage
 from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
-from learning_portal.records import certificate_views, dispute_views
+from learning_portal.records import certificate_views, dispute_views, history_views
 from learning_portal.scorm import views as scorm_views
 from learning_portal.sessions import api as sessions_api
 from learning_portal.sessions import views as sessions_views
@@ -64,6 +64,7 @@ BLUEPRINTS = (
     credits_api.bp,
     certificate_views.bp,
     dispute_views.bp,
+    history_views.bp,
     privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,

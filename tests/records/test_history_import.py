@@ -96,3 +96,27 @@ def test_only_the_agency_s_manager_or_an_administrator_imports_and_imported_hist
     answer = signed_in(ana).get(f"/records/{record.id}/certificate.pdf")
     assert answer.status_code == 404 and "original presenter" in answer.get_data(as_text=True)
     assert signed_in(ana).get(f"/verify/{record.verification_code}").status_code == 404
+
+
+def test_the_upload_page_previews_then_imports_and_the_profile_shows_no_certificate(db_session, agency_people,
+                                                                                     signed_in):
+    import io
+    import re
+
+    agency, manager, ana, _ = agency_people
+    client = signed_in(manager)
+    page = client.post(f"/agencies/{agency.id}/records/import", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(GOOD.encode()), "history.csv")}).get_data(as_text=True)
+    assert "Check before importing" in page and "Academy firearms qualification" in page
+    assert db_session.scalar(select(TrainingRecord).where(TrainingRecord.person_id == ana.id)) is None
+    token = re.search(r'name="token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="token"', page).group(1)
+    done = client.post(f"/agencies/{agency.id}/records/import", data={"token": token})
+    assert done.status_code == 302 and f"/compliance/agencies/{agency.id}" in done.headers["Location"]
+    records = db_session.scalars(select(TrainingRecord).where(TrainingRecord.person_id == ana.id)).all()
+    assert len(records) == 2 and {r.source for r in records} == {RecordSource.IMPORTED}
+    profile = client.get(f"/people/{ana.id}/profile").get_data(as_text=True)
+    assert "Imported history" in profile and "None: imported" in profile
+    assert f"/records/{records[0].id}/certificate.pdf" not in profile
+    # another agency's manager cannot reach the page at all
+    other = make_person(db_session, role=Role.TRAINING_MANAGER, agency=make_agency(db_session))
+    assert signed_in(other).get(f"/agencies/{agency.id}/records/import").status_code == 404

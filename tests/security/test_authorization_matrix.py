@@ -86,6 +86,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts_admin.person_edit", "GET"): AGENCY_A,
     ("accounts_admin.person_edit", "POST"): AGENCY_A,
     ("accounts_admin.person_transfer", "POST"): AGENCY_A,
+    ("history.import_page", "GET"): AGENCY_A,
+    ("history.import_page", "POST"): AGENCY_A,
     ("accounts.account", "GET"): signed_in(),
     ("accounts.account", "POST"): signed_in(),
     ("accounts.people", "GET"): MANAGERS,
