@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from learning_portal import db, errors, extensions
 from learning_portal.accounts import api as accounts_api
+from learning_portal.accounts import people_api
 from learning_portal.accounts import views as accounts_views
 from learning_portal.audit import requests as audit_requests
 from learning_portal.catalog import api as catalog_api
@@ -25,6 +26,7 @@ from learning_portal.credits import views as credits_views
 from learning_portal.credits import worker as credit_poster
 from learning_portal.home import navigation
 from learning_portal.home import views as home_views
+from learning_portal.invitations import api as invitations_api
 from learning_portal.invitations import views as invitation_views
 from learning_portal.learning import api as learning_api
 from learning_portal.learning import views as learning_views
@@ -35,6 +37,7 @@ from learning_portal.media.storage import app_storage
 from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
+from learning_portal.records import api as records_api
 from learning_portal.records import certificate_views, dispute_views, history_views
 from learning_portal.scorm import views as scorm_views
 from learning_portal.sessions import api as sessions_api
@@ -62,6 +65,9 @@ BLUEPRINTS = (
     compliance_views.bp,
     compliance_api.bp,
     credits_api.bp,
+    people_api.bp,
+    invitations_api.bp,
+    records_api.bp,
     certificate_views.bp,
     dispute_views.bp,
     history_views.bp,
@@ -77,8 +83,9 @@ BLUEPRINTS = (
     openapi.bp,
     openapi.docs_bp,
 )
-API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, catalog_api.OPENAPI, learning_api.OPENAPI, quizzes_api.OPENAPI,
-             sessions_api.OPENAPI, credits_api.OPENAPI, compliance_api.OPENAPI)
+API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, people_api.OPENAPI, invitations_api.OPENAPI, catalog_api.OPENAPI,
+             learning_api.OPENAPI, quizzes_api.OPENAPI, sessions_api.OPENAPI, credits_api.OPENAPI, records_api.OPENAPI,
+             compliance_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:

@@ -217,7 +217,15 @@ class PersonInput:
 
 def create_person(session: Session, *, actor: Person, data: PersonInput, now: datetime,
                   password: str | None = None) -> Person:
-    _require_admin(actor)
+    """Add someone: administrators anyone, a training manager the people of their own agency (not commission
+    staff)."""
+    if not actor.has_role(Role.ADMINISTRATOR):
+        if not (actor.has_role(Role.TRAINING_MANAGER) and actor.agency_id is not None
+                and data.agency_id == actor.agency_id):
+            raise PermissionDeniedError("Administrators add anyone; a training manager adds the people of their "
+                                        "own agency.")
+        if str(data.role).strip().lower() == Role.ADMINISTRATOR.value:
+            raise PermissionDeniedError("Only administrators add commission staff.")
     person = _create_person(session, actor=actor, data=data, now=now, password=password)
     _account_created(session, actor, person, now)
     return person

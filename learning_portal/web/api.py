@@ -102,6 +102,18 @@ def json_body() -> dict[str, Any]:
     return data
 
 
+def csv_body() -> bytes:
+    """The request's CSV file (``Content-Type: text/csv``), or a 415 saying what to send."""
+    if request.mimetype != "text/csv":
+        raise UnsupportedMediaTypeError("Send the CSV file as the body with 'Content-Type: text/csv'.")
+    return request.get_data(cache=False)
+
+
+def dry_run_arg() -> bool:
+    """``?dry_run=1`` (or true/yes): check and report, write nothing."""
+    return request.args.get("dry_run", "").strip().lower() in ("1", "true", "yes")
+
+
 def require_fields(data: dict[str, Any], **types: type | tuple[type, ...]) -> None:
     """422 naming every missing or mistyped field."""
     problems: dict[str, str] = {}

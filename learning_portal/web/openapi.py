@@ -34,7 +34,8 @@ def error_responses(*statuses: int) -> dict[str, Any]:
     """Response objects for the listed error statuses, all with the common error body."""
     text = {400: "Malformed request", 401: "Not signed in, or the token is invalid or expired",
             403: "Not allowed for this account", 404: "Not found", 409: "Conflicts with existing data",
-            415: "Body is not JSON", 422: "Fields missing or invalid", 429: "Too many attempts"}
+            413: "Body too large", 415: "Body is not of the documented type (JSON or CSV)",
+            422: "Fields missing or invalid", 429: "Too many attempts"}
     return {
         str(s): {"description": text[s],
                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -50,7 +50,8 @@ def fuzzing(db_session) -> Fuzzing:
     sessions.add_attendee_by_id(db_session, ts=ts, actor=people[1], person_id=officer.id, now=NOW)
     db_session.flush()
     return Fuzzing(tokens, {"slug": course.slug, "item_id": version.items[0].id, "quiz_id": quiz_item.id,
-                            "agency_id": agency.id, "session_id": ts.id, "attendance_id": ts.attendances[0].id})
+                            "agency_id": agency.id, "person_id": officer.id, "session_id": ts.id,
+                            "attendance_id": ts.attendances[0].id})
 
 
 def test_no_server_error_and_no_schema_violation(app, fuzzing):

@@ -205,6 +205,17 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("compliance_api.my_compliance", "GET"): signed_in(admin=404),  # commission staff have no requirements
     ("compliance_api.agency_compliance", "GET"): AGENCY_A,
     ("credits_api.agency_records", "GET"): AGENCY_A,
+    ("people_api.list_people", "GET"): MANAGERS,
+    ("people_api.create_person", "POST"): MANAGERS,
+    ("people_api.get_person", "GET"): OFFICERS_RECORD,
+    ("people_api.update_person", "PATCH"): AGENCY_A,
+    ("people_api.transfer", "POST"): MANAGERS,  # the empty body is refused before the person is looked up
+    ("people_api.separation", "POST"): MANAGERS,
+    ("people_api.undo_separation", "DELETE"): AGENCY_A,
+    ("people_api.import_people", "POST"): MANAGERS,
+    ("invitations_api.invite", "POST"): MANAGERS,
+    ("invitations_api.request_reset", "POST"): everyone(),
+    ("records_api.import_history", "POST"): AGENCY_A,
     ("sessions_api.create", "POST"): only(INSTRUCTOR),
     ("sessions_api.show", "GET"): SESSION_VIEW,
     ("sessions_api.change_status", "POST"): SESSION_RUN,
