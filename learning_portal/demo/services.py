@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts import passwords
+from learning_portal.accounts import history, passwords
 from learning_portal.accounts.localdate import today_in
 from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
 from learning_portal.records.models import RecordSource
@@ -107,11 +107,11 @@ def load_demo(session: Session, *, now: datetime) -> tuple[int, int]:
     existing = set(session.scalars(select(Person.username).where(
         Person.username.in_([p.username for p in PEOPLE]))))
     password_hash = passwords.hash_password(DEMO_PASSWORD)
-    created_people = 0
+    created: list[Person] = []
     for spec in PEOPLE:
         if spec.username in existing:
             continue
-        session.add(Person(
+        created.append(Person(
             username=spec.username, post_id=spec.post_id, first_name=spec.first_name, last_name=spec.last_name,
             email=f"{spec.username}@example.org", role=spec.role, rank_tier=spec.rank_tier,
             assignment=spec.assignment, is_reserve=spec.is_reserve, is_clerical=spec.is_clerical,
@@ -119,11 +119,13 @@ def load_demo(session: Session, *, now: datetime) -> tuple[int, int]:
             agency_id=agencies[spec.agency].id if spec.agency else None,
             password_hash=password_hash, login_nonce=secrets.token_hex(8), created_at=now,
         ))
-        created_people += 1
+    session.add_all(created)
     session.flush()
+    for person in created:
+        history.begin(session, person, actor=None, now=now)
     _qualify_demo_instructor(session, now=now)
     _training_history(session, now=now)
-    return created_agencies, created_people
+    return created_agencies, len(created)
 
 
 def _qualify_demo_instructor(session: Session, *, now: datetime) -> None:
