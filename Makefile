@@ -41,6 +41,7 @@ bench: $(VENV)/.dev
 	mkdir -p bench/results
 	$(BIN)/python -m bench.poster --markdown bench/results/poster.md
 	$(BIN)/python -m bench.compliance --markdown bench/results/compliance.md
+	$(BIN)/python -m bench.imports --rows 100000 --markdown bench/results/imports.md
 	$(BIN)/python -m bench.http --people 10000 --agencies 60 --records-per-person 50 --markdown bench/results/http-10k.md
 	$(BIN)/python -m bench.http --people 100000 --agencies 600 --records-per-person 50 --markdown bench/results/http-100k.md
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import people
@@ -296,7 +296,10 @@ def _create_batch(session: Session, batch: list[dict], *, actor: Person, now: da
                                         "assigned_on", "agency_id")}
                     | dict(roles_held=roles, assignments_held=held, created_at=now, login_nonce=secrets.token_hex(8),
                            is_enabled=True, failed_logins=0, revision=0))
-    ids = dict(session.execute(insert(Person).returning(Person.post_id, Person.id), rows).all())
+    table = Person.__table__  # Core executemany (a prepared statement, pipelined), then the ids in one SELECT
+    session.execute(table.insert(), rows)
+    ids = dict(session.execute(select(table.c.post_id, table.c.id).where(
+        table.c.post_id.in_([v["post_id"] for v in batch]))).all())
     terms, memberships = [], []
     for v, row in zip(batch, rows, strict=True):
         pid = ids[v["post_id"]]
@@ -306,8 +309,8 @@ def _create_batch(session: Session, batch: list[dict], *, actor: Person, now: da
         terms.append(dict(person_id=pid, kind=TermKind.RANK, value=v["rank_tier"].value,
                           starts_on=v["promotion_date"] or v["hire_date"]))
         memberships.append(dict(person_id=pid, agency_id=v["agency_id"], starts_on=v["hire_date"], created_at=now))
-    session.execute(insert(PersonTerm), [t | dict(recorded_at=now, recorded_by_id=actor.id) for t in terms])
-    session.execute(insert(AgencyMembership), memberships)
+    session.execute(PersonTerm.__table__.insert(), [t | dict(recorded_at=now, recorded_by_id=actor.id) for t in terms])
+    session.execute(AgencyMembership.__table__.insert(), memberships)
 
 
 def _iso(day: date | None) -> str | None:

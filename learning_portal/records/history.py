@@ -24,7 +24,7 @@ from learning_portal.catalog.models import Course, CourseVersion, HourCategory, 
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
 from learning_portal.errors import PermissionDeniedError
 from learning_portal.records.models import RecordSource, TrainingRecord
-from learning_portal.records.services import RecordInput, new_record
+from learning_portal.records.services import RecordInput, record_values
 
 COLUMNS = ("post_id", "course_number", "title", "completed_on", "hours", "categories", "requirements", "cpt")
 REQUIRED = ("post_id", "course_number", "title", "completed_on", "hours")
@@ -167,11 +167,10 @@ def import_history(session: Session, *, actor: Person, agency: Agency, data: byt
     rows = [replace(p, new=key not in existing) for (p, _), key in zip(planned, keys, strict=True)]
     if dry_run:
         return HistoryImport(rows, written=False)
-    fresh = [new_record(i, inbound_key=key, now=now) for (_, i), key in zip(planned, keys, strict=True)
+    fresh = [record_values(i, inbound_key=key, now=now) for (_, i), key in zip(planned, keys, strict=True)
              if key not in existing]
-    for start in range(0, len(fresh), BATCH):
-        session.add_all(fresh[start:start + BATCH])
-        session.flush()
+    for start in range(0, len(fresh), BATCH):  # Core executemany: prepared and pipelined, no ORM objects
+        session.execute(TrainingRecord.__table__.insert(), fresh[start:start + BATCH])
     audit.record(session, "records.imported", actor_id=actor.id, now=now, target=f"agency:{agency.id}",
                  details={"added": len(fresh), "already": len(rows) - len(fresh)})
     return HistoryImport(rows, written=True)

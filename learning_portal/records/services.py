@@ -62,7 +62,13 @@ def write_record(session: Session, *, data: RecordInput, now: datetime, posting_
 def new_record(data: RecordInput, *, now: datetime, posting_id: int | None = None,
                inbound_key: str | None = None) -> TrainingRecord:
     """A record not yet added to a session; the caller makes sure its origin has none (``write_record``)."""
-    return TrainingRecord(
+    return TrainingRecord(**record_values(data, now=now, posting_id=posting_id, inbound_key=inbound_key))
+
+
+def record_values(data: RecordInput, *, now: datetime, posting_id: int | None = None,
+                  inbound_key: str | None = None) -> dict:
+    """A new record's columns, the same keys every time (a bulk import inserts them as rows)."""
+    return dict(
         person_id=data.person_id, posting_id=posting_id, inbound_key=inbound_key, course_id=data.course_id,
         course_number=data.course_number, title=data.title, hours=data.hours,
         categories={k: str(v) for k, v in data.categories.items()}, satisfies=list(data.satisfies),

@@ -168,14 +168,20 @@ def test_agency_validation_names_each_bad_field(db_session):
     assert set(err.value.details) == {"jurisdiction", "number", "name"}
 
 
-def test_only_administrators_create_agencies_and_people(db_session):
+def test_administrators_create_agencies_and_managers_add_their_own_people(db_session):
     manager = make_person(db_session, role=Role.TRAINING_MANAGER)
     with pytest.raises(PermissionDeniedError):
         services.create_agency(db_session, actor=manager, jurisdiction="CA-POST", number="1", name="X", now=NOW)
     data = services.PersonInput(post_id="A1234", first_name="A", last_name="B", role="officer",
                                 agency_id=manager.agency_id)
-    with pytest.raises(PermissionDeniedError):
-        services.create_person(db_session, actor=manager, data=data, now=NOW)
+    assert services.create_person(db_session, actor=manager, data=data, now=NOW).agency_id == manager.agency_id
+    elsewhere = services.PersonInput(post_id="A1235", first_name="A", last_name="B", role="officer",
+                                     agency_id=make_agency(db_session).id)
+    staff = services.PersonInput(post_id="A1236", first_name="A", last_name="B", role="administrator",
+                                 agency_id=manager.agency_id)
+    for refused, actor in ((elsewhere, manager), (staff, manager), (data, make_person(db_session))):
+        with pytest.raises(PermissionDeniedError):
+            services.create_person(db_session, actor=actor, data=refused, now=NOW)
 
 
 def test_create_person_normalises_and_rejects_duplicate_post_id(db_session):
