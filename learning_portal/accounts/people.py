@@ -5,7 +5,7 @@ themselves (``permissions.can_manage_person``). Every change is audited and kept
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -39,7 +39,6 @@ class PersonEdit:
     is_clerical: bool | None = None
     hire_date: date | None = None
     effective_on: date | None = None  # when a new role, assignment or rank begins (None: today)
-    problems: dict[str, str] = field(default_factory=dict)
 
 
 def edit_person(session: Session, *, actor: Person, person: Person, edit: PersonEdit, now: datetime) -> dict:
@@ -53,7 +52,7 @@ def edit_person(session: Session, *, actor: Person, person: Person, edit: Person
     if person.left_on is not None:
         raise ConflictError(f"{person.full_name} left on {human_date(person.left_on)}; reopen the account first.")
     today = today_for(session, person, now)
-    problems = dict(edit.problems)
+    problems: dict[str, str] = {}
     details: dict[str, object] = {}
     names = {}
     for name in ("first_name", "last_name"):

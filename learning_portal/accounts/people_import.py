@@ -65,6 +65,7 @@ class PlannedPerson:
     name: str
     action: RowAction
     changes: tuple[str, ...] = ()  # "rank tier: line -> supervisor (from 2026-05-04)", ...
+    fields: frozenset[str] = frozenset()  # what changes: "email", "roles", "rank_tier", ...
 
 
 @dataclass(frozen=True)
@@ -202,30 +203,35 @@ def _update_plan(line: int, row: Mapping[str, str], values: dict, person: Person
         problem("post_id", f"{person.post_id} is with another agency: that agency or an administrator transfers "
                            "them.")
     changes: list[str] = []
+    fields: set[str] = set()
     if moving:
         changes.append(f"agency: {person.agency.name if person.agency else '-'} -> {agency.name}")
     given = {column for column, cell in row.items() if cell}
     for name in ("first_name", "last_name", "email", "is_reserve", "is_clerical", "hire_date"):
         if name in given and values[name] != getattr(person, name):
             changes.append(f"{name.replace('_', ' ')}: {_shown(getattr(person, name))} -> {_shown(values[name])}")
+            fields.add(name)
     if "role" in given:
         now_roles = [person.role.value, *sorted(r.value for r in person.roles - {person.role})]
         new_roles = [values["role"].value, *(r.value for r in values["other_roles"])]
         if set(now_roles) != set(new_roles) or now_roles[0] != new_roles[0]:
             changes.append(f"roles: {', '.join(now_roles)} -> {', '.join(new_roles)}")
+            fields.add("roles")
     if "assignment" in given:
         now_held = [person.assignment.value, *sorted(a.value for a in person.assignments - {person.assignment})]
         new_held = [values["assignment"].value, *(a.value for a in values["other_assignments"])]
         if set(now_held) != set(new_held) or now_held[0] != new_held[0]:
             since = f" (from {values['assigned_on'].isoformat()})" if values["assigned_on"] else ""
             changes.append(f"assignments: {', '.join(now_held)} -> {', '.join(new_held)}{since}")
+            fields.add("assignments")
     if "rank_tier" in given and values["rank_tier"] is not person.rank_tier:
         since = f" (from {values['promotion_date'].isoformat()})" if values["promotion_date"] else ""
         changes.append(f"rank tier: {person.rank_tier.value} -> {values['rank_tier'].value}{since}")
+        fields.add("rank_tier")
     if changes and person.id == actor.id:
         problem("post_id", "This is your own record: another manager or an administrator changes it.")
     action = RowAction.TRANSFER if moving else RowAction.UPDATE if changes else RowAction.UNCHANGED
-    return PlannedPerson(line, person.post_id, person.full_name, action, tuple(changes))
+    return PlannedPerson(line, person.post_id, person.full_name, action, tuple(changes), frozenset(fields))
 
 
 def _shown(value: object) -> str:
@@ -265,17 +271,14 @@ def _apply(session: Session, person: Person, values: dict, agency: Agency, plann
            actor: Person, now: datetime) -> None:
     if planned.action is RowAction.TRANSFER:
         people.transfer_person(session, actor=actor, person=person, agency_id=agency.id, on=None, now=now)
-    given = {c.split(":")[0] for c in planned.changes}
+    given = planned.fields
     today = today_for(session, person, now)
     details = people.PersonEdit(
         first_name=values["first_name"], last_name=values["last_name"],
-        email=values["email"] if "email" in given else None,
-        is_reserve=values["is_reserve"] if "is reserve" in given else None,
-        is_clerical=values["is_clerical"] if "is clerical" in given else None,
-        hire_date=values["hire_date"] if "hire date" in given else None)
+        **{name: values[name] for name in ("email", "is_reserve", "is_clerical", "hire_date") if name in given})
     if "roles" in given:
         details.role, details.other_roles = values["role"].value, [r.value for r in values["other_roles"]]
-    if "rank tier" in given:
+    if "rank_tier" in given:
         details.rank_tier, details.effective_on = values["rank_tier"].value, values["promotion_date"] or today
     people.edit_person(session, actor=actor, person=person, edit=details, now=now)
     if "assignments" in given:

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from learning_portal.accounts.models import Role
 from learning_portal.catalog.queries import get_course
 from learning_portal.clock import utcnow
 from learning_portal.credits import services as credits
@@ -143,7 +144,7 @@ def test_a_statement_the_lrs_refuses_dies_alone_and_can_be_sent_again(app, db_se
     assert sent == len(rows(db_session)) - 1
 
     lrs.control(reject_verb=None)
-    admin = make_person(db_session, role="administrator")
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
     client = login_as(admin)
     page = client.get("/admin/xapi/?status=dead")
     assert b"Dead: 1" in page.data and b"Final assessment" in page.data
