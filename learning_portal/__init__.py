@@ -18,6 +18,7 @@ from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
 from learning_portal.cli import register_cli
 from learning_portal.compliance import api as compliance_api
+from learning_portal.compliance import assignment_api, assignment_views
 from learning_portal.compliance import views as compliance_views
 from learning_portal.config import ROOT, Config
 from learning_portal.content_import import views as content_views
@@ -63,6 +64,8 @@ BLUEPRINTS = (
     credits_views.bp,
     credits_views.admin_bp,
     compliance_views.bp,
+    assignment_views.bp,
+    assignment_api.bp,
     compliance_api.bp,
     credits_api.bp,
     people_api.bp,
@@ -85,7 +88,7 @@ BLUEPRINTS = (
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, people_api.OPENAPI, invitations_api.OPENAPI, catalog_api.OPENAPI,
              learning_api.OPENAPI, quizzes_api.OPENAPI, sessions_api.OPENAPI, credits_api.OPENAPI, records_api.OPENAPI,
-             compliance_api.OPENAPI)
+             compliance_api.OPENAPI, assignment_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:

@@ -14,8 +14,10 @@ def hours(value: Decimal | float | str | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def human_date(value: date | datetime | None) -> str:
-    """2 Mar 2026."""
-    if value is None:
+def human_date(value: date | datetime | str | None) -> str:
+    """2 Mar 2026 (also for an ISO date as stored in JSON)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return f"{value.day} {value:%b %Y}"

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,3 +22,12 @@ class AssignForm(FlaskForm):
     course = SelectField("Course", validate_choice=False)
     due_on = DateField("Due by", validators=[DataRequired("Give the due date.")])
     note = StringField("Note for them", validators=[Optional(), Length(max=200)])
+
+
+class AssignmentChangeForm(FlaskForm):
+    action = SelectField("Change", choices=[SelectChoice("extend", "Change the due date"),
+                                            SelectChoice("cancelled", "Cancel it"),
+                                            SelectChoice("excused", "Excuse the person")], default="extend")
+    due_on = DateField("New due date", validators=[Optional()])
+    reason = StringField("Why", validators=[Optional(), Length(max=200)],
+                         description="Shown to the person; required to excuse.")

@@ -101,14 +101,29 @@ class AssignmentReason(enum.StrEnum):
         return {"assigned": "Assigned", "make_up": "Make-up"}[self.value]
 
 
+class ClosedAs(enum.StrEnum):
+    """How an assignment ended without a completion."""
+
+    CANCELLED = "cancelled"  # assigned by mistake, or no longer needed
+    EXCUSED = "excused"  # the person need not do it (with the reason)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+OPEN_ASSIGNMENT = "completion_id IS NULL AND closed_as IS NULL"
+
+
 class CourseAssignment(Base):
-    """A course someone must complete by a due date; the first completion after assigning fulfils it."""
+    """A course someone must complete by a due date; the first completion after assigning fulfils it. A manager
+    may extend the due date, cancel it or excuse the person; each change is kept in ``changes``."""
 
     __tablename__ = "course_assignments"
     __table_args__ = (
         # One open assignment per person and course: assigning again keeps the first.
         Index("uq_course_assignments_person_id_course_id_open", "person_id", "course_id", unique=True,
-              sqlite_where=text("completion_id IS NULL"), postgresql_where=text("completion_id IS NULL")),
+              sqlite_where=text(OPEN_ASSIGNMENT), postgresql_where=text(OPEN_ASSIGNMENT)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,5 +135,13 @@ class CourseAssignment(Base):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime]
     completion_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))
+    closed_as: Mapped[ClosedAs | None] = mapped_column(enum_column(ClosedAs))
+    closed_at: Mapped[datetime | None]
+    # [{"at", "by" (name), "what": "extended"|"cancelled"|"excused", "from", "to", "reason"}], oldest first
+    changes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+
+    @property
+    def is_open(self) -> bool:
+        return self.completion_id is None and self.closed_as is None
 
     course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)

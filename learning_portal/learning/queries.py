@@ -31,6 +31,7 @@ def open_assignments(session: Session, person_id: int) -> list[tuple[CourseAssig
         .join(Course, Course.id == CourseAssignment.course_id)
         .join(CourseVersion, (CourseVersion.course_id == Course.id)
               & (CourseVersion.version == Course.current_version_number))
-        .where(CourseAssignment.person_id == person_id, CourseAssignment.completion_id.is_(None))
+        .where(CourseAssignment.person_id == person_id, CourseAssignment.completion_id.is_(None),
+               CourseAssignment.closed_as.is_(None))
         .order_by(CourseAssignment.due_on, CourseAssignment.id))
     return [(assignment, version) for assignment, version in rows]

@@ -294,7 +294,7 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
         raise ValidationError("Choose at least one person.", details={"people": "Choose at least one person."})
     existing = {a.person_id: a for a in session.scalars(select(CourseAssignment).where(
         CourseAssignment.course_id == course.id, CourseAssignment.person_id.in_(ids),
-        CourseAssignment.completion_id.is_(None)))}
+        CourseAssignment.completion_id.is_(None), CourseAssignment.closed_as.is_(None)))}
     outcome = AssignOutcome()
     for person_id in ids:
         if person_id in existing:
@@ -308,7 +308,7 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
         except IntegrityError:  # assigned concurrently
             outcome.already.append(session.scalars(select(CourseAssignment).where(
                 CourseAssignment.course_id == course.id, CourseAssignment.person_id == person_id,
-                CourseAssignment.completion_id.is_(None))).one())
+                CourseAssignment.completion_id.is_(None), CourseAssignment.closed_as.is_(None))).one())
             continue
         outcome.assigned.append(assignment)
     return outcome
@@ -317,6 +317,6 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
 def _fulfil_assignments(session: Session, completion: Completion) -> None:
     for assignment in session.scalars(select(CourseAssignment).where(
             CourseAssignment.person_id == completion.person_id, CourseAssignment.course_id == completion.course_id,
-            CourseAssignment.completion_id.is_(None))):
+            CourseAssignment.completion_id.is_(None), CourseAssignment.closed_as.is_(None))):
         assignment.completion_id = completion.id
     session.flush()

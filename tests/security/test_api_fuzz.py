@@ -20,6 +20,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from learning_portal.accounts.models import Role
 from learning_portal.accounts.services import issue_api_token
 from learning_portal.catalog.queries import get_course
+from learning_portal.learning import services as learning
+from learning_portal.learning.models import AssignmentReason
 from learning_portal.sessions import services as sessions
 from learning_portal.sessions.models import SessionKind
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
@@ -48,9 +50,13 @@ def fuzzing(db_session) -> Fuzzing:
                                  starts_at=NOW - timedelta(minutes=5), location="Room B", agency=agency, now=NOW)
     sessions.start_check_in(ts, now=NOW)
     sessions.add_attendee_by_id(db_session, ts=ts, actor=people[1], person_id=officer.id, now=NOW)
+    (assignment,) = learning.assign_course(
+        db_session, person_ids=[officer.id], course=pursuit, due_on=NOW.date() + timedelta(days=30),
+        reason=AssignmentReason.ASSIGNED, note="", assigned_by=people[2], now=NOW, today=NOW.date()).assigned
     db_session.flush()
     return Fuzzing(tokens, {"slug": course.slug, "item_id": version.items[0].id, "quiz_id": quiz_item.id,
-                            "agency_id": agency.id, "person_id": officer.id, "session_id": ts.id,
+                            "agency_id": agency.id, "person_id": officer.id, "assignment_id": assignment.id,
+                            "session_id": ts.id,
                             "attendance_id": ts.attendances[0].id})
 
 

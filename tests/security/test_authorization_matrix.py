@@ -216,6 +216,10 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("invitations_api.invite", "POST"): MANAGERS,
     ("invitations_api.request_reset", "POST"): everyone(),
     ("records_api.import_history", "POST"): AGENCY_A,
+    ("assignments.index", "GET"): AGENCY_A,
+    ("assignments.change", "POST"): AGENCY_A,  # the officer's assignment: their manager and administrators
+    ("assignments_api.agency_assignments", "GET"): AGENCY_A,
+    ("assignments_api.change_assignment", "PATCH"): AGENCY_A,
     ("sessions_api.create", "POST"): only(INSTRUCTOR),
     ("sessions_api.show", "GET"): SESSION_VIEW,
     ("sessions_api.change_status", "POST"): SESSION_RUN,
@@ -247,6 +251,11 @@ def world(app, db_session) -> World:
     officer = people[OFFICER]
     course, version = get_course(db_session, "courtroom-testimony")
     enrollment, _ = learning.enroll(db_session, person=officer, course=course, now=NOW)
+    pursuit, _ = get_course(db_session, "vehicle-pursuit-policy-update")
+    (assignment,) = learning.assign_course(
+        db_session, person_ids=[officer.id], course=pursuit, due_on=date(2099, 1, 1),
+        reason=learning.AssignmentReason.ASSIGNED, note="", assigned_by=people[MANAGER], now=NOW,
+        today=NOW.date()).assigned
     lesson = next(i for i in version.items if i.kind.value == "lesson")
     quiz_item = next(i for i in version.items if i.kind.value == "quiz")
     quiz = quizzes.get_quiz(db_session, quiz_item.id)
@@ -284,7 +293,8 @@ def world(app, db_session) -> World:
     return World(people, {
         "person_id": officer.id, "agency_id": a.id, "slug": course.slug, "item_id": lesson.id, "quiz_id": quiz.id,
         "attempt_id": attempt.id, "enrollment_id": enrollment.id, "record_id": record.id,
-        "exemption_id": exemption.id, "qualification_id": qualification.id, "session_id": ts.id,
+        "exemption_id": exemption.id, "assignment_id": assignment.id, "qualification_id": qualification.id,
+        "session_id": ts.id,
         "attendance_id": attendance.attendance.id if hasattr(attendance, "attendance") else ts.attendances[0].id,
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
         "code": record.verification_code, "dispute_id": dispute.id, "package_id": package.id, "path": "index.html",
