@@ -13,8 +13,8 @@ from learning_portal.clock import utcnow
 from learning_portal.compliance import services
 from learning_portal.compliance.assignment_views import CSV_HEADER, csv_rows
 from learning_portal.csvfile import write_rows
-from learning_portal.db import ID_MAX, as_id, get_session, streamed
-from learning_portal.errors import NotFoundError, ValidationError
+from learning_portal.db import ID_MAX, get_session, streamed
+from learning_portal.errors import ValidationError
 from learning_portal.learning import assignments
 from learning_portal.learning.models import ClosedAs, CourseAssignment
 from learning_portal.web.api import api_blueprint, json_body
@@ -80,9 +80,7 @@ def change_assignment(assignment_id: int):
     if problems:
         raise ValidationError("Some fields are invalid.", details=problems)
     db, actor, now = get_session(), current_actor(), utcnow()
-    if as_id(assignment_id) is None:
-        raise NotFoundError("No such assignment.")
-    assignment = assignments.get_for(db, actor, assignment_id)
+    assignment = assignments.get_for(db, actor, assignment_id)  # the route's int is in range (web.converters)
     assignments.change(db, actor=actor, assignment=assignment, due_on=due_on, close=close, reason=reason, now=now)
     db.commit()
     person = db.get(Person, assignment.person_id)

@@ -96,8 +96,9 @@ class TrainingSession(Base):
     # Who may check in: the host agency and any other agency invited.
     agencies: Mapped[list[Agency]] = relationship(secondary=session_agencies, lazy="selectin",
                                                   order_by="Agency.number")
+    # In check-in order (without it PostgreSQL returns updated rows last, and a roster would reshuffle)
     attendances: Mapped[list[Attendance]] = relationship(back_populates="session", lazy="selectin",
-                                                         cascade="all, delete-orphan")
+                                                         cascade="all, delete-orphan", order_by="Attendance.id")
 
     @property
     def is_open_for_roster(self) -> bool:
