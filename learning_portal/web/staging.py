@@ -14,7 +14,7 @@ from flask import current_app
 
 from learning_portal.errors import StorageError
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")  # hex: a storage key segment may not start with - or _
 
 
 def _storage():  # noqa: ANN202 - the app's media storage (web sits below media, so it is handed over)
@@ -26,7 +26,7 @@ def _key(actor_id: int, token: str) -> str:
 
 
 def stage(data: bytes, *, actor_id: int) -> str:
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)
     _storage().put_bytes(_key(actor_id, token), data)
     return token
 
