@@ -40,6 +40,7 @@ ACTIONS = {
     "accounts.imported": "People were imported from a CSV file",
     "account.left": "Someone was recorded as having left: their account is closed",
     "account.reopened": "A leaving was undone, or someone was re-hired: their account is open again",
+    "agency.records_start": "An administrator set where an agency's training records start in the portal",
     "assignment.changed": "An assignment's due date was changed, or it was cancelled or excused (with why)",
     "person.updated": "A person's details, roles, assignments or rank were changed (what, from when)",
     "person.transferred": "Someone moved to another agency (from, to, on)",

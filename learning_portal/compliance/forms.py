@@ -31,3 +31,10 @@ class AssignmentChangeForm(FlaskForm):
     due_on = DateField("New due date", validators=[Optional()])
     reason = StringField("Why", validators=[Optional(), Length(max=200)],
                          description="Shown to the person; required to excuse.")
+
+
+class RecordsStartForm(FlaskForm):
+    records_start = DateField("Records start on", validators=[Optional()],
+                              description="The day this agency's training records start in the portal. Before it, "
+                                          "a requirement with nothing on file is a data gap, not overdue. Leave "
+                                          "empty for the jurisdiction's date.")

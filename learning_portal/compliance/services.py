@@ -273,6 +273,22 @@ def ensure_fresh(session: Session, *, agency_ids: Sequence[int], defs: Definitio
     return refresh(session, stale, defs=defs, now=now) if stale else 0
 
 
+def set_records_start(session: Session, *, actor: Person, agency: Agency, day: date | None, now: datetime) -> None:
+    """Where the agency's training records start in the portal (None: the jurisdiction's default). Before it,
+    a requirement with nothing on file is a data gap, not overdue. Administrators only; the agency's people are
+    evaluated again."""
+    if not actor.has_role(Role.ADMINISTRATOR):
+        raise PermissionDeniedError("Only administrators set where an agency's records start.")
+    if day is not None and day > localdate.today_for(session, agency, now):
+        raise ValidationError("The records start date is in the future.",
+                              details={"records_start": "Today or earlier."})
+    before, agency.records_start = agency.records_start, day
+    mark_stale(session, agency_id=agency.id)
+    audit.record(session, "agency.records_start", actor_id=actor.id, target=f"agency:{agency.id}", now=now,
+                 details={"from": before.isoformat() if before else None, "to": day.isoformat() if day else None})
+    session.flush()
+
+
 def mark_stale(session: Session, *, person_id: int | None = None, agency_id: int | None = None) -> None:
     where = (PersonEvaluation.person_id == person_id if person_id is not None
              else PersonEvaluation.agency_id == agency_id)

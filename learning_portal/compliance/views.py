@@ -12,11 +12,12 @@ from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
 from learning_portal.compliance import queries, services
-from learning_portal.compliance.forms import AssignForm, ExemptionForm
+from learning_portal.compliance.forms import AssignForm, ExemptionForm, RecordsStartForm
 from learning_portal.compliance.status import LABELS as STATUS_LABELS
 from learning_portal.compliance.status import MEANINGS, STATUSES
 from learning_portal.db import as_id, get_session, streamed
 from learning_portal.errors import NotFoundError, ValidationError
+from learning_portal.formatting import human_date
 from learning_portal.records.models import TrainingRecord
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.pagination import Page, page_args
@@ -70,13 +71,38 @@ def agency(agency_id: int):
         form=form,
         assignments=list(Assignment), ranks=list(RankTier),
         agency_exemptions=services.exemptions_of(db, agency=agency),
-        exemption_form=_exemption_form(defs) if actor.has_role(Role.ADMINISTRATOR) else None)
+        exemption_form=_exemption_form(defs) if actor.has_role(Role.ADMINISTRATOR) else None,
+        records_start_form=RecordsStartForm(formdata=None, records_start=agency.records_start)
+        if actor.has_role(Role.ADMINISTRATOR) else None,
+        records_from=defs.records_start(agency.records_start))
 
 
 def _course_choices(db) -> list[tuple[str, str]]:
     rows = db.execute(current_versions().with_only_columns(Course.slug, CourseVersion.title, Course.presenter,
                                                            Course.number).order_by(CourseVersion.title))
     return [(slug, f"{title} ({presenter}-{number})") for slug, title, presenter, number in rows]
+
+
+@bp.post("/agencies/<int:agency_id>/records-start")
+@require_role(Role.ADMINISTRATOR)
+def records_start(agency_id: int):
+    db, actor, now = get_session(), current_actor(), utcnow()
+    agency = services.agency_for(db, actor, agency_id)
+    form = RecordsStartForm()
+    if form.validate_on_submit():
+        try:
+            services.set_records_start(db, actor=actor, agency=agency, day=form.records_start.data, now=now)
+        except ValidationError as exc:
+            db.rollback()
+            flash(exc.message, "error")
+        else:
+            db.commit()
+            flash(f"{agency.name}'s records start on {human_date(form.records_start.data)}."
+                  if form.records_start.data else f"{agency.name}'s records start where the jurisdiction's do.",
+                  "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("compliance.agency", agency_id=agency.id))
 
 
 @bp.get("/agencies/<int:agency_id>/export.csv")

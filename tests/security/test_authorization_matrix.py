@@ -88,6 +88,7 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("accounts_admin.person_transfer", "POST"): AGENCY_A,
     ("history.import_page", "GET"): AGENCY_A,
     ("history.import_page", "POST"): AGENCY_A,
+    ("compliance.records_start", "POST"): ADMINS,
     ("accounts.account", "GET"): signed_in(),
     ("accounts.account", "POST"): signed_in(),
     ("accounts.people", "GET"): MANAGERS,
