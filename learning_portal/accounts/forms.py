@@ -1,12 +1,10 @@
 """Input shapes for sign-in and account administration. Rules that need the database live in services."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -124,16 +122,6 @@ class LeavingForm(FlaskForm):
 class ReopenForm(FlaskForm):
     rehired_on = DateField("Re-hired on", validators=[Optional()],
                            description="Leave empty to undo a leaving recorded by mistake.")
-
-
-class PeopleImportForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
-
-
-class ConfirmStagedForm(FlaskForm):
-    """Confirms a previewed upload, named by its staging token."""
-
-    token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class AuditSearchForm(FlaskForm):

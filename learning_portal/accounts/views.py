@@ -15,12 +15,10 @@ from learning_portal.accounts import people_import as people_import_service
 from learning_portal.accounts.forms import (
     AgencyCreateForm,
     AuditSearchForm,
-    ConfirmStagedForm,
     LeavingForm,
     LoginForm,
     PasswordChangeForm,
     PasswordSetForm,
-    PeopleImportForm,
     PersonCreateForm,
     PersonEditForm,
     ReopenForm,
@@ -35,7 +33,6 @@ from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_manage_person, can_view_person
 from learning_portal.audit import queries as audit_queries
 from learning_portal.clock import utcnow
-from learning_portal.csvfile import CsvImportError, RowError
 from learning_portal.db import get_session
 from learning_portal.errors import (
     AuthenticationError,
@@ -546,46 +543,20 @@ def person_reopen(person_id: int):
 @accepts_body(lambda config: config["CSV_IMPORT_MAX_BYTES"] + 1024**2)
 def people_import():
     """Upload, see per row what the file will do, then confirm (the file is kept between the two)."""
-    form, db, actor = PeopleImportForm(), get_session(), current_actor()
-    errors: list[RowError] = []
-    status, plan, token = 200, None, ""
-    if request.form.get("token"):  # the confirmation of a preview
-        confirm = ConfirmStagedForm()
-        data = staging.staged(request.form["token"], actor_id=actor.id) if confirm.validate_on_submit() else None
-        if data is None:
-            flash("That preview is no longer available: upload the file again.", "error")
-            return redirect(url_for("accounts_admin.people_import"))
-        try:
-            result = people_import_service.import_people(db, actor=actor, data=data, now=utcnow())
-        except CsvImportError as exc:  # the people changed since the preview
-            db.rollback()
-            errors, status = exc.errors, 422
-        else:
-            db.commit()
-            staging.drop(request.form["token"], actor_id=actor.id)
-            counts = result.counts
-            flash(f"Imported: {counts['create']} added, {counts['update'] + counts['transfer']} updated "
-                  f"({counts['transfer']} transferred), {counts['unchanged']} unchanged.", "success")
-            return redirect(url_for("accounts.people"))
-    elif form.validate_on_submit():
-        limit = current_app.config["CSV_IMPORT_MAX_BYTES"]
-        data = form.file.data.read(limit + 1)
-        if len(data) > limit:
-            errors, status = [RowError(0, "", f"The file is larger than {limit // 1024**2} MB; split it.")], 413
-        else:
-            try:
-                plan = people_import_service.import_people(db, actor=actor, data=data, now=utcnow(), dry_run=True)
-            except CsvImportError as exc:
-                errors, status = exc.errors, 422
-            else:
-                token = staging.stage(data, actor_id=actor.id)
-            db.rollback()
-    elif form.errors:
-        status = 422
-    return render_template("accounts/admin_people_import.html", form=form, errors=errors, plan=plan, token=token,
+    db, actor = get_session(), current_actor()
+    step = staging.preview_or_confirm(db, lambda data, dry_run: people_import_service.import_people(
+        db, actor=actor, data=data, now=utcnow(), dry_run=dry_run), actor_id=actor.id)
+    if step.expired:
+        flash("That preview is no longer available: upload the file again.", "error")
+        return redirect(url_for("accounts_admin.people_import"))
+    if step.done is not None:
+        counts = step.done.counts
+        flash(f"Imported: {counts['create']} added, {counts['update'] + counts['transfer']} updated "
+              f"({counts['transfer']} transferred), {counts['unchanged']} unchanged.", "success")
+        return redirect(url_for("accounts.people"))
+    return render_template("accounts/admin_people_import.html", step=step,
                            preview_rows=current_app.config["IMPORT_PREVIEW_ROWS"],
-                           confirm_form=ConfirmStagedForm(formdata=None, token=token),
-                           columns=people_import_service.COLUMNS, required=people_import_service.REQUIRED), status
+                           columns=people_import_service.COLUMNS, required=people_import_service.REQUIRED), step.status
 
 
 def _attach_errors(form, exc) -> None:

@@ -11,7 +11,6 @@ from learning_portal.accounts.models import Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
 from learning_portal.compliance import services
-from learning_portal.compliance.assignment_views import CSV_HEADER, csv_rows
 from learning_portal.csvfile import write_rows
 from learning_portal.db import ID_MAX, get_session, streamed
 from learning_portal.errors import ValidationError
@@ -44,7 +43,7 @@ def agency_assignments(agency_id: int):
         audit.record(db, "compliance.exported", actor_id=actor.id, target=f"agency:{agency.id}", now=now,
                      details={"what": "assignments"})
         db.commit()
-        return Response(streamed(lambda s: write_rows([CSV_HEADER, *csv_rows(s, query, today)])),
+        return Response(streamed(lambda s: write_rows(assignments.csv_rows(s, query, today))),
                         mimetype="text/csv")
     after = min(max(request.args.get("after", 0, type=int) or 0, 0), ID_MAX)
     limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 500)

@@ -20,8 +20,6 @@ from learning_portal.web.auth import current_actor, require_role
 from learning_portal.web.pagination import page_args, paginate
 
 bp = Blueprint("assignments", __name__, url_prefix="/compliance")
-CSV_HEADER = ("post_id", "last_name", "first_name", "course_number", "course", "assigned_on", "assigned_by", "due_on",
-              "status", "changes")
 
 
 @bp.get("/agencies/<int:agency_id>/assignments")
@@ -37,7 +35,7 @@ def index(agency_id: int):
                      details={"what": "assignments", **filters.args()})
         db.commit()
         name = f"assignments-{agency.jurisdiction}-{agency.number}-{today.isoformat()}.csv"
-        return Response(streamed(lambda s: write_rows([CSV_HEADER, *csv_rows(s, query, today)])),
+        return Response(streamed(lambda s: write_rows(assignments.csv_rows(s, query, today))),
                         mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
     page, per_page = page_args(current_app.config["PAGE_SIZE"])
     result = paginate(db, query, page=page, per_page=per_page)
@@ -47,16 +45,6 @@ def index(agency_id: int):
                            filters=filters, statuses=list(assignments.Status), status_of=assignments.status_of,
                            courses=assignments.assigned_courses(db, agency.id),
                            form=AssignmentChangeForm(formdata=None))
-
-
-def csv_rows(session, query, today):  # noqa: ANN001, ANN201 - a streamed session and the page's query
-    for assignment, person in session.execute(query):
-        by = session.get(Person, assignment.assigned_by_id) if assignment.assigned_by_id else None
-        yield (person.post_id, person.last_name, person.first_name, assignment.course.course_number,
-               assignment.course.slug, assignment.assigned_at.date().isoformat(), by.full_name if by else "",
-               assignment.due_on.isoformat(), assignments.status_of(assignment, today).value,
-               "; ".join(f"{c['what']} by {c['by']}" + (f": {c['reason']}" if c.get("reason") else "")
-                         for c in assignment.changes or []))
 
 
 @bp.post("/assignments/<int:assignment_id>")

@@ -7,6 +7,7 @@ excused. Every change is audited and kept on the assignment, which the person se
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -86,6 +87,22 @@ def agency_query(agency_id: int, f: AssignmentFilter, today: date) -> Select:
                                 func.lower(Person.post_id).like(like)))
     return query.order_by(CourseAssignment.completion_id.is_not(None), CourseAssignment.closed_as.is_not(None),
                           CourseAssignment.due_on, Person.last_name, CourseAssignment.id)
+
+
+CSV_HEADER = ("post_id", "last_name", "first_name", "course_number", "course", "assigned_on", "assigned_by", "due_on",
+              "status", "changes")
+
+
+def csv_rows(session: Session, query: Select, today: date) -> Iterator[tuple[str, ...]]:
+    """The header, then one line per assignment of ``agency_query`` (page and API export)."""
+    yield CSV_HEADER
+    for assignment, person in session.execute(query):
+        by = session.get(Person, assignment.assigned_by_id) if assignment.assigned_by_id else None
+        yield (person.post_id, person.last_name, person.first_name, assignment.course.course_number,
+               assignment.course.slug, assignment.assigned_at.date().isoformat(), by.full_name if by else "",
+               assignment.due_on.isoformat(), status_of(assignment, today).value,
+               "; ".join(f"{c['what']} by {c['by']}" + (f": {c['reason']}" if c.get("reason") else "")
+                         for c in assignment.changes or []))
 
 
 def assigned_courses(session: Session, agency_id: int) -> list[Course]:
