@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -35,11 +36,15 @@ from learning_portal.mail import views as mail_views
 from learning_portal.mail import worker as mail_sender
 from learning_portal.media import views as media_views
 from learning_portal.media.storage import app_storage
+from learning_portal.notices import api as notices_api
+from learning_portal.notices import mailer as notice_mailer
+from learning_portal.notices import views as notices_views
 from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import api as records_api
 from learning_portal.records import certificate_views, dispute_views, history_views
+from learning_portal.reminders import scheduler as notice_scheduler
 from learning_portal.scorm import views as scorm_views
 from learning_portal.sessions import api as sessions_api
 from learning_portal.sessions import views as sessions_views
@@ -83,12 +88,14 @@ BLUEPRINTS = (
     xapi_views.admin_bp,
     mail_views.admin_bp,
     invitation_views.bp,
+    notices_views.bp,
+    notices_api.bp,
     openapi.bp,
     openapi.docs_bp,
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, people_api.OPENAPI, invitations_api.OPENAPI, catalog_api.OPENAPI,
              learning_api.OPENAPI, quizzes_api.OPENAPI, sessions_api.OPENAPI, credits_api.OPENAPI, records_api.OPENAPI,
-             compliance_api.OPENAPI, assignment_api.OPENAPI)
+             compliance_api.OPENAPI, assignment_api.OPENAPI, notices_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
@@ -112,6 +119,9 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     navigation.init_app(app)
     app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer
     app.extensions["upload_storage"] = lambda: app_storage(app)  # web.staging: previewed uploads
+    # Notices become e-mail in whichever mail worker runs (mail.worker.pass_for).
+    app.extensions["mail_preparers"] = [functools.partial(notice_mailer.queue_pending,
+                                                          public_url=app.config["PUBLIC_URL"])]
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     openapi.register_parts(app, *API_PARTS)
@@ -124,6 +134,8 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
         workers.append(("xapi_sender", xapi_sender.start_in_process))
     if app.config["MAIL_SENDER"] == "inprocess":
         workers.append(("mail_sender", mail_sender.start_in_process))
+    if app.config["NOTICE_SCHEDULER"] == "inprocess":
+        workers.append(("notice_scheduler", notice_scheduler.start_in_process))
     if workers:
         _start_with_first_request(app, workers)
     return app

@@ -71,6 +71,15 @@ class Config:
     MAIL_RETRY_BASE_SECONDS = 30
     MAIL_RETRY_CAP_SECONDS = 3600
     MAIL_KEEP_SENT_DAYS = 30
+    # Notices (in-portal and e-mailed): the nightly run (`flask notify run`, or the in-process scheduler) and
+    # its schedule. Times are each jurisdiction's local day.
+    NOTICE_SCHEDULER = "inprocess"  # or "external": cron runs `flask notify run` (see README)
+    NOTICE_RUN_EVERY_MINUTES = 60  # in-process: how often the run is repeated (it tells each event once)
+    NOTICE_ASSIGNMENT_DAYS = "14,3"  # reminders this many days before an assignment is due
+    NOTICE_REQUIREMENT_DAYS = "30,7"  # ... before a mandated requirement is due
+    NOTICE_CATCH_UP_DAYS = 7  # an overdue notice is still sent this many days late, after missed runs
+    NOTICE_DIGEST_WEEKDAY = "monday"  # the managers' weekly digest
+    NOTICE_DIGEST_DUE_DAYS = 30
     INVITATION_VALID_DAYS = 7  # an invitation's link works this long
     PASSWORD_RESET_VALID_MINUTES = 60  # a reset link works this long
 
@@ -137,6 +146,15 @@ class Config:
             raise ConfigError("PORTAL_XAPI_SENDER must be 'inprocess' or 'external'.")
         if config["MAIL_SENDER"] not in ("inprocess", "external"):
             raise ConfigError("PORTAL_MAIL_SENDER must be 'inprocess' or 'external'.")
+        if config["NOTICE_SCHEDULER"] not in ("inprocess", "external"):
+            raise ConfigError("PORTAL_NOTICE_SCHEDULER must be 'inprocess' or 'external'.")
+        for key in ("NOTICE_ASSIGNMENT_DAYS", "NOTICE_REQUIREMENT_DAYS"):
+            days = [d.strip() for d in str(config[key]).split(",")]
+            if not days or not all(d.isdigit() and int(d) <= 366 for d in days):
+                raise ConfigError(f"PORTAL_{key} must list days before the due date, such as 14,3.")
+        if str(config["NOTICE_DIGEST_WEEKDAY"]).lower() not in (
+                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
+            raise ConfigError("PORTAL_NOTICE_DIGEST_WEEKDAY must be a day of the week, such as monday.")
         if config.get("SMTP_URL") and not str(config["SMTP_URL"]).startswith(("smtp://", "smtps://")):
             raise ConfigError("PORTAL_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465.")
         if not str(config["PUBLIC_URL"]).startswith(("http://", "https://")):
@@ -168,6 +186,7 @@ class TestConfig(Config):
     CREDIT_POSTER = "external"  # tests drive the poster directly (run_once) or in real processes
     XAPI_SENDER = "external"
     MAIL_SENDER = "external"  # tests send through a real SMTP server with run_once
+    NOTICE_SCHEDULER = "external"  # tests run the nightly run with the clock they choose
     MEDIA_INGEST_INLINE = True
     SECRET_KEY = "test-secret-key-" + "x" * 32
     WTF_CSRF_ENABLED = False

@@ -23,9 +23,17 @@ from learning_portal.compliance.models import AgencyStatusVersion, Exemption, Pe
 from learning_portal.credits.models import CreditPosting, InboundReceipt
 from learning_portal.db import Base
 from learning_portal.invitations.models import SignInLink
-from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
-from learning_portal.mail.models import OutgoingMail
+from learning_portal.learning.models import (
+    AssignmentRule,
+    Completion,
+    CourseAssignment,
+    Enrollment,
+    ItemProgress,
+    RuleHit,
+)
+from learning_portal.mail.models import MailBounce, OutgoingMail
 from learning_portal.media.models import MediaAsset
+from learning_portal.notices.models import NoticeOptOut, Notification
 from learning_portal.quizzes.models import Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
 from learning_portal.scorm.models import ScormPackage, ScormState
@@ -35,11 +43,11 @@ from learning_portal.xapi.models import XapiStatement
 metadata = Base.metadata
 
 __all__ = [
-    "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "Attendance", "AuditEntry", "AuditHead", "Base",
-    "Choice", "Completion", "Course", "CourseAssignment", "CourseItem", "CourseVersion", "CourseVersionRequirement",
-    "CreditPosting", "Dispute", "Enrollment", "Exemption", "FacilitatorQualification", "HourCategory",
-    "InboundReceipt", "ItemProgress", "Jurisdiction", "MediaAsset", "OutgoingMail", "Person", "PersonEvaluation",
-    "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus",
-    "ScormPackage", "ScormState", "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement",
-    "metadata", "session_agencies",
+    "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "AssignmentRule", "Attendance", "AuditEntry",
+    "AuditHead", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem", "CourseVersion",
+    "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption", "FacilitatorQualification",
+    "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction", "MailBounce", "MediaAsset", "NoticeOptOut",
+    "Notification", "OutgoingMail", "Person", "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt",
+    "RecoveryCode", "Requirement", "RequirementStatus", "RuleHit", "ScormPackage", "ScormState", "SignInLink",
+    "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import Agency, Person
+from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.accounts.permissions import visible_people_clause
 
 
@@ -45,3 +45,8 @@ def person_by_identifier(session: Session, text: str) -> Person | None:
 
 def people_by_id(session: Session, ids: set[int]) -> dict[int, Person]:
     return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+
+
+def holds_role(role: Role) -> ColumnElement[bool]:
+    """SQL for ``Person.has_role(role)``: the main role, or one of the roles held (JSON keys)."""
+    return or_(Person.role == role, cast(Person.roles_held, String).like(f'%"{role.value}"%'))

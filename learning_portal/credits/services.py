@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session, joinedload
 from learning_portal import workers
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.catalog.models import CourseVersion
-from learning_portal.credits.eligibility import Facts, decide
+from learning_portal.credits.eligibility import Decision, Facts, decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
 from learning_portal.errors import ConflictError, NotFoundError
 from learning_portal.learning.models import Completion, CompletionSource
+from learning_portal.notices import services as notices
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, new_record
 from learning_portal.xapi import services as xapi
@@ -130,7 +131,7 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
     completions = {p.id: session.get(Completion, p.completion_id) for p in postings}
     facts = Facts.load(session, [completions[p.id] for p in postings if p.record_written_at is None])
     written: dict[int, tuple[TrainingRecord, Person]] = {}
-    to_post = []
+    to_post, told = [], []
     for posting in postings:
         posting.updated_at = now
         if posting.record_written_at is not None:
@@ -141,6 +142,7 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
         decision = decide(completion, person, jurisdiction, facts, credit_samples=settings.credit_samples)
         if not decision.eligible:
             posting.status, posting.reason = PostingStatus.NOT_ELIGIBLE, decision.reason
+            told.append(_credit_notice(posting, completion, person, decision))
             continue
         to_post.append(posting)
         posting.reason = decision.reason  # why a recorded completion earned no CPT hours, if it did not
@@ -150,6 +152,7 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
             facts.credit(person.id, completion.course_id, record.completed_on)
         written[posting.id] = (record, person)
         posting.record_written_at = now
+        told.append(_credit_notice(posting, completion, person, decision))
         xapi.emit(session, person_id=person.id, verb="satisfied", version=completion.course_version, now=now,
                   enrollment_id=completion.enrollment_id, result={"success": True, "completion": True},
                   extensions={"cpt-hours": str(record.hours if record.cpt_credited else 0),
@@ -158,6 +161,7 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
                               "source": record.source.value})
     session.add_all([record for record, _ in written.values()])
     session.flush()  # one multi-row INSERT; the unique posting_id refuses a second record for a posting
+    notices.send(session, told, now=now)
     jobs = []
     for posting in to_post:
         if settings.forwarder is None or posting.forwarded_at is not None:
@@ -257,6 +261,22 @@ def forward_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:
         "source": record.source.value,
         "cpt_credited": record.cpt_credited,
     }
+
+
+def _credit_notice(posting: CreditPosting, completion: Completion, person: Person,
+                   decision: Decision) -> notices.Notice:
+    version = completion.course_version
+    if not decision.eligible:
+        return notices.Notice(person.id, "credit_refused", f"credit:{posting.id}", f"No credit: {version.title}",
+                              f"Your completion of {version.title} earned no credit. {decision.reason}",
+                              link="/my/profile", agency_id=person.agency_id)
+    if not decision.cpt:
+        return notices.Notice(person.id, "credit_posted", f"credit:{posting.id}", f"Recorded: {version.title}",
+                              f"{version.title} is on your training profile. {decision.reason}", link="/my/profile",
+                              agency_id=person.agency_id)
+    return notices.Notice(person.id, "credit_posted", f"credit:{posting.id}", f"Credit posted: {version.title}",
+                          f"{version.title} ({version.course.course_number}) is on your training profile with "
+                          f"{version.cpt_hours} CPT hours.", link="/my/profile", agency_id=person.agency_id)
 
 
 def _record_input(completion: Completion, person: Person, jurisdiction: Jurisdiction) -> RecordInput:

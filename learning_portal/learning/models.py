@@ -95,10 +95,11 @@ class Completion(Base):
 class AssignmentReason(enum.StrEnum):
     ASSIGNED = "assigned"  # a training manager assigned it
     MAKE_UP = "make_up"  # for someone absent from a facilitated session
+    RULE = "rule"  # by one of the agency's assignment rules (learning.rules)
 
     @property
     def label(self) -> str:
-        return {"assigned": "Assigned", "make_up": "Make-up"}[self.value]
+        return {"assigned": "Assigned", "make_up": "Make-up", "rule": "By rule"}[self.value]
 
 
 class ClosedAs(enum.StrEnum):
@@ -145,3 +146,46 @@ class CourseAssignment(Base):
         return self.completion_id is None and self.closed_as is None
 
     course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
+
+
+class RuleTrigger(enum.StrEnum):
+    DUE = "due"  # due on a requirement within N days: the course is due when the requirement is
+    JOINS = "joins"  # joins the agency: due N days after joining
+    ROLE = "role"  # takes up a role (appointed or promoted into it): due N days after
+
+    @property
+    def label(self) -> str:
+        return {"due": "Due on a requirement", "joins": "Joins the agency", "role": "Takes up a role"}[self.value]
+
+
+class AssignmentRule(Base):
+    """An agency's standing instruction: assign ``course`` to everyone the trigger selects (learning.rules)."""
+
+    __tablename__ = "assignment_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    trigger: Mapped[RuleTrigger] = mapped_column(enum_column(RuleTrigger))
+    requirement_id: Mapped[str | None] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(32))  # accounts.models.Role value, for the role trigger
+    days: Mapped[int]  # due: within this many days of the requirement's due date; joins/role: due after this many
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # turned off: runs no more, its assignments stay
+    last_run_at: Mapped[datetime | None]
+
+    course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
+
+
+class RuleHit(Base):
+    """A rule acted for a person once per occasion (the requirement's due date, the day they joined or took up
+    the role), so a rule run again, or after the assignment was done or cancelled, assigns nothing twice."""
+
+    __tablename__ = "assignment_rule_hits"
+
+    rule_id: Mapped[int] = mapped_column(ForeignKey("assignment_rules.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    occasion: Mapped[str] = mapped_column(String(40), primary_key=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("course_assignments.id", ondelete="SET NULL"))
+    at: Mapped[datetime]

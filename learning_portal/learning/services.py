@@ -14,6 +14,7 @@ from learning_portal.accounts.models import Person
 from learning_portal.catalog.models import Course, CourseItem, CourseVersion, ItemKind
 from learning_portal.catalog.services import get_current_version
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
+from learning_portal.formatting import human_date
 from learning_portal.learning import watching
 from learning_portal.learning.models import (
     AssignmentReason,
@@ -24,6 +25,7 @@ from learning_portal.learning.models import (
     ItemProgress,
 )
 from learning_portal.media.models import MediaAsset
+from learning_portal.notices import services as notices
 from learning_portal.xapi import services as xapi
 from learning_portal.xapi.statements import progress as progress_result
 
@@ -281,7 +283,7 @@ class AssignOutcome:
 
 
 def assign_course(session: Session, *, person_ids: Iterable[int], course: Course, due_on: date,
-                  reason: AssignmentReason, note: str, assigned_by: Person, now: datetime,
+                  reason: AssignmentReason, note: str, assigned_by: Person | None, now: datetime,
                   today: date) -> AssignOutcome:
     """Assign ``course`` to each person (who may see whom is the caller's check). Assigning twice keeps one.
 
@@ -301,7 +303,8 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
             outcome.already.append(existing[person_id])
             continue
         assignment = CourseAssignment(person_id=person_id, course_id=course.id, due_on=due_on, reason=reason,
-                                      note=note[:200], assigned_by_id=assigned_by.id, assigned_at=now)
+                                      note=note[:200], assigned_by_id=assigned_by.id if assigned_by else None,
+                                      assigned_at=now)
         try:
             with session.begin_nested():
                 session.add(assignment)
@@ -311,6 +314,15 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
                 CourseAssignment.completion_id.is_(None), CourseAssignment.closed_as.is_(None))).one())
             continue
         outcome.assigned.append(assignment)
+    if outcome.assigned:
+        session.flush()
+        title = get_current_version(session, course).title
+        by = "" if assigned_by is None else f" {assigned_by.full_name} assigned it."
+        notices.send(session, [notices.Notice(
+            a.person_id, "assignment_new", f"assignment:{a.id}:new", f"Assigned: {title}",
+            f"{title} ({course.course_number}) is assigned to you, due {human_date(due_on)}.{by}"
+            + (f"\n\nNote: {a.note}" if a.note else ""), link=f"/courses/{course.slug}")
+            for a in outcome.assigned], now=now)
     return outcome
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,3 +26,14 @@ class OutgoingMail(OutboxRow, Base):
     html_body: Mapped[str] = mapped_column(Text)
     # Set when queued, so a message sent again after a crash is recognisably the same one.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class MailBounce(Base):
+    """An address the receiving server refused outright (a 5xx to the recipient): nothing more is sent to it
+    until the person's address changes. Stored lower-case."""
+
+    __tablename__ = "mail_bounces"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    bounced_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)

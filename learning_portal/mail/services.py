@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal.config import ROOT
-from learning_portal.mail.models import OutgoingMail
+from learning_portal.mail.models import MailBounce, OutgoingMail
 from learning_portal.outbox import OutboxStatus
 
 PORTAL_NAME = "Learning Portal"
@@ -52,3 +52,23 @@ def queue(session: Session, *, key: str, kind: str, to: str, content: Letter, no
         return None
     return row
 
+
+
+def mark_bounced(session: Session, refused: list[tuple[str, str]], *, now: datetime) -> None:
+    """Addresses whose message went dead because the server refused the recipient: sent nothing more."""
+    for address, reason in refused:
+        address = address.strip().lower()
+        found = session.get(MailBounce, address)
+        if found is None:
+            session.add(MailBounce(address=address, bounced_at=now, reason=reason[:500]))
+        else:
+            found.bounced_at, found.reason = now, reason[:500]
+    session.flush()
+
+
+def bounced(session: Session, addresses: set[str]) -> set[str]:
+    """Which of these addresses (any case) were refused; returned lower-case."""
+    lowered = {a.strip().lower() for a in addresses if a}
+    if not lowered:
+        return set()
+    return set(session.scalars(select(MailBounce.address).where(MailBounce.address.in_(lowered))))

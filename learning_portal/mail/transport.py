@@ -28,10 +28,12 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 class MailError(Exception):
-    def __init__(self, message: str, *, retryable: bool = True, refused_alone: bool = True) -> None:
+    def __init__(self, message: str, *, retryable: bool = True, refused_alone: bool = True,
+                 bad_address: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable  # False: dead at once
         self.refused_alone = refused_alone  # False: the server, not this message; does not count
+        self.bad_address = bad_address  # the recipient was refused: once dead, the address is marked
 
 
 def build(row: OutgoingMail, *, sender: str) -> EmailMessage:
@@ -132,7 +134,7 @@ class _SmtpConnection:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise MailError(f"recipient refused ({', '.join(map(str, codes))})",
-                            retryable=any(400 <= c < 500 for c in codes)) from exc
+                            retryable=any(400 <= c < 500 for c in codes), bad_address=True) from exc
         except smtplib.SMTPResponseException as exc:
             raise MailError(f"{self.description} answered {exc.smtp_code}: {exc.smtp_error!r}",
                             retryable=exc.smtp_code < 500) from exc

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from learning_portal import outbox, workers
 from learning_portal.clock import utcnow
 from learning_portal.db import session_factory
+from learning_portal.mail import services
 from learning_portal.mail.models import OutgoingMail
 from learning_portal.mail.transport import MailError, Transport, build, transport_for
 
@@ -43,10 +44,20 @@ def settings(config: dict[str, Any]) -> MailSettings:
             keep_sent=timedelta(days=float(config["MAIL_KEEP_SENT_DAYS"]))))
 
 
+# Writes messages to the outbox before each pass (notices.mailer): called with a session and the time.
+Preparer = Callable[[Session, datetime], int]
+
+
 def run_once(factory: sessionmaker[Session], transport: Transport, mail: MailSettings, *,
              now: Callable[[], datetime] = utcnow, should_stop: Callable[[], bool] = lambda: False,
-             prune: bool = True) -> int:
-    """Send what is due, batch by batch, over one connection per batch; returns how many were sent."""
+             prune: bool = True, prepare: tuple[Preparer, ...] = ()) -> int:
+    """Queue what the preparers have, then send what is due, batch by batch, over one connection per batch;
+    returns how many were sent."""
+    for preparer in prepare:
+        with factory() as session:
+            while preparer(session, now()) and not should_stop():
+                session.commit()
+            session.commit()
     sent = 0
     while not should_stop():
         with factory() as session:
@@ -69,6 +80,8 @@ def run_once(factory: sessionmaker[Session], transport: Transport, mail: MailSet
                 outcomes.setdefault(row_id, exc)
         with factory() as session:
             dead = outbox.finish(session, OutgoingMail, outcomes.items(), now=now(), policy=mail.policy)
+            services.mark_bounced(session, [(row.to_address, row.last_error or "") for row in dead
+                                            if getattr(outcomes[row.id], "bad_address", False)], now=now())
             session.commit()
         for row in dead:
             log.error("mail %d (%s) is dead: %s", row.id, row.kind, row.last_error)
@@ -89,9 +102,10 @@ def run_once(factory: sessionmaker[Session], transport: Transport, mail: MailSet
 def pass_for(app: Flask) -> workers.Pass:
     factory, transport, mail = session_factory(app), transport_for(app.config), settings(app.config)
     prune_due = workers.every(PRUNE_EVERY_S)
+    prepare = tuple(app.extensions.get("mail_preparers", ()))
 
     def one_pass(should_stop: Callable[[], bool]) -> int:
-        return run_once(factory, transport, mail, should_stop=should_stop, prune=prune_due())
+        return run_once(factory, transport, mail, should_stop=should_stop, prune=prune_due(), prepare=prepare)
 
     return one_pass
 

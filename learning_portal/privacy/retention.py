@@ -20,6 +20,7 @@ from learning_portal.compliance.engine import add_months
 from learning_portal.compliance.models import Exemption
 from learning_portal.invitations.models import SignInLink
 from learning_portal.mail.models import OutgoingMail
+from learning_portal.notices.models import NoticeOptOut, Notification
 from learning_portal.records.models import Dispute
 from learning_portal.xapi.models import XapiStatement
 
@@ -46,7 +47,7 @@ def purge(session: Session, storage, person_id: int, *, now: datetime) -> None: 
     person.is_enabled, person.purged_at = False, now
     compliance.forget(session, person.id)
     # Agency memberships stay: they say which agency may read which of the (now anonymous) records.
-    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail, PersonTerm):
+    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail, PersonTerm, Notification, NoticeOptOut):
         session.execute(delete(model).where(model.person_id == person.id))
     for dispute in session.scalars(select(Dispute).where(Dispute.person_id == person.id)):
         if dispute.attachment_key:

@@ -22,8 +22,9 @@ from learning_portal.audit.models import AuditEntry
 from learning_portal.compliance.models import Exemption, RequirementStatus
 from learning_portal.credits.models import CreditPosting
 from learning_portal.invitations.models import SignInLink
-from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress
+from learning_portal.learning.models import Completion, CourseAssignment, Enrollment, ItemProgress, RuleHit
 from learning_portal.mail.models import OutgoingMail
+from learning_portal.notices.models import NoticeOptOut, Notification
 from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import Dispute, TrainingRecord
 from learning_portal.scorm.models import ScormState
@@ -56,6 +57,9 @@ SECTIONS = (
     ("sign_in_links", SignInLink, lambda pid: SignInLink.person_id == pid),
     ("roles_assignments_and_ranks", PersonTerm, lambda pid: PersonTerm.person_id == pid),
     ("agency_memberships", AgencyMembership, lambda pid: AgencyMembership.person_id == pid),
+    ("notifications", Notification, lambda pid: Notification.person_id == pid),
+    ("notification_settings", NoticeOptOut, lambda pid: NoticeOptOut.person_id == pid),
+    ("assignment_rule_hits", RuleHit, lambda pid: RuleHit.person_id == pid),
 )
 # Tables with a person column that are not about that person's own data, and why.
 NOT_PERSONAL = {

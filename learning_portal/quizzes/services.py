@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -225,9 +225,8 @@ def exhausted_quiz(session: Session, *, enrollment: Enrollment) -> Quiz | None:
     return None
 
 
-def stuck_enrollments(session: Session, *, person_id: int) -> list[Enrollment]:
-    """The person's open enrollments with a required quiz out of attempts and never passed (``exhausted_quiz``
-    for each, in one query: the profile page asks this on every view)."""
+def stuck_clause() -> ColumnElement[bool]:
+    """SQL over enrollments: open, with a required quiz out of attempts and never passed (``exhausted_quiz``)."""
     of_this = (QuizAttempt.enrollment_id == Enrollment.id, QuizAttempt.quiz_id == Quiz.id)
     submitted = (select(func.count(QuizAttempt.id)).where(*of_this, QuizAttempt.submitted_at.is_not(None))
                  .correlate(Enrollment, Quiz).scalar_subquery())
@@ -236,9 +235,13 @@ def stuck_enrollments(session: Session, *, person_id: int) -> list[Enrollment]:
         Quiz.id == CourseItem.id, CourseItem.course_version_id == Enrollment.course_version_id,
         CourseItem.kind == ItemKind.QUIZ, CourseItem.is_required.is_(True), Quiz.max_attempts.is_not(None),
         submitted >= Quiz.max_attempts, ~passed).correlate(Enrollment).exists()
+    return and_(Enrollment.completed_at.is_(None), Enrollment.closed_at.is_(None), exhausted)
+
+
+def stuck_enrollments(session: Session, *, person_id: int) -> list[Enrollment]:
+    """The person's stuck enrollments (``stuck_clause``), in one query: the profile page asks on every view."""
     return list(session.scalars(select(Enrollment).options(*listed()).where(
-        Enrollment.person_id == person_id, Enrollment.completed_at.is_(None), Enrollment.closed_at.is_(None),
-        exhausted).order_by(Enrollment.enrolled_at)))
+        Enrollment.person_id == person_id, stuck_clause()).order_by(Enrollment.enrolled_at)))
 
 
 def allow_new_start(session: Session, *, actor: Person, enrollment: Enrollment, now: datetime) -> None:

@@ -18,6 +18,8 @@ from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.audit import services as audit
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.formatting import human_date
+from learning_portal.notices import services as notices
 from learning_portal.records.models import Dispute, DisputeStatus, RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, write_record
 
@@ -127,6 +129,12 @@ def resolve(session: Session, *, actor: Person, dispute: Dispute, accept: bool, 
     session.flush()
     audit.record(session, "dispute.resolved", actor_id=actor.id, subject_id=person.id, now=now,
                  target=f"training_record:{record.id}", details=details)
+    outcome = ("accepted: the record was " + ("corrected" if correction is not None else "withdrawn")
+               if accept else "not accepted: the record stays as it is")
+    notices.send(session, [notices.Notice(
+        person.id, "dispute_resolved", f"dispute:{dispute.id}:resolved", f"Your dispute about {record.title}",
+        f"Your dispute about {record.title} of {human_date(record.completed_on)} was {outcome}.\n\n"
+        f"{actor.full_name} wrote: {note}", link="/my/profile", agency_id=person.agency_id)], now=now)
 
 
 def _scaled(record: TrainingRecord, hours: Decimal) -> dict[str, Decimal]:

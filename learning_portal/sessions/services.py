@@ -23,6 +23,7 @@ from learning_portal.formatting import hours as format_hours
 from learning_portal.formatting import human_date
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import AssignmentReason, Completion, CompletionSource
+from learning_portal.notices import services as notices
 from learning_portal.sessions import codes
 from learning_portal.sessions.models import (
     Attendance,
@@ -489,6 +490,11 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
     db.flush()
     audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
                  details={"kind": ts.kind.value, "credited": [a.person_id for a in present]})
+    notices.send(db, [notices.Notice(
+        a.person_id, "roster_submitted", f"roster:{ts.id}:{a.person_id}", f"Roster submitted: {version.title}",
+        f"{actor.full_name} submitted the roster of {version.title} ({ts.kind.label.lower()} session of "
+        f"{human_date(day)}, {ts.location}), with you present. The credit posts to your training profile shortly.",
+        link="/my/profile") for a in present], now=now)
     return SubmitOutcome(len(present), already_submitted=False)
 
 

@@ -25,6 +25,7 @@ from learning_portal.credits.models import CreditPosting
 from learning_portal.learning import services as learning
 from learning_portal.media import services as media
 from learning_portal.media.storage import app_storage
+from learning_portal.notices.models import Notification
 from learning_portal.quizzes import services as quizzes
 from learning_portal.records import disputes
 from learning_portal.records.models import RecordSource
@@ -229,6 +230,14 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("sessions_api.submit", "POST"): SESSION_RUN,
     ("sessions_api.make_ups", "POST"): SESSION_VIEW,
     ("sessions_api.check_in", "POST"): signed_in(),
+    ("notices.index", "GET"): signed_in(),
+    ("notices.read", "POST"): signed_in(),  # one's own notices only (others' ids are ignored)
+    ("notices.open_notice", "GET"): only(OFFICER, others=404),  # the officer's notice
+    ("notices.settings", "GET"): signed_in(),
+    ("notices.settings", "POST"): signed_in(),
+    ("notices.agency_notices", "GET"): AGENCY_A,
+    ("notices_api.mine", "GET"): signed_in(),
+    ("notices_api.read", "POST"): signed_in(),
 }
 
 
@@ -300,6 +309,7 @@ def world(app, db_session) -> World:
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
         "code": record.verification_code, "dispute_id": dispute.id, "package_id": package.id, "path": "index.html",
         "token_id": token.id, "token": "made-up-token",
+        "notice_id": db_session.scalar(select(Notification.id).where(Notification.person_id == officer.id)),
     })
 
 
