@@ -47,7 +47,8 @@ def purge(session: Session, storage, person_id: int, *, now: datetime) -> None: 
     person.is_enabled, person.purged_at = False, now
     compliance.forget(session, person.id)
     # Agency memberships stay: they say which agency may read which of the (now anonymous) records.
-    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail, PersonTerm, Notification, NoticeOptOut):
+    for model in (TwoFactor, RecoveryCode, ApiToken, XapiStatement, SignInLink, OutgoingMail, PersonTerm, Notification,
+                  NoticeOptOut):
         session.execute(delete(model).where(model.person_id == person.id))
     for dispute in session.scalars(select(Dispute).where(Dispute.person_id == person.id)):
         if dispute.attachment_key:
