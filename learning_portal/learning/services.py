@@ -318,10 +318,12 @@ def assign_course(session: Session, *, person_ids: Iterable[int], course: Course
         session.flush()
         title = get_current_version(session, course).title
         by = "" if assigned_by is None else f" {assigned_by.full_name} assigned it."
+        agencies = dict(session.execute(select(Person.id, Person.agency_id).where(Person.id.in_(ids))).all())
         notices.send(session, [notices.Notice(
             a.person_id, "assignment_new", f"assignment:{a.id}:new", f"Assigned: {title}",
             f"{title} ({course.course_number}) is assigned to you, due {human_date(due_on)}.{by}"
-            + (f"\n\nNote: {a.note}" if a.note else ""), link=f"/courses/{course.slug}")
+            + (f"\n\nNote: {a.note}" if a.note else ""), link=f"/courses/{course.slug}",
+            agency_id=agencies.get(a.person_id))
             for a in outcome.assigned], now=now)
     return outcome
 

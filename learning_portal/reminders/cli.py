@@ -31,3 +31,5 @@ def run_command(dry_run: bool) -> None:
                              dry_run=dry_run, progress=progress)
     for line in report.lines():
         click.echo(line)
+    if report.failed:
+        raise SystemExit(1)

@@ -11,6 +11,7 @@ follows the people with something due, not the head count.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from learning_portal.quizzes.services import stuck_clause
 from learning_portal.records.models import Dispute, DisputeStatus
 from learning_portal.xapi.models import XapiStatement
 
+log = logging.getLogger("learning_portal.notify")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -75,12 +77,16 @@ class Report:
     assigned: int = 0  # assignments made by rules
     agencies: int = 0
     refreshed: int = 0  # people whose stored compliance was re-evaluated first
+    failed: list[int] = field(default_factory=list)  # agencies whose transaction failed (retried next run)
 
     def lines(self) -> list[str]:
         verb = "would send" if self.dry_run else "sent"
         out = [f"{self.agencies} agencies; {self.refreshed} people re-evaluated; rules "
                f"{'would assign' if self.dry_run else 'assigned'} {self.assigned}."]
         out += [f"{verb} {n} {kind}" for kind, n in sorted(self.notices.items())] or [f"{verb} no notices."]
+        if self.failed:
+            out.append(f"failed for {len(self.failed)} agencies (ids {', '.join(map(str, self.failed[:20]))}); "
+                       "run again to finish them")
         return out
 
 
@@ -97,11 +103,14 @@ def run(factory: sessionmaker[Session], *, now: datetime, plan: Schedule, dry_ru
             continue  # no rules loaded: nothing is judged there
         today = jurisdiction.local_date(now)
         with factory() as session:
-            _agency(session, agency_id, code, today, now, plan, titles, report)
-            if dry_run:
+            try:
+                _agency(session, agency_id, code, today, now, plan, titles, report)
+                session.rollback() if dry_run else session.commit()
+            except Exception:  # another run got there at the same moment, or bad data: the next run retries
                 session.rollback()
-            else:
-                session.commit()
+                log.exception("the nightly run failed for agency %s; it is done again on the next run", agency_id)
+                report.failed.append(agency_id)
+                continue
         report.agencies += 1
         if progress:
             progress(done, len(agencies))
@@ -265,10 +274,10 @@ def _digests(session: Session, agency_id: int, managers: list[Person], today: da
 
 
 _ALERTS = (
-    ("credit", "credit postings", CreditPosting, CreditPosting.status == PostingStatus.DEAD, "/admin/credits/"),
-    ("xapi", "xAPI statements", XapiStatement, XapiStatement.status == OutboxStatus.DEAD, "/admin/xapi/"),
-    ("mail", "e-mail messages", OutgoingMail, OutgoingMail.status == OutboxStatus.DEAD, "/admin/mail/"),
-    ("video", "video jobs", MediaAsset, MediaAsset.status == AssetStatus.FAILED, "/admin/media/"),
+    ("credit", "credit posting", CreditPosting, CreditPosting.status == PostingStatus.DEAD, "/admin/credits/"),
+    ("xapi", "xAPI statement", XapiStatement, XapiStatement.status == OutboxStatus.DEAD, "/admin/xapi/"),
+    ("mail", "e-mail message", OutgoingMail, OutgoingMail.status == OutboxStatus.DEAD, "/admin/mail/"),
+    ("video", "video job", MediaAsset, MediaAsset.status == AssetStatus.FAILED, "/admin/media/"),
 )
 
 
@@ -281,8 +290,9 @@ def _admin_alerts(session: Session, now: datetime, report: Report) -> None:
         n, newest = session.execute(select(func.count(model.id), func.max(model.id)).where(dead)).one()
         if not n:
             continue
+        label, verb = (label, "needs") if n == 1 else (f"{label}s", "need")
         planned += [notices.Notice(admin, "admin_alert", f"alert:{admin}:{what}:{newest}",
-                                   f"{n} {label} need attention",
+                                   f"{n} {label} {verb} attention",
                                    f"{n} {label} could not be completed and wait for an administrator (the newest is "
                                    f"number {newest}). Review them, fix the cause, and retry.", link=link)
                     for admin in admins]

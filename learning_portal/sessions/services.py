@@ -494,7 +494,7 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
         a.person_id, "roster_submitted", f"roster:{ts.id}:{a.person_id}", f"Roster submitted: {version.title}",
         f"{actor.full_name} submitted the roster of {version.title} ({ts.kind.label.lower()} session of "
         f"{human_date(day)}, {ts.location}), with you present. The credit posts to your training profile shortly.",
-        link="/my/profile") for a in present], now=now)
+        link="/my/profile", agency_id=a.person.agency_id) for a in present], now=now)
     return SubmitOutcome(len(present), already_submitted=False)
 
 

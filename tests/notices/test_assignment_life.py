@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from pathlib import Path
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from learning_portal import migrate
 from learning_portal.accounts.models import Role
@@ -95,7 +96,7 @@ def test_assigned_reminded_overdue_escalated_completed_each_told_once(database_u
         compliance.assign_course(session, actor=manager, agency=agency, person_ids=[officer.id],
                                  course_slug="basic-course", due_on=due, note="Before the audit", now=start)
         session.commit()
-        officer_id, manager_id, version_id = officer.id, manager.id, version.id
+        officer_id, manager_id, version_id, agency_id = officer.id, manager.id, version.id, agency.id
     plan = nightly.Schedule(assignment_days=(14, 3))
     worker = MailWorker(database_url, smtp.url, str(tmp_path))
 
@@ -130,8 +131,7 @@ def test_assigned_reminded_overdue_escalated_completed_each_told_once(database_u
     with factory() as session:
         assert session.scalar(select(Notification.id).where(Notification.kind == "overdue")) is None
     overdue_at = datetime(2026, 3, 13, 7, 30, tzinfo=UTC)  # 00:30 on the 13th in California (PDT)
-    with pytest.raises(RuntimeError):
-        nightly.run(factory, now=overdue_at, plan=plan)
+    assert nightly.run(factory, now=overdue_at, plan=plan).failed == [agency_id]
     monkeypatch.setattr(nightly.notices, "send", real_send)
     with factory() as session:
         assert session.scalar(select(Notification.id).where(Notification.kind == "overdue")) is None
@@ -182,3 +182,44 @@ def test_assigned_reminded_overdue_escalated_completed_each_told_once(database_u
 
 def _human(day: date) -> str:
     return human_date(day)
+
+
+def test_two_nightly_runs_at_once_tell_each_event_once(tmp_path, request):
+    if "postgresql" not in os.environ.get("PORTAL_TEST_BACKENDS", "sqlite,postgresql"):
+        pytest.skip("PostgreSQL tests turned off with PORTAL_TEST_BACKENDS")
+    engine = make_engine(pg.create_database(request.getfixturevalue("postgres_url")))
+    migrate.upgrade(engine)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    at = datetime(2026, 3, 10, 17, tzinfo=UTC)
+    with factory() as session:
+        make_jurisdiction(session, "ZZ-TEST")
+        load_content(session)
+        agencies = [make_agency(session, jurisdiction="ZZ-TEST") for _ in range(6)]
+        for agency in agencies:
+            manager = make_person(session, role=Role.TRAINING_MANAGER, agency=agency)
+            people = [make_person(session, agency=agency) for _ in range(20)]
+            compliance.assign_course(session, actor=manager, agency=agency, person_ids=[p.id for p in people],
+                                     course_slug="basic-course", due_on=date(2026, 3, 11), note="", now=at)
+        session.commit()
+    reports, errors = [], []
+
+    def one() -> None:
+        try:
+            reports.append(nightly.run(factory, now=at, plan=nightly.Schedule()))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    due = [r.notices["assignment_due"] for r in reports]
+    assert sum(due) == 120, due  # each reminder once, whichever run wrote it
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Notification)
+                              .where(Notification.kind == "assignment_due")) == 120
+        assert session.scalar(select(func.count()).select_from(Notification)
+                              .where(Notification.kind == "digest")) == 6
+    engine.dispose()
