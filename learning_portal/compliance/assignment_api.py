@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
-from learning_portal.compliance import services
+from learning_portal.compliance import assigning, queries, services
 from learning_portal.csvfile import write_rows
-from learning_portal.db import ID_MAX, get_session, streamed
+from learning_portal.db import ID_MAX, as_id, get_session, streamed
 from learning_portal.errors import ValidationError
 from learning_portal.learning import assignments
 from learning_portal.learning.models import ClosedAs, CourseAssignment
-from learning_portal.web.api import api_blueprint, json_body
+from learning_portal.web.api import api_blueprint, dry_run_arg, json_body
 from learning_portal.web.auth import current_actor, require_role
 from learning_portal.web.openapi import error_responses
 
@@ -52,6 +52,53 @@ def agency_assignments(agency_id: int):
     more = len(rows) > limit
     return jsonify(assignments=[assignment_json(a, p, today) for a, p in rows[:limit]],
                    next_after=rows[limit - 1][0].id if more else None)
+
+
+@bp.post("/agencies/<int:agency_id>/assignments")
+@require_role(*_MANAGERS)
+def assign(agency_id: int):
+    """Assign ``course`` (slug) due ``due_on`` to ``person_ids``, or to everyone ``filters`` select (the
+    dashboard's: requirement, status, assignment, rank, q). ``dry_run`` answers who and what, assigning nothing."""
+    data = json_body()
+    db, actor, now = get_session(), current_actor(), utcnow()
+    problems: dict[str, str] = {}
+    if not isinstance(data.get("course"), str):
+        problems["course"] = "A course slug."
+    try:
+        due_on = date.fromisoformat(data["due_on"]) if isinstance(data.get("due_on"), str) else None
+    except ValueError:
+        due_on = None
+    if due_on is None:
+        problems["due_on"] = "A date such as 2026-03-31."
+    note = data.get("note", "")
+    if not isinstance(note, str) or len(note) > 200:
+        problems["note"] = "Up to 200 characters."
+    ids, filters = data.get("person_ids"), data.get("filters")
+    if (ids is None) == (filters is None):
+        problems["person_ids"] = "Give person_ids, or filters (an object, {} for everyone), not both."
+    elif ids is not None and (not isinstance(ids, list) or len(ids) > 100_000 or any(as_id(i) is None for i in ids)):
+        problems["person_ids"] = "A list of person ids."
+    elif filters is not None and (not isinstance(filters, dict) or not all(isinstance(v, str)
+                                                                          for v in filters.values())):
+        problems["filters"] = "An object of the dashboard's filters, each a string."
+    dry = data.get("dry_run") is True or dry_run_arg()
+    if problems:
+        raise ValidationError("Some fields are invalid.", details=problems)
+    agency, defs = services.fresh_agency(db, actor, agency_id, now=now)
+    planned = assigning.plan(db, agency=agency, defs=defs, course_slug=data["course"],
+                             person_ids=[as_id(i) for i in ids] if ids is not None else None,
+                             filters=queries.PeopleFilter.from_args(filters, defs) if filters is not None else None,
+                             today=defs.today(now), credit_samples=current_app.config["CREDIT_SAMPLE_COURSES"])
+    credit = {"no_credit": planned.no_credit,
+              "no_credit_for": [{"person_id": pid, "reason": why} for pid, why in planned.no_credit_for.items()]}
+    if dry:
+        db.rollback()
+        return jsonify(dry_run=True, people=len(planned.person_ids), would_assign=planned.new,
+                       already=len(planned.already), **credit,
+                       sample=[{"id": i, "name": n, "post_id": p} for i, n, p in planned.names])
+    result = assigning.carry_out(db, actor=actor, agency=agency, planned=planned, due_on=due_on, note=note, now=now)
+    db.commit()
+    return jsonify(dry_run=False, assigned=result.assigned, already=result.already, **credit), 201
 
 
 @bp.patch("/assignments/<int:assignment_id>")
@@ -106,6 +153,30 @@ OPENAPI = {
                     "assignments": {"type": "array", "items": {"$ref": "#/components/schemas/Assignment"}},
                     "next_after": {"type": "integer", "nullable": True}}}},
                 "text/csv": {"schema": {"type": "string"}}}}, **error_responses(401, 403, 404)},
+        }, "post": {
+            "summary": "Assign a course to people by id, or to everyone the dashboard's filters select (dry_run: "
+                       "who, and who would earn no CPT, assigning nothing)",
+            "parameters": [
+                {"name": "agency_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                {"name": "dry_run", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["course", "due_on"], "properties": {
+                    "course": {"type": "string", "description": "The course's slug"},
+                    "due_on": {"type": "string", "format": "date"},
+                    "note": {"type": "string", "maxLength": 200},
+                    "person_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                    "filters": {"type": "object", "description": "requirement, status, assignment, rank, q",
+                                "additionalProperties": {"type": "string"}},
+                    "dry_run": {"type": "boolean"}}}}}},
+            "responses": {
+                "200": {"description": "Dry run: how many, who (the first 100), who would earn no CPT",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                "201": {"description": "Assigned", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "assigned": {"type": "integer"}, "already": {"type": "integer"},
+                        "no_credit": {"type": "string", "nullable": True},
+                        "no_credit_for": {"type": "array", "items": {"type": "object"}}}}}}},
+                **error_responses(400, 401, 403, 404, 415, 422)},
         }},
         "/assignments/{assignment_id}": {"patch": {
             "summary": "Move an assignment's due date, or cancel it, or excuse the person (audited, shown to them)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, RankTier, Role
@@ -11,7 +11,7 @@ from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
-from learning_portal.compliance import queries, services
+from learning_portal.compliance import assigning, queries, services
 from learning_portal.compliance.forms import AssignForm, ExemptionForm, RecordsStartForm
 from learning_portal.compliance.status import LABELS as STATUS_LABELS
 from learning_portal.compliance.status import MEANINGS, STATUSES
@@ -123,8 +123,10 @@ def export(agency_id: int):
 @bp.post("/agencies/<int:agency_id>/assign")
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
 def assign(agency_id: int):
+    """Assign to the people ticked, or (``scope=filter``) to everyone the dashboard's filters select. The filter
+    case, and any case where someone would earn no CPT for the course, is previewed first and confirmed."""
     db, actor, now = get_session(), current_actor(), utcnow()
-    agency = services.agency_for(db, actor, agency_id)
+    agency, defs = services.fresh_agency(db, actor, agency_id, now=now)
     form = AssignForm()  # the course is checked by the service: any course of the catalogue
     back = request.form.get("back", "")
     target = back if back.startswith(f"/compliance/agencies/{agency.id}") else url_for(
@@ -132,10 +134,18 @@ def assign(agency_id: int):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(target)
-    ids = [i for i in map(as_id, request.form.getlist("person")) if i is not None]
+    by_filter = request.form.get("scope") == "filter"
+    filters = queries.PeopleFilter.from_args(request.form, defs) if by_filter else None
+    ids = None if by_filter else [i for i in map(as_id, request.form.getlist("person")) if i is not None]
     try:
-        result = services.assign_course(db, actor=actor, agency=agency, person_ids=ids, course_slug=form.course.data,
-                                        due_on=form.due_on.data, note=form.note.data or "", now=now)
+        planned = assigning.plan(db, agency=agency, defs=defs, course_slug=form.course.data, person_ids=ids,
+                                 filters=filters, today=defs.today(now),
+                                 credit_samples=current_app.config["CREDIT_SAMPLE_COURSES"])
+        if (by_filter or planned.no_credit or planned.no_credit_for) and request.form.get("confirm") != "1":
+            return render_template("compliance/assign_preview.html", agency=agency, planned=planned, form=form,
+                                   filters=filters, back=target, labels=STATUS_LABELS)
+        result = assigning.carry_out(db, actor=actor, agency=agency, planned=planned, due_on=form.due_on.data,
+                                     note=form.note.data or "", now=now)
     except ValidationError as exc:
         flash(exc.message, "error")
         return redirect(target)

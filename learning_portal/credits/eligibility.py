@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
@@ -103,3 +103,32 @@ def _assessments_passed(completion: Completion, version: CourseVersion, facts: F
         return True  # roster credit attests attendance; the instructor assessed in person
     return all((completion.enrollment_id, item.id) in facts.passed
                for item in version.items if item.kind is ItemKind.QUIZ and item.is_required)
+
+
+def assignment_credit(session: Session, version: CourseVersion, person_ids: list[int],
+                      jurisdiction: Jurisdiction | None, *, today: date,
+                      credit_samples: bool) -> tuple[str | None, dict[int, str]]:
+    """Before assigning: why completing the course would earn these people no CPT, as ``decide`` will rule.
+    Returns a reason that holds for everyone (or None) and reasons for some of them (a repeat in the cycle)."""
+    if version.credit_mode is CreditMode.NONE or version.cpt_hours <= 0:
+        return "This course carries no CPT credit.", {}
+    if version.is_sample and not credit_samples:
+        return "This is a sample course with a made-up course number: it earns no CPT credit.", {}
+    if version.credit_mode is CreditMode.ROSTER:
+        return ("Credit for this course is posted from the roster of an in-person or facilitated session, not "
+                "from completing it online."), {}
+    if jurisdiction is None or jurisdiction.repeat_credit_in_cycle or not person_ids:
+        return None, {}
+    cycle = cycle_for(today, months=jurisdiction.cycle_months, anchor=jurisdiction.cycle_anchor)
+    found: dict[int, str] = {}
+    for start in range(0, len(person_ids), 1000):
+        for person_id, day in session.execute(
+                select(TrainingRecord.person_id, func.min(TrainingRecord.completed_on)).where(
+                    TrainingRecord.person_id.in_(person_ids[start:start + 1000]),
+                    TrainingRecord.course_id == version.course_id, TrainingRecord.posting_id.is_not(None),
+                    TrainingRecord.withdrawn_at.is_(None), TrainingRecord.cpt_credited.is_(True),
+                    TrainingRecord.completed_on >= cycle.start, TrainingRecord.completed_on <= cycle.end)
+                .group_by(TrainingRecord.person_id)):
+            found[person_id] = (f"Already earned CPT for this course in the {cycle.label} cycle "
+                                f"({human_date(day)}): a repeat is recorded without CPT hours.")
+    return None, found

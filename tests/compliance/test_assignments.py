@@ -115,3 +115,32 @@ def test_the_api_lists_pages_and_changes_assignments(world, db_session, client):
     other = issue_api_token(db_session, person=world.harbor_manager, now=NOW, ttl=timedelta(days=3650))[0]
     assert client.patch(f"/api/v1/assignments/{ana.id}", headers={"Authorization": f"Bearer {other}"},
                         json={"close": "cancelled"}).status_code == 404
+
+
+def test_the_api_assigns_by_filters_with_a_dry_run_first(world, db_session, client, app):
+    from learning_portal.accounts.services import issue_api_token
+    from tests.factories import NOW
+
+    token = issue_api_token(db_session, person=world.manager, now=NOW, ttl=timedelta(days=3650))[0]
+    auth = {"Authorization": f"Bearer {token}"}
+    db_session.commit()
+    url = f"/api/v1/agencies/{world.central.id}/assignments"
+    due = (utcnow() + timedelta(days=30)).date().isoformat()
+    body = {"course": "psp-arrest-and-control", "due_on": due, "filters": {"q": "Alvarez"}}
+    dry = client.post(url + "?dry_run=1", json=body, headers=auth)
+    assert dry.status_code == 200, dry.get_json()
+    answer = dry.get_json()
+    assert answer["people"] == 1 and answer["would_assign"] == 1 and answer["sample"][0]["id"] == world.ana.id
+    assert "sample course" in answer["no_credit"]  # flagged before assigning
+    assert db_session.scalars(select(CourseAssignment.id)).all() == []
+    done = client.post(url, json=body, headers=auth)
+    assert done.status_code == 201 and done.get_json()["assigned"] == 1
+    again = client.post(url, json={**body, "filters": {}}, headers=auth).get_json()  # everyone: Ana has it
+    assert again["already"] == 1 and again["assigned"] >= 3
+    bad = client.post(url, json={"course": "psp-arrest-and-control", "due_on": due, "person_ids": [world.erin.id]},
+                      headers=auth)
+    assert bad.status_code == 422  # another agency's officer
+    both = client.post(url, json={**body, "person_ids": [world.ana.id]}, headers=auth)
+    assert both.status_code == 422 and "person_ids" in both.get_json()["error"]["details"]
+    assert client.post(f"/api/v1/agencies/{world.harbor.id}/assignments", json=body,
+                       headers=auth).status_code == 404

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from learning_portal.accounts.models import Person
+from learning_portal.catalog.models import Course
 from learning_portal.compliance import api, views
 from learning_portal.compliance.models import Exemption
 from learning_portal.compliance.status import STATUSES
@@ -94,15 +96,40 @@ def test_a_manager_never_sees_another_agency(world, signed_in):
 def test_assigning_a_course_from_the_dashboard(world, signed_in, db_session):
     manager = signed_in(world.manager)
     due = (TODAY_UTC + timedelta(days=30)).date().isoformat()
-    response = manager.post(f"/compliance/agencies/{world.central.id}/assign",
-                            data={"course": "psp-arrest-and-control", "due_on": due, "note": "Before the cycle ends",
-                                  "person": [str(world.ana.id), str(world.ben.id)]}, follow_redirects=True)
+    ticked = {"course": "psp-arrest-and-control", "due_on": due, "note": "Before the cycle ends",
+              "person": [str(world.ana.id), str(world.ben.id)]}
+    # A sample course earns no CPT outside the demonstration: said before anything is assigned
+    preview = manager.post(f"/compliance/agencies/{world.central.id}/assign", data=ticked).get_data(as_text=True)
+    assert "No CPT credit" in preview and "sample course" in preview and "Assign to 2 people" in preview
+    assert db_session.scalars(select(CourseAssignment.person_id)).all() == []
+    response = manager.post(f"/compliance/agencies/{world.central.id}/assign", data={**ticked, "confirm": "1"},
+                            follow_redirects=True)
     assert "Assigned to 2 people." in response.get_data(as_text=True)
     assigned = db_session.scalars(select(CourseAssignment.person_id)).all()
     assert sorted(assigned) == sorted([world.ana.id, world.ben.id])
     nobody = manager.post(f"/compliance/agencies/{world.central.id}/assign",
                           data={"course": "psp-arrest-and-control", "due_on": due}, follow_redirects=True)
-    assert "Select the people to assign it to." in nobody.get_data(as_text=True)
+    assert "Nobody is selected." in nobody.get_data(as_text=True)
+
+
+def test_assigning_to_everyone_the_filters_select_across_pages(world, signed_in, db_session, app):
+    app.config["CREDIT_SAMPLE_COURSES"] = True  # as in the demonstration: the flag is about repeats here
+    manager = signed_in(world.manager)
+    due = (TODAY_UTC + timedelta(days=30)).date().isoformat()
+    everyone = {"course": "psp-arrest-and-control", "due_on": due, "scope": "filter", "per_page": "1"}
+    preview = manager.post(f"/compliance/agencies/{world.central.id}/assign", data=everyone).get_data(as_text=True)
+    central = db_session.scalars(select(Person.id).where(Person.agency_id == world.central.id,
+                                                        Person.is_enabled)).all()
+    assert f"{len(central)} people matching the dashboard" in preview
+    assert world.ana.sort_name in preview and world.erin.sort_name not in preview  # Erin is Harbor's
+    assert db_session.scalars(select(CourseAssignment.id)).all() == []  # a preview assigns nothing
+    manager.post(f"/compliance/agencies/{world.central.id}/assign", data={**everyone, "confirm": "1"})
+    assert sorted(db_session.scalars(select(CourseAssignment.person_id)).all()) == sorted(central)
+    only_ana = {**everyone, "q": world.ana.last_name, "course": "vehicle-pursuit-policy-update"}
+    manager.post(f"/compliance/agencies/{world.central.id}/assign", data={**only_ana, "confirm": "1"})
+    pursuit = db_session.scalars(select(CourseAssignment.person_id).join(Course).where(
+        Course.slug == "vehicle-pursuit-policy-update")).all()
+    assert pursuit == [world.ana.id]
 
 
 def test_a_manager_records_and_ends_an_exemption(world, signed_in, db_session):

@@ -222,6 +222,7 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("assignments.change", "POST"): AGENCY_A,  # the officer's assignment: their manager and administrators
     ("assignments_api.agency_assignments", "GET"): AGENCY_A,
     ("assignments_api.change_assignment", "PATCH"): AGENCY_A,
+    ("assignments_api.assign", "POST"): AGENCY_A,
     ("sessions_api.create", "POST"): only(INSTRUCTOR),
     ("sessions_api.show", "GET"): SESSION_VIEW,
     ("sessions_api.change_status", "POST"): SESSION_RUN,
