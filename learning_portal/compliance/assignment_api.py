@@ -61,6 +61,7 @@ def assign(agency_id: int):
     dashboard's: requirement, status, assignment, rank, q). ``dry_run`` answers who and what, assigning nothing."""
     data = json_body()
     db, actor, now = get_session(), current_actor(), utcnow()
+    services.agency_for(db, actor, agency_id)  # another agency's: not found, before anything about the body
     problems: dict[str, str] = {}
     if not isinstance(data.get("course"), str):
         problems["course"] = "A course slug."

@@ -1,9 +1,9 @@
 """Input shapes for exemptions and assigning courses from the compliance pages."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -38,3 +38,17 @@ class RecordsStartForm(FlaskForm):
                               description="The day this agency's training records start in the portal. Before it, "
                                           "a requirement with nothing on file is a data gap, not overdue. Leave "
                                           "empty for the jurisdiction's date.")
+
+
+class AssignmentRuleForm(FlaskForm):
+    course = SelectField("Course", validate_choice=False)
+    trigger = SelectField("Assign it to everyone who", choices=[
+        SelectChoice("due", "is due on a requirement within some days"),
+        SelectChoice("joins", "joins the agency"),
+        SelectChoice("role", "takes up a role (appointed or promoted into it)")])
+    requirement = SelectField("Requirement", validate_choice=False, description="For \"is due on a requirement\".")
+    role = SelectField("Role", validate_choice=False, description="For \"takes up a role\".")
+    days = IntegerField("Days", validators=[DataRequired("Give a number of days."), NumberRange(0, 366)],
+                        description="Due on a requirement: within this many days of its due date (the course is "
+                                    "due when the requirement is). Joins or takes up a role: due this many days "
+                                    "after.")

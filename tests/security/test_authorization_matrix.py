@@ -19,6 +19,7 @@ from sqlalchemy import select
 from learning_portal.accounts import services as accounts
 from learning_portal.accounts.models import Role
 from learning_portal.catalog.queries import get_course
+from learning_portal.compliance import assignment_rules
 from learning_portal.compliance import services as compliance
 from learning_portal.credits import services as credits
 from learning_portal.credits.models import CreditPosting
@@ -223,6 +224,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("assignments_api.agency_assignments", "GET"): AGENCY_A,
     ("assignments_api.change_assignment", "PATCH"): AGENCY_A,
     ("assignments_api.assign", "POST"): AGENCY_A,
+    ("assignments.add_rule", "POST"): AGENCY_A,
+    ("assignments.rule_action", "POST"): AGENCY_A,
     ("sessions_api.create", "POST"): only(INSTRUCTOR),
     ("sessions_api.show", "GET"): SESSION_VIEW,
     ("sessions_api.change_status", "POST"): SESSION_RUN,
@@ -310,6 +313,9 @@ def world(app, db_session) -> World:
         "asset_id": asset.id, "posting_id": posting.id, "key": "master.m3u8",
         "code": record.verification_code, "dispute_id": dispute.id, "package_id": package.id, "path": "index.html",
         "token_id": token.id, "token": "made-up-token",
+        "rule_id": assignment_rules.create(db_session, actor=people[MANAGER], agency=a, course_slug=pursuit.slug,
+                                           trigger="joins", requirement_id=None, role=None, days=30, now=NOW).id,
+        "action": "run",
         "notice_id": db_session.scalar(select(Notification.id).where(Notification.person_id == officer.id)),
     })
 
