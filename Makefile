@@ -26,8 +26,9 @@ serve: $(VENV)/.runtime
 	PORTAL_CREDIT_POSTER=external $(BIN)/portal-credits-worker & pids=$$!; \
 	  PORTAL_MAIL_SENDER=external $(BIN)/portal-mail-worker & pids="$$pids $$!"; \
 	  if [ -n "$$PORTAL_XAPI_LRS_URL" ]; then $(BIN)/portal-xapi-worker & pids="$$pids $$!"; fi; \
+	  (while true; do $(BIN)/flask --app wsgi notify run; sleep 3600; done) & pids="$$pids $$!"; \
 	  trap 'kill $$pids' EXIT; \
-	  PORTAL_CREDIT_POSTER=external PORTAL_XAPI_SENDER=external PORTAL_MAIL_SENDER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
+	  PORTAL_CREDIT_POSTER=external PORTAL_XAPI_SENDER=external PORTAL_MAIL_SENDER=external PORTAL_NOTICE_SCHEDULER=external $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -k gthread --threads 4 \
 	    -b $${BIND:-127.0.0.1:8000} --no-control-socket --access-logfile - wsgi:app
 
 test: $(VENV)/.dev node_modules/.installed
@@ -42,6 +43,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.poster --markdown bench/results/poster.md
 	$(BIN)/python -m bench.compliance --markdown bench/results/compliance.md
 	$(BIN)/python -m bench.imports --rows 100000 --markdown bench/results/imports.md
+	$(BIN)/python -m bench.notify --people 100000 --agencies 600 --markdown bench/results/notify.md
 	$(BIN)/python -m bench.http --people 10000 --agencies 60 --records-per-person 50 --markdown bench/results/http-10k.md
 	$(BIN)/python -m bench.http --people 100000 --agencies 600 --records-per-person 50 --markdown bench/results/http-100k.md
 

@@ -14,6 +14,9 @@ from learning_portal.notices.kinds import KINDS
 from learning_portal.notices.models import EmailState, Notification
 
 BATCH = 200
+# Kinds written many at a time for one person (a cycle's end): one message for those of one batch.
+GROUPED = {"requirement_due": "requirements due soon", "assignment_due": "assignments due soon",
+           "overdue": "items overdue"}
 
 
 def queue_pending(session: Session, now: datetime, *, public_url: str) -> int:
@@ -24,6 +27,7 @@ def queue_pending(session: Session, now: datetime, *, public_url: str) -> int:
         query = query.with_for_update(of=Notification, skip_locked=True)
     rows = session.execute(query).all()
     refused = mail.bounced(session, {p.email for _, p in rows if p.email})
+    groups: dict[tuple[int, str], list[tuple[Notification, Person]]] = {}
     for notice, person in rows:
         if not person.is_enabled:
             notice.email_state = EmailState.CLOSED
@@ -31,12 +35,22 @@ def queue_pending(session: Session, now: datetime, *, public_url: str) -> int:
             notice.email_state = EmailState.NO_ADDRESS
         elif person.email.strip().lower() in refused:
             notice.email_state = EmailState.BOUNCED
+        else:  # one message per person and kind of reminder written together, not one per requirement
+            group = (person.id, notice.kind) if notice.kind in GROUPED else (person.id, f"{notice.kind}:{notice.id}")
+            groups.setdefault(group, []).append((notice, person))
+    for together in groups.values():
+        first, person = together[0]
+        if len(together) == 1:
+            subject, body, link = first.title, first.body, first.link
         else:
-            link = f"{public_url.rstrip('/')}{notice.link}" if notice.link else ""
-            content = mail.letter("notice", subject=notice.title, reason=_reason(notice.kind),
-                                  name=person.first_name, body=notice.body, link=link)
-            mail.queue(session, key=f"notice:{notice.id}", kind=f"notice.{notice.kind}", to=person.email,
-                       content=content, now=now, person_id=person.id)
+            subject = f"{len(together)} {GROUPED[first.kind]}"
+            body = "\n\n".join(f"{n.title}\n{n.body}" for n, _ in together)
+            link = first.link if len({n.link for n, _ in together}) == 1 else "/notifications"
+        content = mail.letter("notice", subject=subject, reason=_reason(first.kind), name=person.first_name,
+                              body=body, link=f"{public_url.rstrip('/')}{link}" if link else "")
+        mail.queue(session, key=f"notice:{first.id}", kind=f"notice.{first.kind}", to=person.email, content=content,
+                   now=now, person_id=person.id)
+        for notice, _ in together:
             notice.email_state, notice.email_to = EmailState.QUEUED, person.email
     session.flush()
     return len(rows)

@@ -4,7 +4,7 @@ went. People may turn optional kinds off."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,3 +58,15 @@ class NoticeOptOut(Base):
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class NoticeCursor(Base):
+    """Where the nightly run got to for an agency: its local day and when. The next run reads only what crossed
+    a reminder's or a due date's boundary since then (and what changed since), so repeating a run costs little;
+    the notices' keys still make every event told once whatever the cursor says."""
+
+    __tablename__ = "notice_cursors"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date]
+    ran_at: Mapped[datetime]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
@@ -27,6 +27,7 @@ from learning_portal.catalog.models import Course
 from learning_portal.catalog.services import get_current_version
 from learning_portal.compliance import assignment_rules
 from learning_portal.compliance import services as compliance
+from learning_portal.compliance.models import PersonEvaluation
 from learning_portal.compliance.models import RequirementStatus as RS
 from learning_portal.compliance.status import TRACKED
 from learning_portal.credits.models import CreditPosting, PostingStatus
@@ -35,7 +36,7 @@ from learning_portal.learning.models import CourseAssignment, Enrollment
 from learning_portal.mail.models import OutgoingMail
 from learning_portal.media.models import AssetStatus, MediaAsset
 from learning_portal.notices import services as notices
-from learning_portal.notices.models import Notification
+from learning_portal.notices.models import NoticeCursor, Notification
 from learning_portal.outbox import OutboxStatus
 from learning_portal.quizzes.services import stuck_clause
 from learning_portal.records.models import Dispute, DisputeStatus
@@ -130,15 +131,51 @@ def _agency(session: Session, agency_id: int, code: str, today: date, now: datet
     defs = compliance.definitions(session, code)
     report.refreshed += compliance.ensure_fresh(session, agency_ids=[agency_id], defs=defs, now=now)
     report.assigned += assignment_rules.run_agency(session, agency_id, today=today, now=now)
-    planned = [*_assignment_notices(session, agency_id, today, plan, titles),
-               *_requirement_notices(session, agency_id, today, plan, defs.titles)]
+    since = _since(session, agency_id, today, now)
+    planned = [*_assignment_notices(session, agency_id, today, plan, titles, since),
+               *_requirement_notices(session, agency_id, today, plan, defs.titles, since)]
     added = _send(session, planned, now, report)
     overdue = [n for n in added if n.kind == "overdue"]
-    managers = _managers(session, agency_id) if overdue or today.weekday() >= plan.digest_weekday else []
+    digest_day = today.weekday() >= plan.digest_weekday
+    managers = _managers(session, agency_id) if overdue or digest_day else []
     if overdue and managers:
         _send(session, _escalations(overdue, managers, agency_id, session), now, report)
-    if managers and today.weekday() >= plan.digest_weekday:
-        _send(session, _digests(session, agency_id, managers, today, plan, titles), now, report)
+    if managers and digest_day:
+        _send(session, _digests(session, agency_id, managers, today, plan), now, report)
+    if not report.dry_run:
+        cursor = session.get(NoticeCursor, agency_id)
+        if cursor is None:
+            session.add(NoticeCursor(agency_id=agency_id, day=today, ran_at=now))
+        elif now > cursor.ran_at:
+            cursor.day, cursor.ran_at = today, now
+
+
+@dataclass(frozen=True)
+class Since:
+    """The agency's last run: its local day and moment (None: never run, or the clock went back)."""
+
+    day: date | None
+    at: datetime | None
+
+
+def _since(session: Session, agency_id: int, today: date, now: datetime) -> Since:
+    cursor = session.get(NoticeCursor, agency_id)
+    if cursor is None or cursor.day > today or cursor.ran_at > now:
+        return Since(None, None)
+    return Since(cursor.day, cursor.ran_at)
+
+
+def _crossed(due_on: Any, today: date, days: tuple[int, ...], plan: Schedule, since: Since,
+             changed: Any) -> Any:
+    """SQL: a due date that entered a reminder window, or became overdue, since the last run; or anything in
+    the windows for rows ``changed`` since (new, re-evaluated). Without a last run: everything in the windows."""
+    earliest = today - timedelta(days=plan.catch_up_days)
+    whole = and_(due_on >= earliest, due_on <= today + timedelta(days=max(days)))
+    if since.day is None:
+        return whole
+    entered = [and_(due_on > since.day + timedelta(days=d), due_on <= today + timedelta(days=d)) for d in days]
+    became_overdue = and_(due_on >= max(since.day, earliest), due_on < today)
+    return or_(*entered, became_overdue, and_(changed, whole))
 
 
 def _send(session: Session, planned: list[notices.Notice], now: datetime, report: Report) -> list[notices.Notice]:
@@ -161,13 +198,13 @@ def _window(days_left: int, days: tuple[int, ...]) -> int | None:
 
 
 def _assignment_notices(session: Session, agency_id: int, today: date, plan: Schedule,
-                        titles: dict[int, tuple[str, str, str]]) -> Iterable[notices.Notice]:
+                        titles: dict[int, tuple[str, str, str]], since: Since) -> Iterable[notices.Notice]:
     a = CourseAssignment
+    new = a.assigned_at > since.at if since.at else true()
     rows = session.execute(
         select(a.id, a.person_id, a.course_id, a.due_on).join(Person, Person.id == a.person_id)
         .where(Person.agency_id == agency_id, Person.is_enabled, a.completion_id.is_(None), a.closed_as.is_(None),
-               a.due_on >= today - timedelta(days=plan.catch_up_days),
-               a.due_on <= today + timedelta(days=max(plan.assignment_days)))).all()
+               _crossed(a.due_on, today, plan.assignment_days, plan, since, new))).all()
     for assignment_id, person_id, course_id, due_on in rows:
         title, number, slug = titles[course_id]
         link = f"/courses/{slug}"
@@ -186,12 +223,14 @@ def _assignment_notices(session: Session, agency_id: int, today: date, plan: Sch
 
 
 def _requirement_notices(session: Session, agency_id: int, today: date, plan: Schedule,
-                         requirement_titles: dict[str, Any]) -> Iterable[notices.Notice]:
+                         requirement_titles: dict[str, Any], since: Since) -> Iterable[notices.Notice]:
+    ev = PersonEvaluation
+    changed = ev.evaluated_at > since.at if since.at else true()
     rows = session.execute(
         select(RS.person_id, RS.requirement_id, RS.due_on).join(Person, Person.id == RS.person_id)
+        .join(ev, and_(ev.person_id == RS.person_id, ev.agency_id == agency_id))
         .where(RS.agency_id == agency_id, RS.state == TRACKED, RS.done.is_(False), Person.is_enabled,
-               RS.due_on >= today - timedelta(days=plan.catch_up_days),
-               RS.due_on <= today + timedelta(days=max(plan.requirement_days)))).all()
+               _crossed(RS.due_on, today, plan.requirement_days, plan, since, changed))).all()
     for person_id, requirement_id, due_on in rows:
         req = requirement_titles.get(requirement_id)
         title = req.title if req is not None else requirement_id
@@ -237,9 +276,17 @@ def _escalations(overdue: list[notices.Notice], managers: list[Person], agency_i
     return out
 
 
-def _digests(session: Session, agency_id: int, managers: list[Person], today: date, plan: Schedule,
-             titles: dict[int, tuple[str, str, str]]) -> list[notices.Notice]:
+def _digests(session: Session, agency_id: int, managers: list[Person], today: date,
+             plan: Schedule) -> list[notices.Notice]:
     week = today.isocalendar()
+
+    def key(m: Person) -> str:
+        return f"digest:{m.id}:{agency_id}:{week.year}-W{week.week:02d}"
+
+    sent = set(session.scalars(select(Notification.key).where(Notification.key.in_([key(m) for m in managers]))))
+    managers = [m for m in managers if key(m) not in sent]
+    if not managers:
+        return []  # this week's are written: nothing to count
     a = CourseAssignment
     open_ = and_(a.completion_id.is_(None), a.closed_as.is_(None))
     in_agency = and_(Person.id == a.person_id, Person.agency_id == agency_id, Person.is_enabled)
@@ -268,7 +315,7 @@ def _digests(session: Session, agency_id: int, managers: list[Person], today: da
             f"- Due within {plan.digest_due_days} days: {due_soon}\n"
             f"- Stuck (a required quiz out of attempts; a new start is needed): {stuck}\n"
             f"- Disputes waiting for you: {disputes}")
-    return [notices.Notice(m.id, "digest", f"digest:{m.id}:{agency_id}:{week.year}-W{week.week:02d}",
+    return [notices.Notice(m.id, "digest", key(m),
                            f"Weekly digest: {m.agency.name if m.agency else 'your agency'}", body,
                            link=f"/compliance/agencies/{agency_id}", agency_id=agency_id) for m in managers]
 

@@ -150,13 +150,19 @@ def test_a_resolved_dispute_tells_the_person(app, db_session, harbor):
     assert "Entered in error." in told.body
 
 
-def test_the_nightly_run_reminds_before_due_dates_in_local_time_once(app, db_session, harbor):
+def test_the_nightly_run_reminds_before_due_dates_in_local_time_once(app, db_session, harbor, smtp):
     agency, manager, ana = harbor
     assign(db_session, agency, manager, [ana], date(2026, 12, 8), now=AT - timedelta(days=10))
     db_session.commit()
     first = run(app)
     assert first.notices["assignment_due"] == 1  # 3 days left: the 3-day reminder
     assert first.notices["requirement_due"] == 2  # ZZ-CPT and ZZ-FIRE, due 31 December: 26 days left
+    deliver(app, smtp)
+    subjects = sorted(m["Subject"].removesuffix(" · Learning Portal") for m in smtp.messages()
+                      if m["To"] == "ana@harbor.test")
+    # one message for both requirements, not one each
+    assert subjects == ["2 requirements due soon", "Assigned: Basic Test Course",
+                        "Due on 8 Dec 2026: Basic Test Course"], subjects
     again = run(app, at=AT + timedelta(hours=5))
     assert again.notices == {}  # repeated: nothing twice
     # 23:00 on the 8th in California is 07:00 on the 9th in UTC: not overdue yet there
