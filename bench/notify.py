@@ -40,14 +40,14 @@ from tests.factories import REAL_CONTENT, load_content
 NOW = datetime(2026, 12, 7, 18, tzinfo=UTC)  # 10:00 on a Monday in California: the digest goes too
 
 
-def add_assignments(engine, person_ids: list[int], today: date, seed: int) -> int:
+def add_assignments(engine, person_ids: list[int], today: date, seed: int, at: datetime) -> int:
     rng = random.Random(seed)
     with Session(engine) as db:
         course_ids = list(db.scalars(select(Course.id)))
         taken = set(db.scalars(select(CourseAssignment.person_id)))
         rows = [{"person_id": pid, "course_id": rng.choice(course_ids),
                  "due_on": today + timedelta(days=rng.randint(1, 13)), "reason": AssignmentReason.ASSIGNED,
-                 "note": "", "assigned_at": NOW - timedelta(days=20),
+                 "note": "", "assigned_at": at,
                  "changes": []} for pid in person_ids if pid not in taken]
         for start in range(0, len(rows), 5000):
             db.execute(insert(CourseAssignment), rows[start:start + 5000])
@@ -55,9 +55,9 @@ def add_assignments(engine, person_ids: list[int], today: date, seed: int) -> in
     return len(rows)
 
 
-def timed_run(factory: sessionmaker, plan: nightly.Schedule) -> tuple[float, nightly.Report]:
+def timed_run(factory: sessionmaker, plan: nightly.Schedule, at: datetime = NOW) -> tuple[float, nightly.Report]:
     t0 = time.perf_counter()
-    report = nightly.run(factory, now=NOW, plan=plan)
+    report = nightly.run(factory, now=at, plan=plan)
     return time.perf_counter() - t0, report
 
 
@@ -90,7 +90,7 @@ def main() -> None:
         rng = random.Random(3)
         rng.shuffle(people)
         first_due = people[:int(len(people) * args.due_share)]
-        assigned = add_assignments(engine, first_due, today, seed=1)
+        assigned = add_assignments(engine, first_due, today, seed=1, at=NOW - timedelta(days=20))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
         factory = sessionmaker(engine, expire_on_commit=False)
@@ -103,9 +103,12 @@ def main() -> None:
             conn.execute(text("VACUUM ANALYZE"))
         doubled_s, _ = timed_run(factory, plan)
 
-        more = add_assignments(engine, people[len(first_due):2 * len(first_due)], today, seed=2)
-        more_first_s, more_first = timed_run(factory, plan)
-        more_repeat_s, _ = timed_run(factory, plan)
+        # assigned during the day, after the runs so far; the next run tells them
+        more = add_assignments(engine, people[len(first_due):2 * len(first_due)], today, seed=2,
+                               at=NOW + timedelta(minutes=30))
+        later = NOW + timedelta(hours=1)
+        more_first_s, more_first = timed_run(factory, plan, later)
+        more_repeat_s, _ = timed_run(factory, plan, later + timedelta(minutes=5))
         with Session(engine) as db:
             total_notices = db.scalar(select(func.count()).select_from(Notification))
         engine.dispose()

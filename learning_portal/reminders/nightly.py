@@ -94,10 +94,23 @@ class Report:
 def run(factory: sessionmaker[Session], *, now: datetime, plan: Schedule, dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None) -> Report:
     report = Report(dry_run)
-    with factory() as session:
+    with factory() as session:  # read once per run; detached, they stay as read
         agencies = [(a.id, a.jurisdiction) for a in session.scalars(select(Agency).order_by(Agency.id))]
         zones = {j.code: j for j in session.scalars(select(Jurisdiction))}
         titles = _course_titles(session)
+        defs = {code: compliance.definitions(session, code) for code in zones}
+        session.expunge_all()
+    _each_agency(factory, agencies, zones, defs, titles, now=now, plan=plan, report=report, progress=progress)
+    with factory() as session:
+        _admin_alerts(session, now, report)
+        session.rollback() if dry_run else session.commit()
+    return report
+
+
+def _each_agency(factory: sessionmaker[Session], agencies: list[tuple[int, str]], zones: dict[str, Jurisdiction],
+                 defs: dict[str, compliance.Definitions], titles: dict[int, tuple[str, str, str]], *, now: datetime,
+                 plan: Schedule, report: Report, progress: Callable[[int, int], None] | None) -> None:
+    dry_run = report.dry_run
     for done, (agency_id, code) in enumerate(agencies, 1):
         jurisdiction = zones.get(code)
         if jurisdiction is None:
@@ -105,7 +118,7 @@ def run(factory: sessionmaker[Session], *, now: datetime, plan: Schedule, dry_ru
         today = jurisdiction.local_date(now)
         with factory() as session:
             try:
-                _agency(session, agency_id, code, today, now, plan, titles, report)
+                _agency(session, agency_id, defs[code], today, now, plan, titles, report)
                 session.rollback() if dry_run else session.commit()
             except Exception:  # another run got there at the same moment, or bad data: the next run retries
                 session.rollback()
@@ -115,10 +128,6 @@ def run(factory: sessionmaker[Session], *, now: datetime, plan: Schedule, dry_ru
         report.agencies += 1
         if progress:
             progress(done, len(agencies))
-    with factory() as session:
-        _admin_alerts(session, now, report)
-        session.rollback() if dry_run else session.commit()
-    return report
 
 
 def _course_titles(session: Session) -> dict[int, tuple[str, str, str]]:
@@ -126,9 +135,8 @@ def _course_titles(session: Session) -> dict[int, tuple[str, str, str]]:
             for c in session.scalars(select(Course))}
 
 
-def _agency(session: Session, agency_id: int, code: str, today: date, now: datetime, plan: Schedule,
-            titles: dict[int, tuple[str, str, str]], report: Report) -> None:
-    defs = compliance.definitions(session, code)
+def _agency(session: Session, agency_id: int, defs: compliance.Definitions, today: date, now: datetime,
+            plan: Schedule, titles: dict[int, tuple[str, str, str]], report: Report) -> None:
     report.refreshed += compliance.ensure_fresh(session, agency_ids=[agency_id], defs=defs, now=now)
     report.assigned += assignment_rules.run_agency(session, agency_id, today=today, now=now)
     since = _since(session, agency_id, today, now)
