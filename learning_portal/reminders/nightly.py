@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Report:
     assigned: int = 0  # assignments made by rules
     agencies: int = 0
     refreshed: int = 0  # people whose stored compliance was re-evaluated first
+    refresh_seconds: float = 0.0  # of the run's time, the freshness check and re-evaluation (compliance's part)
     failed: list[int] = field(default_factory=list)  # agencies whose transaction failed (retried next run)
 
     def lines(self) -> list[str]:
@@ -137,7 +139,9 @@ def _course_titles(session: Session) -> dict[int, tuple[str, str, str]]:
 
 def _agency(session: Session, agency_id: int, defs: compliance.Definitions, today: date, now: datetime,
             plan: Schedule, titles: dict[int, tuple[str, str, str]], report: Report) -> None:
+    started = time.perf_counter()
     report.refreshed += compliance.ensure_fresh(session, agency_ids=[agency_id], defs=defs, now=now)
+    report.refresh_seconds += time.perf_counter() - started
     report.assigned += assignment_rules.run_agency(session, agency_id, today=today, now=now)
     since = _since(session, agency_id, today, now)
     planned = [*_assignment_notices(session, agency_id, today, plan, titles, since),
