@@ -118,6 +118,7 @@ def _each_agency(factory: sessionmaker[Session], agencies: list[tuple[int, str]]
         if jurisdiction is None:
             continue  # no rules loaded: nothing is judged there
         today = jurisdiction.local_date(now)
+        counted = (Counter(report.notices), report.assigned, report.refreshed)
         with factory() as session:
             try:
                 _agency(session, agency_id, defs[code], today, now, plan, titles, report)
@@ -125,6 +126,7 @@ def _each_agency(factory: sessionmaker[Session], agencies: list[tuple[int, str]]
             except Exception:  # another run got there at the same moment, or bad data: the next run retries
                 session.rollback()
                 log.exception("the nightly run failed for agency %s; it is done again on the next run", agency_id)
+                report.notices, report.assigned, report.refreshed = counted  # nothing of it was kept
                 report.failed.append(agency_id)
                 continue
         report.agencies += 1

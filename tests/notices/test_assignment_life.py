@@ -131,7 +131,8 @@ def test_assigned_reminded_overdue_escalated_completed_each_told_once(database_u
     with factory() as session:
         assert session.scalar(select(Notification.id).where(Notification.kind == "overdue")) is None
     overdue_at = datetime(2026, 3, 13, 7, 30, tzinfo=UTC)  # 00:30 on the 13th in California (PDT)
-    assert nightly.run(factory, now=overdue_at, plan=plan).failed == [agency_id]
+    died = nightly.run(factory, now=overdue_at, plan=plan)
+    assert died.failed == [agency_id] and sum(died.notices.values()) == 0  # nothing kept, nothing counted
     monkeypatch.setattr(nightly.notices, "send", real_send)
     with factory() as session:
         assert session.scalar(select(Notification.id).where(Notification.kind == "overdue")) is None
