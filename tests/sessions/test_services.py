@@ -15,6 +15,7 @@ from learning_portal.db import as_id
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.learning import queries as learning_queries
 from learning_portal.learning.models import Completion, CompletionSource
+from learning_portal.notices.models import Notification
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.sessions import codes, services
 from learning_portal.sessions.models import AttendanceStatus, SessionKind, SessionStatus
@@ -167,6 +168,10 @@ def test_partial_attendance_is_on_the_roster_but_not_credited(app, db_session, w
     outcome = services.submit_roster(db_session, ts=ts, actor=world.instructor, now=NOW)
     assert outcome.credited == 1
     assert completions(db_session, present) == 1 and completions(db_session, partial) == 0
+    told = db_session.execute(select(Notification.person_id, Notification.title)
+                              .where(Notification.kind == "roster_submitted")).all()
+    assert [pid for pid, _ in told] == [present.id]  # the person present is told; the partial one is not credited
+    assert told[0].title.startswith("Roster submitted: ")
     rows = list(services.roster_rows(db_session, ts))
     assert rows[0][:5] == ["post_id", "last_name", "first_name", "agency", "course_number"]
     by_id = {r[0]: r for r in rows[1:]}
