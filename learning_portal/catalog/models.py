@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.db import Base, enum_column
@@ -116,6 +116,8 @@ class CourseVersion(Base):
     is_sample: Mapped[bool]
     facilitation_allowed: Mapped[bool] = mapped_column(default=False)
     facilitator_qualification: Mapped[str | None] = mapped_column(String(40))
+    # Items in order: each opens when the required ones before it are done (the package's ``in_order``).
+    in_order: Mapped[bool] = mapped_column(default=False, server_default=false())
     search_text: Mapped[str] = mapped_column(Text)  # lower-cased title, number, topics, summary
     created_at: Mapped[datetime]
 
@@ -155,6 +157,7 @@ class CourseItem(Base):
     coverage: Mapped[float | None]  # videos: share of unique seconds to watch for the item to count
     allow_skip_ahead: Mapped[bool] = mapped_column(default=False)  # videos: seeking past what was watched
     package_slug: Mapped[str | None] = mapped_column(String(80))  # SCORM items: the package run
+    min_seconds: Mapped[int | None]  # lessons: time on the page (measured by the server) before it counts
 
     # Usually in the identity map already (items are reached through their version), so a lazy load costs nothing.
     course_version: Mapped[CourseVersion] = relationship(back_populates="items")

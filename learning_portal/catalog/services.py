@@ -61,6 +61,7 @@ class CourseFields:
     facilitation_allowed: bool
     facilitator_qualification: str | None
     content_hash: str
+    in_order: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
         cpt_hours=fields.cpt_hours, hours={k: str(v) for k, v in fields.hours.items()},
         credit_mode=CreditMode(fields.credit_mode), certification_level=fields.certification_level,
         is_sample=fields.is_sample, facilitation_allowed=fields.facilitation_allowed,
-        facilitator_qualification=fields.facilitator_qualification,
+        facilitator_qualification=fields.facilitator_qualification, in_order=fields.in_order,
         search_text=_search_text(fields), created_at=now,
     )
     session.add(version)
@@ -116,11 +117,11 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
 def add_item(session: Session, *, version: CourseVersion, position: int, kind: str, title: str,
              required: bool, markdown: str | None = None, media_slug: str | None = None,
              coverage: float | None = None, allow_skip_ahead: bool = False,
-             package_slug: str | None = None) -> CourseItem:
+             package_slug: str | None = None, min_seconds: int | None = None) -> CourseItem:
     item = CourseItem(course_version_id=version.id, position=position, kind=ItemKind(kind), title=title,
                       is_required=required, body_html=render_markdown(markdown) if markdown else None,
                       media_slug=media_slug, coverage=coverage, allow_skip_ahead=allow_skip_ahead,
-                      package_slug=package_slug)
+                      package_slug=package_slug, min_seconds=min_seconds)
     session.add(item)
     session.flush()
     return item

@@ -59,6 +59,7 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
         credit_mode=spec.credit, satisfies=spec.satisfies, certification_level=spec.certification_level,
         is_sample=spec.sample, facilitation_allowed=spec.facilitation_allowed,
         facilitator_qualification=spec.facilitator_qualification, content_hash=spec.content_hash(),
+        in_order=spec.in_order,
     )
 
 
@@ -67,10 +68,12 @@ def _add_items(session: Session, version, spec: CourseSpec) -> None:
         item = catalog.add_item(session, version=version, position=position, kind=item_spec.kind,
                                 title=item_spec.title, required=item_spec.required, markdown=item_spec.markdown,
                                 media_slug=item_spec.media, coverage=item_spec.coverage,
-                                allow_skip_ahead=item_spec.allow_skip_ahead, package_slug=item_spec.package)
+                                allow_skip_ahead=item_spec.allow_skip_ahead, package_slug=item_spec.package,
+                                min_seconds=item_spec.min_seconds)
         if item_spec.quiz is not None:
             quiz = item_spec.quiz
             quizzes.create_quiz(session, item=item, pass_mark=quiz.pass_mark, max_attempts=quiz.max_attempts,
                                 questions=[quizzes.QuestionInput(q.kind, q.prompt, q.explanation,
-                                                                 [(c.text, c.correct) for c in q.choices])
-                                           for q in quiz.questions])
+                                                                 [(c.text, c.correct) for c in q.choices], q.topic)
+                                           for q in quiz.questions],
+                                rules=quizzes.QuizRules(quiz.draw, quiz.time_limit_minutes, quiz.late, quiz.review))

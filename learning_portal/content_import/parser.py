@@ -27,6 +27,9 @@ DELIVERIES = ("self_paced", "instructor_led", "video_facilitated", "blended")
 CREDIT_MODES = ("automatic", "roster", "none")
 AUDIENCES = ("officer", "dispatcher")
 ITEM_KINDS = ("lesson", "video", "quiz", "scorm")
+LATE_POLICIES = ("grade_on_time", "refuse")
+REVIEWS = ("score", "wrong", "answers_after_pass", "answers")
+QUIZ_DEFAULTS = {"draw": None, "time_limit_minutes": None, "late": "grade_on_time", "review": "answers_after_pass"}
 DEFAULT_COVERAGE = 0.95
 QUESTION_KINDS = ("single", "multiple", "true_false")
 MAX_FILE_BYTES = 256 * 1024
@@ -98,6 +101,7 @@ class QuestionSpec:
     prompt: str
     explanation: str
     choices: tuple[ChoiceSpec, ...]
+    topic: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class QuizSpec:
     pass_mark: int
     max_attempts: int | None
     questions: tuple[QuestionSpec, ...]
+    draw: dict[str, int] | None = None  # questions per attempt by topic ("*": of all)
+    time_limit_minutes: int | None = None
+    late: str = "grade_on_time"  # QUIZ_DEFAULTS
+    review: str = "answers_after_pass"
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ class ItemSpec:
     coverage: float | None = None  # videos: share of unique seconds to watch
     allow_skip_ahead: bool = False
     package: str | None = None  # SCORM items: the package's reference
+    min_seconds: int | None = None  # lessons: the minimum time on the page
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,7 @@ class CourseSpec:
     facilitation_allowed: bool
     facilitator_qualification: str | None
     items: tuple[ItemSpec, ...]
+    in_order: bool = False  # each item opens when the required ones before it are done
 
     @property
     def course_number(self) -> str:
@@ -152,6 +162,18 @@ class CourseSpec:
         for item in data["items"]:
             if item["package"] is None:
                 del item["package"]  # added after courses were hashed: those without a package keep their hash
+            if item.get("min_seconds") is None:
+                item.pop("min_seconds", None)
+            quiz = item.get("quiz")
+            if quiz:  # likewise the quiz rules added later: a quiz that sets none keeps its hash
+                for key, default in QUIZ_DEFAULTS.items():
+                    if quiz.get(key) == default:
+                        del quiz[key]
+                for question in quiz["questions"]:
+                    if not question.get("topic"):
+                        question.pop("topic", None)
+        if not data["in_order"]:
+            del data["in_order"]
         payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -343,8 +365,9 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
 
 COURSE_KEYS = {"slug", "presenter", "number", "title", "summary", "description", "delivery", "audience",
                "audience_note", "topics", "cpt_hours", "credit", "satisfies", "certification_level", "sample",
-               "hours", "facilitation", "items"}
-ITEM_KEYS = {"kind", "title", "file", "required", "media", "coverage", "skip_ahead", "package"}
+               "hours", "facilitation", "items", "in_order", "seat_time"}
+ITEM_KEYS = {"kind", "title", "file", "required", "media", "coverage", "skip_ahead", "package", "min_minutes"}
+SEAT_TIMES = ("from_cpt_hours",)  # lessons without min_minutes share half the CPT hours, 1 to 15 minutes each
 
 
 def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | None:
@@ -422,6 +445,17 @@ def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | N
         report("facilitation", "qualification", msg="a qualification is set but facilitation is not allowed")
 
     items = _parse_items(data, package, root, report, tree.problems)
+    in_order = data.get("in_order", False)
+    if not isinstance(in_order, bool):
+        report("in_order", msg="in_order must be true or false")
+    seat_time = data.get("seat_time")
+    if seat_time is not None and seat_time not in SEAT_TIMES:
+        report("seat_time", msg=f"seat_time must be one of: {', '.join(SEAT_TIMES)} (or left out)")
+    if seat_time == "from_cpt_hours" and cpt_hours:
+        lessons = [it for it in items if it.kind == "lesson"]
+        share = min(max(float(cpt_hours) * 30 / max(len(lessons), 1), 1), 15)  # minutes per lesson
+        items = [replace(it, min_seconds=round(share * 60)) if it.kind == "lesson" and it.min_seconds is None
+                 else it for it in items]
     if len(tree.problems) > before:
         return None
     return CourseSpec(
@@ -431,7 +465,7 @@ def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | N
         cpt_hours=cpt_hours if cpt_hours is not None else Decimal("0.00"),
         hours=tuple(sorted(hours.items())), credit=credit, satisfies=tuple(satisfies),
         certification_level=level, sample=sample, facilitation_allowed=allowed,
-        facilitator_qualification=qualification, items=tuple(items),
+        facilitator_qualification=qualification, items=tuple(items), in_order=in_order is True,
     )
 
 
@@ -454,6 +488,12 @@ def _parse_items(data: dict, package: Path, root: Path, report: _Reporter,
         required = raw.get("required", True)
         if not isinstance(required, bool):
             report("items", i, "required", msg="required must be true or false")
+        min_minutes = raw.get("min_minutes")
+        if min_minutes is not None and (kind != "lesson" or not isinstance(min_minutes, int | float)
+                                        or isinstance(min_minutes, bool) or not 0 < min_minutes <= 240):
+            report("items", i, "min_minutes", msg="min_minutes is a lesson's minimum time on the page: more than 0 "
+                                                  "and at most 240 (videos count their watched seconds instead)")
+            min_minutes = None
         if kind == "video":
             video = _parse_video_item(raw, i, report)
             if video is not None:
@@ -473,7 +513,8 @@ def _parse_items(data: dict, package: Path, root: Path, report: _Reporter,
         if kind == "lesson":
             markdown = _read_text(file, root, problems, suffix=".md")
             if markdown is not None:
-                items.append(ItemSpec("lesson", str(title), bool(required), markdown=markdown))
+                items.append(ItemSpec("lesson", str(title), bool(required), markdown=markdown,
+                                      min_seconds=round(min_minutes * 60) if min_minutes else None))
         else:
             quiz = parse_quiz(file, root, problems)
             if quiz is not None:
@@ -506,7 +547,8 @@ def parse_quiz(path: Path, root: Path, problems: list[Problem]) -> QuizSpec | No
         return None
     before = len(problems)
     report = _Reporter(rel, lines, problems)
-    for key in sorted(set(data) - {"pass_mark", "max_attempts", "questions"}):
+    for key in sorted(set(data) - {"pass_mark", "max_attempts", "questions", "draw", "time_limit_minutes", "late",
+                                   "review"}):
         report(key, msg=f"unknown key '{key}'")
     pass_mark = data.get("pass_mark")
     if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
@@ -515,22 +557,74 @@ def parse_quiz(path: Path, root: Path, problems: list[Problem]) -> QuizSpec | No
     if max_attempts is not None and (not isinstance(max_attempts, int) or isinstance(max_attempts, bool)
                                      or max_attempts < 1):
         report("max_attempts", msg="max_attempts must be a whole number of at least 1")
+    limit = data.get("time_limit_minutes")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 600):
+        report("time_limit_minutes", msg="time_limit_minutes must be a whole number of minutes from 1 to 600 "
+                                         "(leave it out for no limit)")
+    late = data.get("late", "grade_on_time")
+    if late not in LATE_POLICIES:
+        report("late", msg=f"late must be one of: {', '.join(LATE_POLICIES)}")
+    review = data.get("review", "answers_after_pass")
+    if review not in REVIEWS:
+        report("review", msg=f"review must be one of: {', '.join(REVIEWS)}")
     raw_questions = _table_list(data, "questions", report)
-    if not 1 <= len(raw_questions) <= 50:
-        report("questions", msg="a quiz needs 1 to 50 [[questions]]")
+    if not 1 <= len(raw_questions) <= 200:
+        report("questions", msg="a quiz needs 1 to 200 [[questions]]")
     questions: list[QuestionSpec] = []
     for i, raw in enumerate(raw_questions):
         question = _parse_question(raw, i, report)
         if question is not None:
             questions.append(question)
+    draw = _parse_draw(data.get("draw"), questions, report)
+    if draw is None and len(raw_questions) > 50:
+        report("questions", msg="a quiz asks at most 50 questions: with more, add [draw] to ask some of them")
     if len(problems) > before:
         return None
-    return QuizSpec(pass_mark=pass_mark, max_attempts=max_attempts, questions=tuple(questions))
+    return QuizSpec(pass_mark=pass_mark, max_attempts=max_attempts, questions=tuple(questions), draw=draw,
+                    time_limit_minutes=limit, late=late, review=review)
+
+
+def _parse_draw(raw: object, questions: list[QuestionSpec], report: _Reporter) -> dict[str, int] | None:
+    """``[draw]``: how many questions each attempt asks, per topic, or of all with ``"*"``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        report("draw", msg='draw is a table of topic = number of questions per attempt ("*" = of all)')
+        return None
+    pools = {topic: sum(q.topic == topic for q in questions) for topic in {q.topic for q in questions}}
+    out: dict[str, int] = {}
+    for topic, n in raw.items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            report("draw", topic, msg=f"draw.{topic} must be a whole number of questions, at least 1")
+            continue
+        if topic == "*":
+            if len(raw) > 1:
+                report("draw", topic, msg='draw "*" (of all questions) cannot be combined with topics')
+            pool = len(questions)
+        elif topic not in pools:
+            report("draw", topic, msg=f"draw names topic '{topic}', which no question has")
+            continue
+        else:
+            pool = pools[topic]
+        if pool < n:
+            report("draw", topic, msg=f"draw.{topic} asks {n} questions of a pool of {pool}: the pool is smaller "
+                                      "than its draw")
+        out[topic] = n
+    if "*" not in out and out and any(q.topic not in out for q in questions):
+        missing = sorted({q.topic or "(no topic)" for q in questions if q.topic not in out})
+        report("draw", msg=f"questions of topics {', '.join(missing)} are never drawn: add them to [draw]")
+    if sum(out.values()) > 50:
+        report("draw", msg="an attempt asks at most 50 questions")
+    return out or None
 
 
 def _parse_question(raw: dict, i: int, report: _Reporter) -> QuestionSpec | None:
-    for key in sorted(set(raw) - {"kind", "prompt", "explanation", "choices", "answer"}):
+    for key in sorted(set(raw) - {"kind", "prompt", "explanation", "choices", "answer", "topic"}):
         report("questions", i, key, msg=f"unknown question key '{key}'")
+    topic = raw.get("topic", "")
+    if not isinstance(topic, str) or len(topic) > 60 or topic == "*":
+        report("questions", i, "topic", msg="topic must be a short name (not *)")
+        topic = ""
     kind = raw.get("kind")
     if kind not in QUESTION_KINDS:
         report("questions", i, "kind", msg=f"question kind must be one of: {', '.join(QUESTION_KINDS)}")
@@ -550,7 +644,7 @@ def _parse_question(raw: dict, i: int, report: _Reporter) -> QuestionSpec | None
             report("questions", i, "answer", msg="a true_false question needs answer = true or false")
             return None
         choices = (ChoiceSpec("True", answer), ChoiceSpec("False", not answer))
-        return QuestionSpec(kind, str(prompt or ""), explanation, choices)
+        return QuestionSpec(kind, str(prompt or ""), explanation, choices, topic.strip())
     if "answer" in raw:
         report("questions", i, "answer", msg="'answer' is only for true_false questions")
     raw_choices = raw.get("choices", [])
@@ -577,7 +671,7 @@ def _parse_question(raw: dict, i: int, report: _Reporter) -> QuestionSpec | None
                msg=f"a single-choice question needs exactly one correct choice (has {n_correct})")
     if kind == "multiple" and n_correct < 1:
         report("questions", i, "choices", msg="a multiple-choice question needs at least one correct choice")
-    return QuestionSpec(kind, str(prompt or "").strip(), explanation.strip(), tuple(choices))
+    return QuestionSpec(kind, str(prompt or "").strip(), explanation.strip(), tuple(choices), topic.strip())
 
 
 # --- helpers --------------------------------------------------------------------------------------

@@ -43,15 +43,20 @@ def item_progress(item_id: int):
                                   details={"watched": "Required.", "position_s": "Required."})
         outcome = services.record_video_progress(session, enrollment=enrollment, item=item, watched=data["watched"],
                                                  position_s=data["position_s"], now=utcnow())
+    elif data.get("heartbeat") is True:  # the lesson is open and visible: the server counts the time
+        services.heartbeat(session, enrollment=enrollment, item=item, now=utcnow())
+        outcome = services.ItemOutcome(item_completed=False, course_completed=False)
     else:
         if data.get("viewed") is not True:
-            raise ValidationError("A lesson takes {\"viewed\": true}.", details={"viewed": "Must be true."})
+            raise ValidationError("A lesson takes {\"viewed\": true} (or {\"heartbeat\": true} while it is open).",
+                                  details={"viewed": "Must be true."})
         outcome = services.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=utcnow())
     session.commit()
     done, total = services.progress_counts(enrollment)
-    completed = any(p.item_id == item.id and p.completed_at for p in enrollment.progress)
-    return jsonify(item_id=item.id, completed=completed, completed_course=outcome.course_completed,
-                   progress={"done": done, "total": total})
+    progress = next((p for p in enrollment.progress if p.item_id == item.id), None)
+    return jsonify(item_id=item.id, completed=bool(progress and progress.completed_at),
+                   completed_course=outcome.course_completed, progress={"done": done, "total": total},
+                   active_s=round(progress.active_s) if progress else 0, min_seconds=item.min_seconds)
 
 
 @bp.get("/me/completions")
@@ -95,14 +100,19 @@ OPENAPI = {
                 **error_responses(401, 404)},
         }},
         "/items/{item_id}/progress": {"post": {
-            "summary": "Record progress: a lesson takes {\"viewed\": true}; a video {\"watched\", \"position_s\"}",
+            "summary": "Record progress: a lesson takes {\"heartbeat\": true} while open and {\"viewed\": true}; a "
+                       "video {\"watched\", \"position_s\"}",
             "description": "Video reports are checked against the video and the real time since the player "
                            "opened it: negative, overlapping, out-of-range, skipping-ahead or too-fast "
-                           "intervals get 422. The video counts once its coverage is reached (default 95%).",
+                           "intervals get 422. The video counts once its coverage is reached (default 95%). "
+                           "A lesson marked viewed before its minimum time on the page (counted by the server "
+                           "from heartbeats, 30 s a beat at most), or an item of a course taken in order "
+                           "before the ones ahead of it, gets 409 with the reason (code seat_time or "
+                           "out_of_order).",
             "parameters": _ID,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
-                    "viewed": {"type": "boolean"},
+                    "viewed": {"type": "boolean"}, "heartbeat": {"type": "boolean"},
                     "watched": {"type": "array", "items": {"type": "array", "items": {"type": "number"},
                                                            "minItems": 2, "maxItems": 2}},
                     "position_s": {"type": "number"}}}}}},

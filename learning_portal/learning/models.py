@@ -70,6 +70,9 @@ class ItemProgress(Base):
     position_s: Mapped[float] = mapped_column(default=0.0)
     session_started_at: Mapped[datetime | None]
     session_gained_s: Mapped[float] = mapped_column(default=0.0)
+    # Lessons: seconds on the page, counted by the server from the page's heartbeats (learning.seat_time)
+    active_s: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    last_seen_at: Mapped[datetime | None]
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="progress")
     item: Mapped[CourseItem] = relationship()  # loaded with its version's items, in the identity map
@@ -88,6 +91,9 @@ class Completion(Base):
     source: Mapped[CompletionSource] = mapped_column(enum_column(CompletionSource), default=CompletionSource.ONLINE)
     completed_at: Mapped[datetime] = mapped_column(index=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # Online: the time the learner spent, as the server measured it (lessons' time on the page, the video
+    # seconds verified, the SCORM packages' reported time); shown to their manager with the record.
+    seconds_spent: Mapped[int | None]
 
     course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)
 

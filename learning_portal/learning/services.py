@@ -120,10 +120,64 @@ def launch(session: Session, *, enrollment: Enrollment, item: CourseItem, now: d
 
 
 def mark_lesson_viewed(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemOutcome:
+    """A lesson counts once it is open (the course's order) and the learner has spent its minimum time on it,
+    as the server measured it (``heartbeat``); a client saying so is not enough."""
     if item.kind is not ItemKind.LESSON:
         raise ValidationError("Only lessons are marked as viewed; a quiz is completed by passing it, a SCORM "
                               "package by what it reports.")
+    require_open(enrollment, item)
+    progress = _progress(session, enrollment, item, now)
+    if progress.completed_at is None and item.min_seconds and progress.active_s < item.min_seconds:
+        raise SeatTimeError(f"This lesson asks for at least {minutes(item.min_seconds)} on the page; you have spent "
+                            f"{minutes(progress.active_s)} so far. Keep it open and read on.",
+                            details={"active_s": round(progress.active_s), "min_seconds": item.min_seconds})
     return complete_item(session, enrollment=enrollment, item=item, now=now)
+
+
+HEARTBEAT_MAX_S = 30.0  # one heartbeat counts this long at most (the page beats every 15 s while visible)
+
+
+class SeatTimeError(ConflictError):
+    code = "seat_time"
+
+
+class OutOfOrderError(ConflictError):
+    code = "out_of_order"
+
+
+def minutes(seconds: float) -> str:
+    whole = int(seconds // 60)
+    return f"{whole} minute{'s' if whole != 1 else ''}" if whole else f"{int(seconds)} seconds"
+
+
+def heartbeat(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemProgress:
+    """The lesson page is open and visible: the time since the last beat counts, up to HEARTBEAT_MAX_S (a tab
+    left in the background, or a burst of beats, adds nothing more)."""
+    require_open(enrollment, item)
+    progress = _progress(session, enrollment, item, now)
+    if progress.last_seen_at is not None:
+        progress.active_s += max(0.0, min((now - progress.last_seen_at).total_seconds(), HEARTBEAT_MAX_S))
+    progress.last_seen_at = now
+    session.flush()
+    return progress
+
+
+def waiting_on(enrollment: Enrollment, item: CourseItem) -> CourseItem | None:
+    """In a course taken in order, the first required item before ``item`` not yet done (None: it is open)."""
+    version = enrollment.course_version
+    if not version.in_order:
+        return None
+    done = {p.item_id for p in enrollment.progress if p.completed_at is not None}
+    return next((i for i in version.items if i.position < item.position and i.is_required and i.id not in done),
+                None)
+
+
+def require_open(enrollment: Enrollment, item: CourseItem) -> None:
+    first = waiting_on(enrollment, item)
+    if first is not None:
+        what = "the final assessment" if item.kind is ItemKind.QUIZ else f"“{item.title}”"
+        raise OutOfOrderError(f"This course is taken in order: finish “{first.title}” before {what}.",
+                              details={"waiting_on": first.id})
 
 
 def complete_item(session: Session, *, enrollment: Enrollment, item: CourseItem, now: datetime) -> ItemOutcome:
@@ -179,6 +233,7 @@ def open_video_session(session: Session, *, enrollment: Enrollment, item: Course
 def record_video_progress(session: Session, *, enrollment: Enrollment, item: CourseItem, watched: object,
                           position_s: object, now: datetime) -> ItemOutcome:
     """Merge the player's watched intervals after checking them; complete the item at its coverage."""
+    require_open(enrollment, item)
     if item.kind is not ItemKind.VIDEO:
         raise ValidationError("Only videos take watched intervals.")
     asset = video_asset(session, item)
@@ -227,6 +282,15 @@ def _progress(session: Session, enrollment: Enrollment, item: CourseItem, now: d
     return progress
 
 
+def seconds_spent(enrollment: Enrollment) -> int:
+    """The time measured on the enrollment's items: lessons' time on the page, videos' seconds watched."""
+    total = 0.0
+    for progress in enrollment.progress:
+        total += progress.active_s or 0.0
+        total += sum(end - start for start, end in watching.merge([tuple(pair) for pair in progress.watched or []]))
+    return round(total)
+
+
 def _complete_if_done(session: Session, enrollment: Enrollment, now: datetime) -> bool:
     if enrollment.completed_at is not None:
         return False
@@ -235,7 +299,7 @@ def _complete_if_done(session: Session, enrollment: Enrollment, now: datetime) -
         return False
     completion = Completion(enrollment_id=enrollment.id, person_id=enrollment.person_id,
                             course_id=enrollment.course_id, course_version_id=enrollment.course_version_id,
-                            source=CompletionSource.ONLINE, completed_at=now)
+                            source=CompletionSource.ONLINE, completed_at=now, seconds_spent=seconds_spent(enrollment))
     try:
         with session.begin_nested():
             session.add(completion)

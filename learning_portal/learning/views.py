@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 
 from learning_portal.accounts.localdate import past_due, today_for
 from learning_portal.catalog import queries as catalog
 from learning_portal.catalog.models import ItemKind
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
+from learning_portal.errors import NotFoundError
 from learning_portal.learning import queries, services
 from learning_portal.learning.models import Enrollment
 from learning_portal.media.views import hls_url
@@ -67,16 +68,35 @@ def item_page(slug: str, item_id: int):
     item = services.item_in_enrollment(enrollment, item_id)
     if item.kind is not ItemKind.LESSON and item.kind is not ItemKind.VIDEO:
         return redirect(item_url(slug, item.id, item.kind))
+    first = services.waiting_on(enrollment, item)
+    if first is not None:
+        flash(f"This course is taken in order: finish “{first.title}” first.", "info")
+        return redirect(item_url(slug, first.id, first.kind))
     asset = None
     if item.kind is ItemKind.VIDEO:
         asset = services.video_asset(session, item)
         progress = services.open_video_session(session, enrollment=enrollment, item=item, now=utcnow())
     else:
         progress = services.launch(session, enrollment=enrollment, item=item, now=utcnow())
+        services.heartbeat(session, enrollment=enrollment, item=item, now=utcnow())  # time starts on opening
     session.commit()
     template = "learning/video.html" if asset else "learning/lesson.html"
     return render_template(template, progress=progress, asset=asset, hls=hls_url(asset) if asset else None,
                            **item_context(enrollment, item))
+
+
+@bp.post("/learn/<slug>/items/<int:item_id>/heartbeat")
+@login_required
+def lesson_heartbeat(slug: str, item_id: int):
+    """The lesson page is open and visible (lesson.js beats every 15 s): the server counts the time."""
+    session = get_session()
+    enrollment = enrollment_or_redirect(session, slug)
+    if not isinstance(enrollment, Enrollment):
+        raise NotFoundError("You are not enrolled in this course.")
+    item = services.item_in_enrollment(enrollment, item_id)
+    progress = services.heartbeat(session, enrollment=enrollment, item=item, now=utcnow())
+    session.commit()
+    return jsonify(active_s=round(progress.active_s), min_seconds=item.min_seconds)
 
 
 @bp.post("/learn/<slug>/items/<int:item_id>/viewed")
@@ -87,7 +107,12 @@ def lesson_viewed(slug: str, item_id: int):
     if not isinstance(enrollment, Enrollment):
         return enrollment
     item = services.item_in_enrollment(enrollment, item_id)
-    outcome = services.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=utcnow())
+    try:
+        outcome = services.mark_lesson_viewed(session, enrollment=enrollment, item=item, now=utcnow())
+    except (services.SeatTimeError, services.OutOfOrderError) as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("learning.item_page", slug=slug, item_id=item.id))
     session.commit()
     if outcome.course_completed:
         flash("Course complete. Well done.", "success")

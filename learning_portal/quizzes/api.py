@@ -34,14 +34,31 @@ def get_quiz(quiz_id: int):
     try:
         attempt = services.open_attempt(session, enrollment=enrollment, quiz=quiz, now=utcnow())
     except (services.AlreadyPassedError, services.AttemptsExhaustedError) as exc:
-        shown = [(q, q.choices) for q in quiz.questions]
-        body = {"attempt_id": None, "can_attempt": False, "reason": exc.message}
+        shown = []  # no attempt: no questions (a pool is not shown whole)
+        body = {"attempt_id": None, "can_attempt": False, "reason": exc.message, "deadline": None}
     else:
         session.commit()
         shown = services.shown_questions(quiz, attempt)
-        body = {"attempt_id": attempt.id, "can_attempt": True}
+        body = {"attempt_id": attempt.id, "can_attempt": True,
+                "deadline": attempt.deadline.isoformat() if attempt.deadline else None}
     body["attempts_left"] = services.attempts_left(session, enrollment=enrollment, quiz=quiz)
     return jsonify({**_quiz_json(quiz, shown, answers=False), **body})
+
+
+@bp.put("/quizzes/<int:quiz_id>/attempts/<int:attempt_id>/answers")
+@login_required
+def save_answers(quiz_id: int, attempt_id: int):
+    """Save the answers given so far (some or all); with a time limit, what is saved by the deadline counts."""
+    data = json_body()
+    session = get_session()
+    quiz = services.get_quiz(session, quiz_id)
+    enrollment = learning.enrollment_for_item(session, person=current_actor(), item=session.get(CourseItem, quiz.id))
+    attempt = services.attempt_for_submission(session, enrollment=enrollment, quiz=quiz, attempt_id=attempt_id,
+                                              now=utcnow())
+    saved = services.save_answers(session, attempt=attempt, answers=data.get("answers", {}), now=utcnow())
+    session.commit()
+    return jsonify(attempt_id=attempt.id, saved=saved,
+                   deadline=attempt.deadline.isoformat() if attempt.deadline else None)
 
 
 @bp.post("/quizzes/<int:quiz_id>/attempts")
@@ -70,6 +87,9 @@ def _quiz_json(quiz: Quiz, shown: list, *, answers: bool) -> dict:
         "id": quiz.id,
         "pass_mark": quiz.pass_mark,
         "max_attempts": quiz.max_attempts,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "late": quiz.late.value,
+        "review": quiz.review.value,
         "questions": [_question_json(q, choices, answers) for q, choices in shown],
     }
 
@@ -87,8 +107,10 @@ def _attempt_json(session, attempt: QuizAttempt) -> dict:
     feedback = services.attempt_feedback(session, attempt=attempt)
     return {"attempt_id": attempt.id, "score": attempt.score, "passed": attempt.passed,
             "submitted_at": attempt.submitted_at.isoformat(), "attempts_left": feedback.attempts_left,
+            "late": attempt.late,
             "feedback": [{"question_id": f.question.id, "correct": f.correct,
-                          **({"explanation": f.explanation} if f.explanation else {})}
+                          **({"explanation": f.explanation} if f.explanation else {}),
+                          **({"correct_choices": sorted(f.question.correct_ids)} if feedback.reveal else {})}
                          for f in feedback.questions]}
 
 
@@ -122,6 +144,20 @@ OPENAPI = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/AttemptResult"}}}},
                 **error_responses(400, 401, 404, 409, 415, 422)},
         }},
+        "/quizzes/{quiz_id}/attempts/{attempt_id}/answers": {"put": {
+            "summary": "Save the answers given so far; with a time limit, what is saved by the deadline counts",
+            "parameters": [*_QUIZ_ID, {"name": "attempt_id", "in": "path", "required": True,
+                                       "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["answers"], "properties": {
+                    "answers": {"type": "object", "additionalProperties": {"type": "array",
+                                                                           "items": {"type": "integer"}}}}}}}},
+            "responses": {"200": {"description": "Saved", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"attempt_id": {"type": "integer"}, "saved": {"type": "integer"},
+                                                 "deadline": {"type": "string", "format": "date-time",
+                                                              "nullable": True}}}}}},
+                **error_responses(400, 401, 404, 409, 415, 422)},
+        }},
     },
     "schemas": {
         "Quiz": {"type": "object", "required": ["id", "pass_mark", "questions"], "properties": {
@@ -130,6 +166,11 @@ OPENAPI = {
             "attempts_left": {"type": "integer", "nullable": True},
             "attempt_id": {"type": "integer", "nullable": True}, "can_attempt": {"type": "boolean"},
             "reason": {"type": "string"},
+            "deadline": {"type": "string", "format": "date-time", "nullable": True,
+                         "description": "With a time limit: when this attempt's time is up (the server's clock)"},
+            "time_limit_minutes": {"type": "integer", "nullable": True},
+            "late": {"type": "string", "enum": ["grade_on_time", "refuse"]},
+            "review": {"type": "string", "enum": ["score", "wrong", "answers_after_pass", "answers"]},
             "questions": {"type": "array", "items": {"type": "object", "required": ["id", "kind", "prompt", "choices"],
                           "properties": {"id": {"type": "integer"},
                                          "kind": {"type": "string", "enum": ["single", "multiple", "true_false"]},
@@ -141,9 +182,11 @@ OPENAPI = {
             "attempt_id": {"type": "integer"}, "score": {"type": "integer", "minimum": 0, "maximum": 100},
             "passed": {"type": "boolean"}, "completed_course": {"type": "boolean"}, "duplicate": {"type": "boolean"},
             "attempts_left": {"type": "integer", "nullable": True},
-            "submitted_at": {"type": "string", "format": "date-time"},
+            "submitted_at": {"type": "string", "format": "date-time"}, "late": {"type": "boolean"},
             "feedback": {"type": "array", "items": {"type": "object", "properties": {
                 "question_id": {"type": "integer"}, "correct": {"type": "boolean"},
-                "explanation": {"type": "string"}}}}}},
+                "explanation": {"type": "string"},
+                "correct_choices": {"type": "array", "items": {"type": "integer"},
+                                    "description": "Only where the quiz's review rule shows the answers"}}}}}},
     },
 }

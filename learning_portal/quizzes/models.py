@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning_portal.db import Base, enum_column
@@ -19,12 +19,35 @@ class QuestionKind(enum.StrEnum):
     TRUE_FALSE = "true_false"
 
 
+class LatePolicy(enum.StrEnum):
+    """A submission after the time limit: graded on the answers saved in time, or refused (a failed attempt)."""
+
+    GRADE_ON_TIME = "grade_on_time"
+    REFUSE = "refuse"
+
+
+class Review(enum.StrEnum):
+    """What a learner sees after an attempt (the package decides)."""
+
+    SCORE = "score"  # the score only
+    WRONG = "wrong"  # which questions were wrong, never the right answers
+    ANSWERS_AFTER_PASS = "answers_after_pass"  # noqa: S105 - which were wrong; the right answers once passed
+    ANSWERS = "answers"  # the right answers after every attempt
+
+
 class Quiz(Base):
     __tablename__ = "quizzes"
 
     id: Mapped[int] = mapped_column(ForeignKey("course_items.id", ondelete="CASCADE"), primary_key=True)
     pass_mark: Mapped[int]  # percent
     max_attempts: Mapped[int | None]  # submitted attempts per enrollment; None: unlimited
+    # Questions drawn per attempt, by topic ({"*": 10}: ten of all): None asks every question.
+    draw: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    time_limit_minutes: Mapped[int | None]  # enforced by the server; None: no limit
+    late: Mapped[LatePolicy] = mapped_column(enum_column(LatePolicy), default=LatePolicy.GRADE_ON_TIME,
+                                             server_default=LatePolicy.GRADE_ON_TIME.value)
+    review: Mapped[Review] = mapped_column(enum_column(Review), default=Review.ANSWERS_AFTER_PASS,
+                                           server_default=Review.ANSWERS_AFTER_PASS.value)
 
     questions: Mapped[list[Question]] = relationship(order_by="Question.position", lazy="selectin",
                                                      back_populates="quiz")
@@ -39,6 +62,7 @@ class Question(Base):
     kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind))
     prompt: Mapped[str] = mapped_column(Text)
     explanation: Mapped[str] = mapped_column(Text, default="")
+    topic: Mapped[str] = mapped_column(String(60), default="", server_default="")  # the pool it is drawn from
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
     choices: Mapped[list[Choice]] = relationship(order_by="Choice.position", lazy="selectin",
@@ -82,6 +106,21 @@ class QuizAttempt(Base):
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"question_id": [choice_id, ...]}
     score: Mapped[int | None]
     passed: Mapped[bool | None]
+    deadline: Mapped[datetime | None]  # with a time limit: started_at + the limit (and any extra time granted)
+    saved_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # saved before the deadline, as it ran
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())  # submitted after the deadline
 
     quiz: Mapped[Quiz] = relationship(lazy="joined", innerjoin=True)
     enrollment: Mapped[Enrollment] = relationship(lazy="joined", innerjoin=True)
+
+
+class Accommodation(Base):
+    """Extra time on timed quizzes for one person, granted by their training manager (audited)."""
+
+    __tablename__ = "quiz_accommodations"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    extra_percent: Mapped[int]  # 50: time and a half
+    reason: Mapped[str] = mapped_column(String(300))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime]

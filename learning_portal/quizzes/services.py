@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -21,7 +21,16 @@ from learning_portal.errors import ConflictError, NotFoundError, PermissionDenie
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment, listed
 from learning_portal.quizzes.grading import QUESTION_TYPES, score_percent
-from learning_portal.quizzes.models import Choice, Question, QuestionKind, Quiz, QuizAttempt
+from learning_portal.quizzes.models import (
+    Accommodation,
+    Choice,
+    LatePolicy,
+    Question,
+    QuestionKind,
+    Quiz,
+    QuizAttempt,
+    Review,
+)
 from learning_portal.xapi import services as xapi
 from learning_portal.xapi import statements
 
@@ -46,17 +55,27 @@ class QuestionInput:
     prompt: str
     explanation: str
     choices: Sequence[tuple[str, bool]]  # (text, correct)
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class QuizRules:
+    draw: dict[str, int] | None = None
+    time_limit_minutes: int | None = None
+    late: str = LatePolicy.GRADE_ON_TIME.value
+    review: str = Review.ANSWERS_AFTER_PASS.value
 
 
 def create_quiz(session: Session, *, item: CourseItem, pass_mark: int, max_attempts: int | None,
-                questions: Sequence[QuestionInput]) -> Quiz:
+                questions: Sequence[QuestionInput], rules: QuizRules = QuizRules()) -> Quiz:
     if item.kind is not ItemKind.QUIZ:
         raise ValueError("a quiz belongs to a quiz item")
-    quiz = Quiz(id=item.id, pass_mark=pass_mark, max_attempts=max_attempts)
+    quiz = Quiz(id=item.id, pass_mark=pass_mark, max_attempts=max_attempts, draw=rules.draw,
+                time_limit_minutes=rules.time_limit_minutes, late=LatePolicy(rules.late), review=Review(rules.review))
     session.add(quiz)
     for q_pos, spec in enumerate(questions):
         question = Question(quiz=quiz, position=q_pos, kind=QuestionKind(spec.kind), prompt=spec.prompt,
-                            explanation=spec.explanation)
+                            explanation=spec.explanation, topic=spec.topic)
         session.add(question)
         for c_pos, (text, correct) in enumerate(spec.choices):
             session.add(Choice(question=question, position=c_pos, text=text, is_correct=correct))
@@ -97,13 +116,16 @@ def attempts_left(session: Session, *, enrollment: Enrollment, quiz: Quiz) -> in
 
 def open_attempt(session: Session, *, enrollment: Enrollment, quiz: Quiz, now: datetime,
                  rng: random.Random | None = None) -> QuizAttempt:
-    """The learner's open attempt, or a new one with questions and choices in a fresh random order."""
+    """The learner's open attempt, or a new one: its questions drawn from the pools (a fresh draw, never the
+    previous attempt's set where the pool allows), questions and choices in a fresh random order, and with a
+    time limit its deadline (with any extra time granted to the person)."""
     existing = _open_attempt(session, enrollment, quiz)
     if existing is not None:
         return existing
+    learning.require_open(enrollment, session.get(CourseItem, quiz.id))
     _check_may_attempt(session, enrollment, quiz)
     rng = rng or _system_random
-    questions = list(quiz.questions)
+    questions = draw_questions(quiz, previous=_previous_set(session, enrollment.person_id, quiz), rng=rng)
     rng.shuffle(questions)
     layout = []
     for question in questions:
@@ -112,7 +134,7 @@ def open_attempt(session: Session, *, enrollment: Enrollment, quiz: Quiz, now: d
             rng.shuffle(choice_ids)
         layout.append([question.id, choice_ids])
     attempt = QuizAttempt(quiz_id=quiz.id, enrollment_id=enrollment.id, person_id=enrollment.person_id,
-                          started_at=now, layout=layout)
+                          started_at=now, layout=layout, deadline=_deadline(session, quiz, enrollment.person_id, now))
     try:
         with session.begin_nested():
             session.add(attempt)
@@ -124,6 +146,66 @@ def open_attempt(session: Session, *, enrollment: Enrollment, quiz: Quiz, now: d
     return attempt
 
 
+DRAW_TRIES = 20
+
+
+def draw_questions(quiz: Quiz, *, previous: frozenset[int], rng: random.Random) -> list[Question]:
+    """The questions of one attempt: N per topic (``quiz.draw``), or all. A draw equal to ``previous`` is drawn
+    again (the pool allows another set whenever it is larger than the draw)."""
+    if not quiz.draw:
+        return list(quiz.questions)
+    pools: dict[str, list[Question]] = {}
+    for question in quiz.questions:
+        pools.setdefault("*" if "*" in quiz.draw else question.topic, []).append(question)
+    for _ in range(DRAW_TRIES):
+        drawn = [q for topic, n in sorted(quiz.draw.items()) for q in rng.sample(pools.get(topic, []),
+                                                                                  min(n, len(pools.get(topic, []))))]
+        if frozenset(q.id for q in drawn) != previous:
+            return drawn
+    return drawn  # every draw equals the last: the pools are no larger than the draw
+
+
+def _previous_set(session: Session, person_id: int, quiz: Quiz) -> frozenset[int]:
+    """The questions of the person's last attempt at this quiz, in any enrollment (a new start draws anew)."""
+    layout = session.scalar(select(QuizAttempt.layout).where(QuizAttempt.person_id == person_id,
+                                                              QuizAttempt.quiz_id == quiz.id)
+                            .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc()).limit(1))
+    return frozenset(qid for qid, _ in layout or [])
+
+
+GRACE = timedelta(seconds=30)  # a submission sent at the deadline may take this long to arrive
+
+
+def _deadline(session: Session, quiz: Quiz, person_id: int, now: datetime) -> datetime | None:
+    if not quiz.time_limit_minutes:
+        return None
+    minutes = quiz.time_limit_minutes * (100 + extra_time(session, person_id)) / 100
+    return now + timedelta(minutes=minutes)
+
+
+def is_late(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+class TimeUpError(ConflictError):
+    code = "time_up"
+
+
+def save_answers(session: Session, *, attempt: QuizAttempt, answers: Any, now: datetime) -> int:
+    """Keep the answers given so far (the page saves them as the learner goes); refused after the deadline.
+    Returns how many questions have a saved answer."""
+    if attempt.submitted_at is not None:
+        raise ConflictError("This attempt is submitted already.")
+    if is_late(attempt, now):
+        raise TimeUpError("The time for this attempt is up: answers can no longer be saved.")
+    selected = validate_answers(attempt.quiz, answers, asked=_asked(attempt), complete=False)
+    saved = dict(attempt.saved_answers or {})
+    saved.update({str(qid): sorted(choices) for qid, choices in selected.items()})
+    attempt.saved_answers = saved
+    session.flush()
+    return len(saved)
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     attempt: QuizAttempt
@@ -133,13 +215,22 @@ class SubmitResult:
 
 def submit_attempt(session: Session, *, attempt: QuizAttempt, enrollment: Enrollment, answers: Any,
                    now: datetime) -> SubmitResult:
-    """Grade and record ``answers`` for ``attempt``; submitting an attempt twice records it once."""
+    """Grade and record ``answers`` for ``attempt``; submitting an attempt twice records it once. After the
+    deadline, the package's rule applies: graded on the answers saved in time, or refused (a failed attempt)."""
     if attempt.submitted_at is not None:
         return SubmitResult(attempt, duplicate=True, completed_course=False)
     quiz = attempt.quiz
-    selected = validate_answers(quiz, answers)
-    correct = sum(QUESTION_TYPES[q.kind.value].is_correct(selected[q.id], q.correct_ids) for q in quiz.questions)
-    score = score_percent(correct, len(quiz.questions))
+    asked = _asked(attempt)
+    if is_late(attempt, now):
+        attempt.late = True
+        on_time = attempt.saved_answers or {} if quiz.late is LatePolicy.GRADE_ON_TIME else {}
+        selected = validate_answers(quiz, on_time, asked=asked, complete=False)
+    else:
+        selected = validate_answers(quiz, answers, asked=asked)
+    by_id = {q.id: q for q in quiz.questions}
+    correct = sum(QUESTION_TYPES[by_id[qid].kind.value].is_correct(selected.get(qid, frozenset()),
+                                                                   by_id[qid].correct_ids) for qid in asked)
+    score = score_percent(correct, len(asked))
     attempt.answers = {str(qid): sorted(choices) for qid, choices in selected.items()}
     attempt.score = score
     attempt.passed = score >= quiz.pass_mark
@@ -155,11 +246,19 @@ def submit_attempt(session: Session, *, attempt: QuizAttempt, enrollment: Enroll
     return SubmitResult(attempt, duplicate=False, completed_course=completed_course)
 
 
-def validate_answers(quiz: Quiz, answers: Any) -> dict[int, frozenset[int]]:
-    """``{"<question id>": [choice ids]}`` -> {question id: set of choice ids}, or a 422 naming each problem."""
+def _asked(attempt: QuizAttempt) -> list[int]:
+    return [qid for qid, _ in attempt.layout]
+
+
+def validate_answers(quiz: Quiz, answers: Any, *, asked: Sequence[int] | None = None,
+                     complete: bool = True) -> dict[int, frozenset[int]]:
+    """``{"<question id>": [choice ids]}`` -> {question id: set of choice ids}, or a 422 naming each problem.
+    Only the questions ``asked`` (the attempt's draw; default all) may be answered; with ``complete``, all
+    must be."""
     if not isinstance(answers, Mapping):
         raise QuizAnswerError("'answers' must map question ids to lists of choice ids.")
-    questions = {q.id: q for q in quiz.questions}
+    wanted = set(asked) if asked is not None else None
+    questions = {q.id: q for q in quiz.questions if wanted is None or q.id in wanted}
     problems: dict[str, str] = {}
     selected: dict[int, frozenset[int]] = {}
     for raw_qid, raw_choices in answers.items():
@@ -183,7 +282,7 @@ def validate_answers(quiz: Quiz, answers: Any) -> dict[int, frozenset[int]]:
             problems[str(qid)] = problem
             continue
         selected[qid] = chosen
-    for qid in questions:
+    for qid in questions if complete else ():
         if qid not in selected and str(qid) not in problems:
             problems[str(qid)] = "Not answered."
     if problems:
@@ -270,29 +369,32 @@ class QuestionFeedback:
 @dataclass(frozen=True)
 class AttemptFeedback:
     attempt: QuizAttempt
-    reveal: bool  # the right answers may be shown: after a pass, or with no attempts left
+    reveal: bool  # the right answers may be shown (the quiz's review rule)
+    per_question: bool  # which questions were right or wrong may be shown
     attempts_left: int | None
     passed_any: bool
-    questions: list[QuestionFeedback]
+    questions: list[QuestionFeedback]  # empty when the review rule shows the score only
 
 
 def attempt_feedback(session: Session, *, attempt: QuizAttempt) -> AttemptFeedback:
-    """What a learner may see after submitting: right or wrong per question; explanations and right
-    answers only once they can no longer help pass (a pass, or no attempts left)."""
+    """What a learner may see after submitting, as the quiz's review rule says: the score only; which
+    questions were wrong; the right answers (and explanations) once passed, or after every attempt. Running
+    out of attempts reveals nothing: a new start must not come with the answers."""
     quiz, enrollment = attempt.quiz, attempt.enrollment
     left = attempts_left(session, enrollment=enrollment, quiz=quiz)
     passed_any = has_passed(session, enrollment=enrollment, quiz=quiz)
-    reveal = passed_any or left == 0
+    reveal = quiz.review is Review.ANSWERS or (quiz.review is Review.ANSWERS_AFTER_PASS and passed_any)
+    per_question = quiz.review is not Review.SCORE
     questions = {q.id: q for q in quiz.questions}
     items = []
-    for question_id, choice_ids in attempt.layout:
+    for question_id, choice_ids in attempt.layout if per_question else ():
         question = questions[question_id]
         by_id = {c.id: c for c in question.choices}
         chosen = frozenset((attempt.answers or {}).get(str(question_id), []))
         correct = chosen == question.correct_ids
-        items.append(QuestionFeedback(question, [by_id[c] for c in choice_ids], chosen, correct,
-                                      question.explanation if (correct or reveal) and question.explanation else None))
-    return AttemptFeedback(attempt, reveal, left, passed_any, items)
+        explain = question.explanation if (reveal or (correct and quiz.review is not Review.WRONG)) else None
+        items.append(QuestionFeedback(question, [by_id[c] for c in choice_ids], chosen, correct, explain or None))
+    return AttemptFeedback(attempt, reveal, per_question, left, passed_any, items)
 
 
 def shown_questions(quiz: Quiz, attempt: QuizAttempt) -> list[tuple[Question, list[Choice]]]:
@@ -321,3 +423,45 @@ def _open_attempt(session: Session, enrollment: Enrollment, quiz: Quiz) -> QuizA
                                                     QuizAttempt.submitted_at.is_(None)))
 
 
+
+
+def extra_time(session: Session, person_id: int) -> int:
+    """The person's extra time on timed quizzes, in percent (0: none)."""
+    found = session.get(Accommodation, person_id)
+    return found.extra_percent if found else 0
+
+
+def grant_extra_time(session: Session, *, actor: Person, person: Person, extra_percent: int, reason: str,
+                     now: datetime) -> Accommodation | None:
+    """Extra time on timed quizzes (an accommodation), by the person's training manager or an administrator;
+    0 takes it away. Applies to attempts started from now on, and to the person's open timed attempts."""
+    if not can_manage_person(actor, person):
+        raise PermissionDeniedError("Only the person's training manager or an administrator grants extra time, "
+                                    "and never for themselves.")
+    reason = " ".join(reason.split())
+    if not 0 <= extra_percent <= 300:
+        raise ValidationError("Extra time is a percentage from 0 to 300.", details={"extra_percent": "0 to 300."})
+    if extra_percent and len(reason) < 3:
+        raise ValidationError("Say why (the accommodation's basis).", details={"reason": "Required."})
+    found = session.get(Accommodation, person.id)
+    before = found.extra_percent if found else 0
+    if extra_percent == 0:
+        if found is not None:
+            session.delete(found)
+        found = None
+    elif found is None:
+        found = Accommodation(person_id=person.id, extra_percent=extra_percent, reason=reason[:300],
+                              granted_by_id=actor.id, granted_at=now)
+        session.add(found)
+    else:
+        found.extra_percent, found.reason, found.granted_by_id, found.granted_at = (
+            extra_percent, reason[:300], actor.id, now)
+    for attempt in session.scalars(select(QuizAttempt).where(QuizAttempt.person_id == person.id,
+                                                             QuizAttempt.submitted_at.is_(None),
+                                                             QuizAttempt.deadline.is_not(None))):
+        limit = timedelta(minutes=attempt.quiz.time_limit_minutes or 0)
+        attempt.deadline = attempt.started_at + limit * (100 + extra_percent) / 100
+    audit.record(session, "quiz.extra_time", actor_id=actor.id, subject_id=person.id, now=now,
+                 details={"from_percent": before, "to_percent": extra_percent, "reason": reason[:300]})
+    session.flush()
+    return found

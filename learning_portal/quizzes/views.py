@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from learning_portal.accounts.models import Role
 from learning_portal.catalog import queries as catalog
@@ -67,9 +67,28 @@ def submit(slug: str, quiz_id: int):
         context.update(errors=exc.details, message=exc.message, chosen={k: set(v) for k, v in answers.items()})
         return render_template("quizzes/take.html", **context), 422
     session.commit()
+    if result.attempt.late:
+        flash("The time was up when your answers arrived: " + (
+            "the answers saved in time were graded." if quiz.late.value == "grade_on_time" else
+            "the attempt counts, without a score."), "info")
     if result.completed_course:
         flash("You passed, and the course is complete.", "success")
     return redirect(url_for("quizzes.result", attempt_id=result.attempt.id))
+
+
+@bp.post("/learn/<slug>/quiz/<int:quiz_id>/save")
+@login_required
+def save(slug: str, quiz_id: int):
+    """The page saves answers as the learner goes (quiz.js), so a timed attempt keeps what was given in time."""
+    session, enrollment, _item, quiz = _context(slug, quiz_id)
+    if enrollment is None:
+        raise NotFoundError("You are not enrolled in this course.")
+    attempt = services.attempt_for_submission(session, enrollment=enrollment, quiz=quiz,
+                                              attempt_id=request.form.get("attempt_id"), now=utcnow())
+    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    saved = services.save_answers(session, attempt=attempt, answers=answers, now=utcnow())
+    session.commit()
+    return jsonify(saved=saved, at=utcnow().isoformat())
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -102,4 +121,5 @@ def _take_context(session, enrollment, item, quiz, attempt) -> dict:
     return {"enrollment": enrollment, "item": item, "quiz": quiz, "attempt": attempt,
             "shown": services.shown_questions(quiz, attempt),
             "attempts_left": services.attempts_left(session, enrollment=enrollment, quiz=quiz),
+            "extra_percent": services.extra_time(session, enrollment.person_id),
             "errors": {}, "chosen": {}, "message": None}
