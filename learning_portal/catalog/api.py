@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from learning_portal.catalog import queries
 from learning_portal.catalog.models import CourseVersion
 from learning_portal.db import get_session
 from learning_portal.web.api import api_blueprint
-from learning_portal.web.auth import login_required
+from learning_portal.web.auth import current_actor, login_required
 from learning_portal.web.openapi import error_responses
 
 bp = api_blueprint("catalog_api")
@@ -24,8 +24,10 @@ def list_courses():
 @bp.get("/courses/<slug>")
 @login_required
 def course_detail(slug: str):
-    _, version = queries.get_course(get_session(), slug)
+    session = get_session()
+    _, version = queries.get_course(session, slug)
     return jsonify({
+        "rules_for_credit": current_app.extensions["credit_rules"](session, version, current_actor()),
         **course_summary(version),
         "description": version.description,
         "audience_note": version.audience_note,

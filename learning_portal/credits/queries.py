@@ -35,21 +35,26 @@ class Profile:
     not_credited: list[PendingCredit] = field(default_factory=list)  # with the reason
     stuck: list[Enrollment] = field(default_factory=list)  # quiz attempts used up: needs a new start
     window: RecordsWindow = ALL_RECORDS  # which records are shown (a former agency sees its time only)
+    time_spent: dict[int, int] = field(default_factory=dict)  # record id -> seconds the online course took
 
 
 def profile(session: Session, person: Person, window: RecordsWindow = ALL_RECORDS) -> Profile:
     """The person's training profile; with a ``window`` (a former agency's view), only the records completed
     in it, and nothing of what is being posted now."""
-    query = select(TrainingRecord).where(TrainingRecord.person_id == person.id)
+    query = (select(TrainingRecord, Completion.seconds_spent)
+             .outerjoin(CreditPosting, CreditPosting.id == TrainingRecord.posting_id)
+             .outerjoin(Completion, Completion.id == CreditPosting.completion_id)
+             .where(TrainingRecord.person_id == person.id))
     if window.since is not None:
         query = query.where(TrainingRecord.completed_on >= window.since)
     if window.until is not None:
         query = query.where(TrainingRecord.completed_on <= window.until)
-    records = list(session.scalars(query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())))
+    rows = session.execute(query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())).all()
+    records = [record for record, _ in rows]
     jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
     months, anchor = ((jurisdiction.cycle_months, jurisdiction.cycle_anchor) if jurisdiction else DEFAULT_CYCLE)
     result = Profile(person, records, totals_by_cycle(records, months=months, anchor=anchor), jurisdiction,
-                     window=window)
+                     window=window, time_spent={r.id: spent for r, spent in rows if spent})
     if not window.is_all:
         return result
     rows = session.execute(

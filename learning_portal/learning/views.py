@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 
 from learning_portal.accounts.localdate import past_due, today_for
 from learning_portal.catalog import queries as catalog
@@ -25,8 +25,9 @@ def course_page(slug: str):
     course, version = catalog.get_course(session, slug)
     enrollment = services.latest_enrollment(session, person_id=current_actor().id, course_id=course.id)
     counts = services.progress_counts(enrollment) if enrollment else None
+    rules = current_app.extensions["credit_rules"](session, version, current_actor())
     return render_template("learning/course.html", course=course, version=version, enrollment=enrollment,
-                           counts=counts, categories=catalog.category_titles(session))
+                           counts=counts, categories=catalog.category_titles(session), rules=rules)
 
 
 @bp.post("/courses/<slug>/enroll")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
-from learning_portal.accounts.models import Role
+from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.permissions import can_view_person
 from learning_portal.catalog import queries as catalog
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
-from learning_portal.errors import NotFoundError
+from learning_portal.errors import NotFoundError, ValidationError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Enrollment
 from learning_portal.quizzes import services
@@ -115,6 +116,35 @@ def new_start(person_id: int, enrollment_id: int):
     flash(f"{enrollment.course_version.title}: a new start is allowed; the learner's next enrollment begins afresh.",
           "success")
     return redirect(url_for("credits.person_profile", person_id=person_id))
+
+
+@bp.app_context_processor
+def _extra_time() -> dict:
+    return {"extra_time_of": lambda person_id: services.extra_time(get_session(), person_id)}
+
+
+@bp.post("/people/<int:person_id>/extra-time")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def extra_time(person_id: int):
+    """An accommodation: extra time on timed quizzes, by the person's training manager (audited)."""
+    session = get_session()
+    person = session.get(Person, person_id)
+    if person is None or not can_view_person(current_actor(), person):
+        raise NotFoundError("No such person.")
+    try:
+        percent = int(request.form.get("extra_percent", ""))
+    except ValueError:
+        percent = -1
+    try:
+        services.grant_extra_time(session, actor=current_actor(), person=person, extra_percent=percent,
+                                  reason=request.form.get("reason", ""), now=utcnow())
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("credits.person_profile", person_id=person.id))
+    session.commit()
+    flash(f"{person.full_name}: " + (f"{percent}% extra time on timed quizzes." if percent else
+                                     "no extra time on timed quizzes."), "success")
+    return redirect(url_for("credits.person_profile", person_id=person.id))
 
 
 def _take_context(session, enrollment, item, quiz, attempt) -> dict:

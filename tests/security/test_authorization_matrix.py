@@ -62,6 +62,8 @@ AGENCY_A = only(MANAGER, ADMIN, other_manager=404)
 # The officer's own record: the officer, their manager and administrators; no one else learns it exists.
 OFFICERS_RECORD = only(OFFICER, MANAGER, ADMIN, others=404)
 SESSION_VIEW = only(INSTRUCTOR, MANAGER, ADMIN, other_manager=404)
+# The officer's record, changed by their manager or an administrator; another agency's manager: not found.
+OFFICERS_RECORD_MANAGERS = only(MANAGER, ADMIN, other_manager=404)
 SESSION_RUN = only(INSTRUCTOR, ADMIN)
 NOT_OTHERS = dict.fromkeys((DISPATCHER, INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN), 404)
 
@@ -234,6 +236,10 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("sessions_api.submit", "POST"): SESSION_RUN,
     ("sessions_api.make_ups", "POST"): SESSION_VIEW,
     ("sessions_api.check_in", "POST"): signed_in(),
+    ("quizzes.extra_time", "POST"): OFFICERS_RECORD_MANAGERS,
+    ("quizzes.save", "POST"): only(OFFICER, others=404),  # the enrolled learner only
+    ("quizzes_api.save_answers", "PUT"): signed_in(),
+    ("learning.lesson_heartbeat", "POST"): only(OFFICER, others=404),
     ("notices.index", "GET"): signed_in(),
     ("notices.read", "POST"): signed_in(),  # one's own notices only (others' ids are ignored)
     ("notices.open_notice", "GET"): only(OFFICER, others=404),  # the officer's notice
