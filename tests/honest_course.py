@@ -19,7 +19,7 @@ audience = ["officer"]
 topics = ["testing"]
 cpt_hours = 2
 credit = "automatic"
-satisfies = ["ZZ-CPT"]
+satisfies = {satisfies}
 sample = true
 in_order = true
 
@@ -62,14 +62,16 @@ def quiz_toml(*, pools: dict[str, int], draw: dict[str, int] | None, limit: int 
 
 
 def write_course(root: Path, *, slug: str = "honest-course", number: str = "00077", minutes: float = 2,
-                 quiz: str | None = None) -> Path:
-    """A content tree at ``root`` with the test requirements and the honest course."""
+                 quiz: str | None = None, requirements: Path = TEST_CONTENT / "requirements",
+                 satisfies: str = '["ZZ-CPT"]') -> Path:
+    """A content tree at ``root`` with requirements (the test ones by default) and the honest course."""
     if not (root / "requirements").exists():
-        shutil.copytree(TEST_CONTENT / "requirements", root / "requirements")
+        shutil.copytree(requirements, root / "requirements")
     package = root / slug
     (package / "lessons").mkdir(parents=True, exist_ok=True)
     (package / "quizzes").mkdir(exist_ok=True)
-    (package / "course.toml").write_text(COURSE.format(slug=slug, number=number, minutes=minutes))
+    (package / "course.toml").write_text(COURSE.format(slug=slug, number=number, minutes=minutes,
+                                                       satisfies=satisfies))
     for n in ("01", "02"):
         (package / "lessons" / f"{n}.md").write_text(f"## Lesson {n}\n\nRead this with care.\n")
     (package / "quizzes" / "final.toml").write_text(
