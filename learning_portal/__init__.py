@@ -24,6 +24,7 @@ from learning_portal.compliance import views as compliance_views
 from learning_portal.config import ROOT, Config
 from learning_portal.content_import import views as content_views
 from learning_portal.credits import api as credits_api
+from learning_portal.credits import terms as credit_terms
 from learning_portal.credits import views as credits_views
 from learning_portal.credits import worker as credit_poster
 from learning_portal.home import navigation
@@ -41,7 +42,6 @@ from learning_portal.notices import mailer as notice_mailer
 from learning_portal.notices import views as notices_views
 from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
-from learning_portal.quizzes import rules as quiz_rules
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import api as records_api
 from learning_portal.records import certificate_views, dispute_views, history_views
@@ -120,7 +120,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     navigation.init_app(app)
     app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer
     app.extensions["upload_storage"] = lambda: app_storage(app)  # web.staging: previewed uploads
-    app.extensions["credit_rules"] = quiz_rules.credit_rules  # the course page and API say what credit takes
+    app.extensions["credit_rules"] = credit_terms.credit_rules  # the course page and API say what credit takes
     # Notices become e-mail in whichever mail worker runs (mail.worker.pass_for).
     app.extensions["mail_preparers"] = [functools.partial(notice_mailer.queue_pending,
                                                           public_url=app.config["PUBLIC_URL"])]

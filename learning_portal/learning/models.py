@@ -70,7 +70,8 @@ class ItemProgress(Base):
     position_s: Mapped[float] = mapped_column(default=0.0)
     session_started_at: Mapped[datetime | None]
     session_gained_s: Mapped[float] = mapped_column(default=0.0)
-    # Lessons: seconds on the page, counted by the server from the page's heartbeats (learning.seat_time)
+    # Seconds on the item: a lesson's time on the page (the server counts the page's heartbeats), a SCORM
+    # package's reported total time
     active_s: Mapped[float] = mapped_column(default=0.0, server_default="0")
     last_seen_at: Mapped[datetime | None]
 

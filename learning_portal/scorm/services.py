@@ -143,6 +143,9 @@ def commit(session: Session, *, enrollment: Enrollment, item: CourseItem, packag
     if finish:
         _end_session(state)
     state.updated_at = now
+    # The package's own account of the time (it keeps its own rules): kept like a lesson's time on the page,
+    # so it is part of the time spent the completion records and the profile shows.
+    progress.active_s = float(state.total_time_s + state.session_time_s)
     outcome = learning.ItemOutcome(item_completed=False, course_completed=False)
     if done(state.lesson_status, package.mastery_score):
         outcome = learning.complete_item(session, enrollment=enrollment, item=item, now=now)

@@ -13,6 +13,9 @@ from learning_portal.accounts.models import Role
 from learning_portal.audit.models import AuditEntry
 from learning_portal.catalog.queries import get_course
 from learning_portal.content_import.parser import load_tree
+from learning_portal.credits import terms as credit_terms
+from learning_portal.credits import worker
+from learning_portal.credits.services import PosterSettings
 from learning_portal.errors import PermissionDeniedError
 from learning_portal.learning import services as learning
 from learning_portal.learning.models import Completion
@@ -139,8 +142,10 @@ def test_a_package_may_refuse_late_submissions(db_session, course):
     assert refused.attempt.late and refused.attempt.score == 0 and not refused.attempt.passed
 
 
-def test_lessons_open_in_order_and_count_after_their_time_and_the_time_is_kept(db_session, course):
-    enrollment, lessons, quiz, *_ = course()
+def test_lessons_open_in_order_and_count_after_their_time_and_the_time_is_kept(app, db_session, course):
+    enrollment, lessons, quiz, officer, _ = course()
+    version = enrollment.course_version
+    assert any("Take the items in order" in line for line in credit_terms.credit_rules(db_session, version))
     first, second = lessons
     with pytest.raises(learning.OutOfOrderError, match="finish “Lesson one”"):
         learning.heartbeat(db_session, enrollment=enrollment, item=second, now=NOW)
@@ -161,6 +166,9 @@ def test_lessons_open_in_order_and_count_after_their_time_and_the_time_is_kept(d
     assert done.completed_course
     completion = db_session.scalars(select(Completion)).one()
     assert completion.seconds_spent >= 2 * 120 + 30
+    assert worker.run_once(app.extensions["db_sessionmaker"], PosterSettings(), now=lambda: NOW) == 1
+    rules = credit_terms.credit_rules(db_session, version, officer)
+    assert rules[-1].startswith("Taking it again: already earned CPT for this course in the")  # said before
 
 
 def test_content_validate_names_each_bad_rule(tmp_path):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from learning_portal.catalog.models import CourseItem, ItemKind
 from learning_portal.catalog.queries import get_course
 from learning_portal.content_import import upload
+from learning_portal.credits import queries as credit_queries
 from learning_portal.credits import services as credits
 from learning_portal.credits import worker
 from learning_portal.errors import ConflictError, ValidationError
@@ -163,9 +164,13 @@ def test_values_are_checked_on_the_server_too(db_session, run):
 
 def test_a_passed_package_posts_cpt_credit(app, db_session, run):
     launch(db_session, run)
-    commit(db_session, run, {"cmi.core.score.raw": "95", "cmi.core.lesson_status": "passed"}, finish=True)
+    commit(db_session, run, {"cmi.core.score.raw": "95", "cmi.core.lesson_status": "passed",
+                             "cmi.core.session_time": "0000:42:00"}, finish=True)
     db_session.flush()
     assert worker.run_once(app.extensions["db_sessionmaker"], credits.PosterSettings(), now=lambda: NOW) == 1
     record = db_session.scalar(select(TrainingRecord).where(TrainingRecord.person_id == run.person.id))
     assert (record.course_number, record.hours, record.satisfies) == ("9999-00190", Decimal("1.00"), ["CA-CPT-24"])
-    assert db_session.scalar(select(func.count()).select_from(Completion)) == 1
+    completion = db_session.scalars(select(Completion)).one()
+    assert completion.seconds_spent == 42 * 60  # the package's reported time, kept like a lesson's
+    profile = credit_queries.profile(db_session, run.person)
+    assert profile.time_spent == {record.id: 42 * 60}  # shown with the record

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind
+from learning_portal.clock import utcnow
+from learning_portal.credits.eligibility import assignment_credit
 from learning_portal.quizzes.models import LatePolicy, Quiz, Review
 
 
@@ -37,7 +39,10 @@ def credit_rules(session: Session, version: CourseVersion, person: Person | None
     if person is not None and person.agency is not None and version.credit_mode is not CreditMode.NONE:
         j = session.get(Jurisdiction, person.agency.jurisdiction)
         if j is not None and not j.repeat_credit_in_cycle:
-            lines.append(f"Taking it again: {j.code} credits a course's CPT hours once per {j.cycle_months}-month "
+            _, repeat = assignment_credit(session, version, [person.id], j, today=j.local_date(utcnow()),
+                                          credit_samples=True)
+            lines.append(f"Taking it again: {repeat[person.id][0].lower()}{repeat[person.id][1:]}" if person.id in repeat else
+                         f"Taking it again: {j.code} credits a course's CPT hours once per {j.cycle_months}-month "
                          "cycle; a repeat in the same cycle is recorded without CPT hours.")
     return lines
 
