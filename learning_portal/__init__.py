@@ -44,7 +44,7 @@ from learning_portal.privacy import views as privacy_views
 from learning_portal.quizzes import api as quizzes_api
 from learning_portal.quizzes import views as quizzes_views
 from learning_portal.records import api as records_api
-from learning_portal.records import certificate_views, dispute_views, history_views
+from learning_portal.records import certificate_views, dispute_views, external_api, external_views, history_views
 from learning_portal.reminders import scheduler as notice_scheduler
 from learning_portal.scorm import views as scorm_views
 from learning_portal.sessions import api as sessions_api
@@ -80,6 +80,8 @@ BLUEPRINTS = (
     certificate_views.bp,
     dispute_views.bp,
     history_views.bp,
+    external_views.bp,
+    external_api.bp,
     privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,
@@ -96,7 +98,8 @@ BLUEPRINTS = (
 )
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, people_api.OPENAPI, invitations_api.OPENAPI, catalog_api.OPENAPI,
              learning_api.OPENAPI, quizzes_api.OPENAPI, sessions_api.OPENAPI, credits_api.OPENAPI, records_api.OPENAPI,
-             compliance_api.OPENAPI, assignment_api.OPENAPI, notices_api.OPENAPI)
+             compliance_api.OPENAPI, assignment_api.OPENAPI, notices_api.OPENAPI,
+             external_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:

@@ -35,7 +35,7 @@ from learning_portal.mail.models import MailBounce, OutgoingMail
 from learning_portal.media.models import MediaAsset
 from learning_portal.notices.models import NoticeCursor, NoticeOptOut, Notification
 from learning_portal.quizzes.models import Accommodation, Choice, Question, Quiz, QuizAttempt
-from learning_portal.records.models import Dispute, TrainingRecord
+from learning_portal.records.models import Dispute, ExternalTraining, TrainingRecord
 from learning_portal.scorm.models import ScormPackage, ScormState
 from learning_portal.sessions.models import Attendance, FacilitatorQualification, TrainingSession, session_agencies
 from learning_portal.xapi.models import XapiStatement
@@ -46,9 +46,9 @@ __all__ = [
     "Accommodation", "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "AssignmentRule", "Attendance",
     "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem",
     "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption",
-    "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction", "MailBounce",
-    "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person", "PersonEvaluation",
-    "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement", "RequirementStatus", "RuleHit",
-    "ScormPackage", "ScormState", "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement",
-    "metadata", "session_agencies",
+    "ExternalTraining", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
+    "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person",
+    "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement",
+    "RequirementStatus", "RuleHit", "ScormPackage", "ScormState", "SignInLink", "TrainingRecord", "TrainingSession",
+    "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

@@ -69,6 +69,9 @@ class Jurisdiction(Base):
     # compliance: the only grounds an exemption may be recorded on, as the content defines them
     # ([{"id", "title", "citation", "requirements": [...] or [] for all, "verified": bool}])
     exemption_grounds: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Training taken elsewhere, once approved, counts toward CPT: content_import.parser.EXTERNAL_CPT
+    external_cpt: Mapped[str] = mapped_column(String(32), default="certified_only", server_default="certified_only")
+    external_citation: Mapped[str] = mapped_column(String(300), default="", server_default="")
     updated_at: Mapped[datetime]
 
     def local_date(self, moment: datetime) -> date:

@@ -44,6 +44,8 @@ ACTIONS = {
     "assignment_rule.created": "An assignment rule was made for an agency",
     "assignment_rule.ended": "An assignment rule was turned off",
     "assignment_rule.ran": "An assignment rule assigned a course to the people it selects",
+    "external.submitted": "Training taken elsewhere, or a missing record, was submitted with its proof",
+    "external.decided": "Training taken elsewhere was approved (a record written) or returned with a comment",
     "quiz.extra_time": "Extra time on timed quizzes was granted to a person, changed or taken away (with why)",
     "notices.settings": "A person turned kinds of notice off or on",
     "assignment.changed": "An assignment's due date was changed, or it was cancelled or excused (with why)",

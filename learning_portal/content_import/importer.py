@@ -35,7 +35,8 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> Import
             session, code=j.code, name=j.name, cycle_months=j.cycle_months, cycle_anchor=j.cycle_anchor,
             repeat_credit_in_cycle=j.repeat_credit_in_cycle, timezone=j.timezone,
             due_soon_days=j.due_soon_days, judged_from=j.judged_from,
-            exemption_grounds=[g.to_dict() for g in j.exemption_grounds], now=now)
+            exemption_grounds=[g.to_dict() for g in j.exemption_grounds], external_cpt=j.external_cpt,
+            external_citation=j.external_citation, now=now)
     for category in tree.categories.values():
         report.categories_changed += catalog.upsert_category(session, id=category.id, title=category.title)
     for req in tree.requirements.values():

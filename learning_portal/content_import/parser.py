@@ -81,6 +81,8 @@ class JurisdictionSpec:
     due_soon_days: int
     judged_from: date | None
     exemption_grounds: tuple[GroundSpec, ...] = ()
+    external_cpt: str = "certified_only"  # EXTERNAL_CPT: when training taken elsewhere counts as CPT
+    external_citation: str = ""
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,10 @@ def _parse_requirements(data: dict, report: _Reporter, tree: ContentTree) -> Non
 
 
 GROUND_KEYS = {"id", "title", "citation", "requirements", "verified"}
+# When approved training taken elsewhere counts toward CPT: always; only a course certified by the commission
+# (a course number); certified, or proven by a certificate or letter of completion (California Regulation
+# 1060); never (it counts for the mandates only).
+EXTERNAL_CPT = ("always", "certified_only", "certified_or_certificate", "never")
 
 
 def _parse_grounds(data: dict, jurisdiction: str, report: _Reporter, tree: ContentTree) -> tuple[GroundSpec, ...]:
@@ -355,10 +361,20 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
     if judged_from is not None and not isinstance(judged_from, date):
         report("compliance", "judged_from", msg="judged_from must be a date such as 2025-01-01")
         return
+    external = data.get("external", {})
+    rule = external.get("cpt", "certified_only") if isinstance(external, dict) else None
+    if rule not in EXTERNAL_CPT:
+        report("external", msg=f"[external] cpt must be one of: {', '.join(EXTERNAL_CPT)}")
+        return
+    external_citation = external.get("citation", "")
+    if not isinstance(external_citation, str):
+        report("external", "citation", msg="[external] citation must be text")
+        return
     if code in tree.jurisdictions:
         report("jurisdiction", msg=f"jurisdiction {code} is defined twice")
     tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat, timezone,
-                                                due_soon, judged_from)
+                                                due_soon, judged_from, external_cpt=rule,
+                                                external_citation=external_citation.strip())
 
 
 # --- courses --------------------------------------------------------------------------------------

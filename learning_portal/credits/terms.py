@@ -41,7 +41,8 @@ def credit_rules(session: Session, version: CourseVersion, person: Person | None
         if j is not None and not j.repeat_credit_in_cycle:
             _, repeat = assignment_credit(session, version, [person.id], j, today=j.local_date(utcnow()),
                                           credit_samples=True)
-            lines.append(f"Taking it again: {repeat[person.id][0].lower()}{repeat[person.id][1:]}" if person.id in repeat else
+            mine = repeat.get(person.id)
+            lines.append(f"Taking it again: {mine[0].lower()}{mine[1:]}" if mine else
                          f"Taking it again: {j.code} credits a course's CPT hours once per {j.cycle_months}-month "
                          "cycle; a repeat in the same cycle is recorded without CPT hours.")
     return lines

@@ -22,6 +22,7 @@ KINDS = {k.name: k for k in (
     Kind("credit_posted", "Credit posted to your training profile", "person"),
     Kind("credit_refused", "A completion earned no credit, with the reason", "person"),
     Kind("dispute_resolved", "A dispute about your record is resolved", "person"),
+    Kind("external_decided", "Training you submitted is approved or returned", "person"),
     Kind("roster_submitted", "A roster you are on is submitted", "person"),
     Kind("escalation", "People of your agency become overdue", "manager", optional=False),
     Kind("digest", "Weekly digest of your agency", "manager"),

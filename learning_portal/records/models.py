@@ -20,16 +20,18 @@ class RecordSource(enum.StrEnum):
     FORWARDED = "forwarded"  # received from another portal through POST /api/v1/records
     CORRECTION = "correction"  # written by a training manager resolving a dispute
     IMPORTED = "imported"  # training from before the portal, imported from the agency's history
+    EXTERNAL = "external"  # training taken elsewhere, submitted with its proof and approved by the manager
 
     @property
     def label(self) -> str:
         return {"online": "Online", "roster": "Roster", "forwarded": "Forwarded", "correction": "Correction",
-                "imported": "Imported history"}[self.value]
+                "imported": "Imported history", "external": "Taken elsewhere"}[self.value]
 
     @property
     def has_certificate(self) -> bool:
-        """This portal certifies what happened here; imported history has the original presenter's proof."""
-        return self is not RecordSource.IMPORTED
+        """This portal certifies what happened here; imported history and training taken elsewhere have the
+        original presenter's proof."""
+        return self not in (RecordSource.IMPORTED, RecordSource.EXTERNAL)
 
 
 class TrainingRecord(Base):
@@ -90,3 +92,66 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None]
     correction_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+
+class ExternalKind(enum.StrEnum):
+    ELSEWHERE = "elsewhere"  # training taken at an academy or another presenter's course
+    MISSING = "missing"  # a course taken here that has no record
+
+    @property
+    def label(self) -> str:
+        return {"elsewhere": "Training taken elsewhere", "missing": "Missing record"}[self.value]
+
+
+class ExternalStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the training manager
+    RETURNED = "returned"  # sent back with a comment; the person may change and resubmit it
+    APPROVED = "approved"  # a record was written
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Waiting for review", "returned": "Returned", "approved": "Approved"}[self.value]
+
+
+class ProofKind(enum.StrEnum):
+    CERTIFICATE = "certificate"  # a certificate of completion
+    LETTER = "letter"  # a letter of completion from the presenter
+    OTHER = "other"  # a roster extract, a transcript, ...
+
+    @property
+    def label(self) -> str:
+        return {"certificate": "Certificate of completion", "letter": "Letter of completion",
+                "other": "Other proof"}[self.value]
+
+
+class ExternalTraining(Base):
+    """Training to add to a person's record, submitted by them (or their manager) with its proof: approved,
+    it becomes a record; returned, they see why and may resubmit."""
+
+    __tablename__ = "external_training"
+    __table_args__ = (Index("ix_external_training_agency_id_status", "agency_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    kind: Mapped[ExternalKind] = mapped_column(enum_column(ExternalKind))
+    title: Mapped[str] = mapped_column(String(200))
+    presenter: Mapped[str] = mapped_column(String(200), default="")
+    course_number: Mapped[str] = mapped_column(String(16), default="")  # when the course is certified
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))  # a missing record: the course here
+    completed_on: Mapped[date]
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # category id -> hours (strings)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    proof_key: Mapped[str | None] = mapped_column(String(200))  # in media storage
+    proof_name: Mapped[str | None] = mapped_column(String(200))
+    proof_kind: Mapped[ProofKind | None] = mapped_column(enum_column(ProofKind))
+    status: Mapped[ExternalStatus] = mapped_column(enum_column(ExternalStatus), default=ExternalStatus.PENDING)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str] = mapped_column(String(1000), default="")  # the manager's, when returned or approved
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id", ondelete="SET NULL"))
+    cpt_credited: Mapped[bool | None]  # as approved: whether the hours count toward CPT, and why (below)
+    cpt_reason: Mapped[str] = mapped_column(String(300), default="")

@@ -28,7 +28,7 @@ from learning_portal.media import services as media
 from learning_portal.media.storage import app_storage
 from learning_portal.notices.models import Notification
 from learning_portal.quizzes import services as quizzes
-from learning_portal.records import disputes
+from learning_portal.records import disputes, external
 from learning_portal.records.models import RecordSource
 from learning_portal.records.services import RecordInput, write_record
 from learning_portal.scorm import services as scorm
@@ -240,6 +240,16 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("quizzes.save", "POST"): only(OFFICER, others=404),  # the enrolled learner only
     ("quizzes_api.save_answers", "PUT"): signed_in(),
     ("learning.lesson_heartbeat", "POST"): only(OFFICER, others=404),
+    ("external.mine", "GET"): signed_in(),
+    ("external.person_page", "GET"): OFFICERS_RECORD,
+    ("external.person_page", "POST"): OFFICERS_RECORD,
+    ("external.resubmit", "POST"): OFFICERS_RECORD,
+    ("external.proof", "GET"): OFFICERS_RECORD,
+    ("external.queue", "GET"): AGENCY_A,
+    ("external.decision", "POST"): OFFICERS_RECORD_MANAGERS,
+    ("external_api.submit", "POST"): signed_in(),
+    ("external_api.agency_queue", "GET"): AGENCY_A,
+    ("external_api.decide", "POST"): OFFICERS_RECORD_MANAGERS,
     ("notices.index", "GET"): signed_in(),
     ("notices.read", "POST"): signed_in(),  # one's own notices only (others' ids are ignored)
     ("notices.open_notice", "GET"): only(OFFICER, others=404),  # the officer's notice
@@ -322,6 +332,11 @@ def world(app, db_session) -> World:
         "rule_id": assignment_rules.create(db_session, actor=people[MANAGER], agency=a, course_slug=pursuit.slug,
                                            trigger="joins", requirement_id=None, role=None, days=30, now=NOW).id,
         "action": "run",
+        "item_id": external.submit(db_session, app_storage(app), actor=officer, person=officer, now=NOW,
+                                   data=external.Submission(title="Outside course", presenter="Academy",
+                                                            completed_on="2026-02-01", hours="4",
+                                                            proof_kind="certificate"),
+                                   proof=external.Proof("c.pdf", b"%PDF-1.4 c")).id,
         "notice_id": db_session.scalar(select(Notification.id).where(Notification.person_id == officer.id)),
     })
 
