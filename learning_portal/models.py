@@ -37,7 +37,13 @@ from learning_portal.notices.models import NoticeCursor, NoticeOptOut, Notificat
 from learning_portal.quizzes.models import Accommodation, Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import Dispute, ExternalTraining, TrainingRecord
 from learning_portal.scorm.models import ScormPackage, ScormState
-from learning_portal.sessions.models import Attendance, FacilitatorQualification, TrainingSession, session_agencies
+from learning_portal.sessions.models import (
+    Attendance,
+    FacilitatorQualification,
+    RosterAmendment,
+    TrainingSession,
+    session_agencies,
+)
 from learning_portal.xapi.models import XapiStatement
 
 metadata = Base.metadata
@@ -49,6 +55,6 @@ __all__ = [
     "ExternalTraining", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
     "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person",
     "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement",
-    "RequirementStatus", "RuleHit", "ScormPackage", "ScormState", "SignInLink", "TrainingRecord", "TrainingSession",
-    "TwoFactor", "XapiStatement", "metadata", "session_agencies",
+    "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage", "ScormState", "SignInLink", "TrainingRecord",
+    "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

@@ -72,6 +72,9 @@ class Jurisdiction(Base):
     # Training taken elsewhere, once approved, counts toward CPT: content_import.parser.EXTERNAL_CPT
     external_cpt: Mapped[str] = mapped_column(String(32), default="certified_only", server_default="certified_only")
     external_citation: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Who approves a submitted roster before it credits: "none" (it credits at once), "agency" (the host
+    # agency's training manager), "commission" (commission staff). A course may say otherwise.
+    roster_review: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     updated_at: Mapped[datetime]
 
     def local_date(self, moment: datetime) -> date:

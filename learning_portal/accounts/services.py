@@ -121,14 +121,16 @@ def create_agency(session: Session, *, actor: Person, jurisdiction: str, number:
 def upsert_jurisdiction(session: Session, *, code: str, name: str, cycle_months: int, cycle_anchor: date,
                         repeat_credit_in_cycle: bool, timezone: str, due_soon_days: int,
                         judged_from: date | None, exemption_grounds: list[dict], now: datetime,
-                        external_cpt: str = "certified_only", external_citation: str = "") -> bool:
+                        external_cpt: str = "certified_only", external_citation: str = "",
+                        roster_review: str = "none") -> bool:
     return upsert_by_key(session, Jurisdiction, code, {"name": name, "cycle_months": cycle_months,
                                                        "cycle_anchor": cycle_anchor, "timezone": timezone,
                                                        "repeat_credit_in_cycle": repeat_credit_in_cycle,
                                                        "due_soon_days": due_soon_days, "judged_from": judged_from,
                                                        "exemption_grounds": exemption_grounds,
                                                        "external_cpt": external_cpt,
-                                                       "external_citation": external_citation}, now=now)
+                                                       "external_citation": external_citation,
+                                                       "roster_review": roster_review}, now=now)
 
 
 def known_jurisdictions(session: Session) -> set[str]:

@@ -46,6 +46,8 @@ ACTIONS = {
     "assignment_rule.ran": "An assignment rule assigned a course to the people it selects",
     "external.submitted": "Training taken elsewhere, or a missing record, was submitted with its proof",
     "external.decided": "Training taken elsewhere was approved (a record written) or returned with a comment",
+    "roster.approved": "A roster waiting for approval was approved, crediting everyone present",
+    "roster.amended": "A credited roster was amended: someone added (credited) or withdrawn (record withdrawn)",
     "quiz.extra_time": "Extra time on timed quizzes was granted to a person, changed or taken away (with why)",
     "notices.settings": "A person turned kinds of notice off or on",
     "assignment.changed": "An assignment's due date was changed, or it was cancelled or excused (with why)",

@@ -118,6 +118,7 @@ class CourseVersion(Base):
     facilitator_qualification: Mapped[str | None] = mapped_column(String(40))
     # Items in order: each opens when the required ones before it are done (the package's ``in_order``).
     in_order: Mapped[bool] = mapped_column(default=False, server_default=false())
+    roster_review: Mapped[str | None] = mapped_column(String(16))  # None: the jurisdiction's (Jurisdiction)
     search_text: Mapped[str] = mapped_column(Text)  # lower-cased title, number, topics, summary
     created_at: Mapped[datetime]
 

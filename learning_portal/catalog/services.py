@@ -62,6 +62,7 @@ class CourseFields:
     facilitator_qualification: str | None
     content_hash: str
     in_order: bool = False
+    roster_review: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
         credit_mode=CreditMode(fields.credit_mode), certification_level=fields.certification_level,
         is_sample=fields.is_sample, facilitation_allowed=fields.facilitation_allowed,
         facilitator_qualification=fields.facilitator_qualification, in_order=fields.in_order,
+        roster_review=fields.roster_review,
         search_text=_search_text(fields), created_at=now,
     )
     session.add(version)

@@ -36,7 +36,7 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> Import
             repeat_credit_in_cycle=j.repeat_credit_in_cycle, timezone=j.timezone,
             due_soon_days=j.due_soon_days, judged_from=j.judged_from,
             exemption_grounds=[g.to_dict() for g in j.exemption_grounds], external_cpt=j.external_cpt,
-            external_citation=j.external_citation, now=now)
+            external_citation=j.external_citation, roster_review=j.roster_review, now=now)
     for category in tree.categories.values():
         report.categories_changed += catalog.upsert_category(session, id=category.id, title=category.title)
     for req in tree.requirements.values():
@@ -60,7 +60,7 @@ def _fields(spec: CourseSpec) -> catalog.CourseFields:
         credit_mode=spec.credit, satisfies=spec.satisfies, certification_level=spec.certification_level,
         is_sample=spec.sample, facilitation_allowed=spec.facilitation_allowed,
         facilitator_qualification=spec.facilitator_qualification, content_hash=spec.content_hash(),
-        in_order=spec.in_order,
+        in_order=spec.in_order, roster_review=spec.roster_review,
     )
 
 

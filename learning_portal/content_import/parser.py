@@ -83,6 +83,7 @@ class JurisdictionSpec:
     exemption_grounds: tuple[GroundSpec, ...] = ()
     external_cpt: str = "certified_only"  # EXTERNAL_CPT: when training taken elsewhere counts as CPT
     external_citation: str = ""
+    roster_review: str = "none"  # ROSTER_REVIEWS: who approves a roster before it credits
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class CourseSpec:
     facilitator_qualification: str | None
     items: tuple[ItemSpec, ...]
     in_order: bool = False  # each item opens when the required ones before it are done
+    roster_review: str | None = None  # None: the jurisdiction's rule (ROSTER_REVIEWS)
 
     @property
     def course_number(self) -> str:
@@ -176,6 +178,8 @@ class CourseSpec:
                         question.pop("topic", None)
         if not data["in_order"]:
             del data["in_order"]
+        if data["roster_review"] is None:
+            del data["roster_review"]
         payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -288,6 +292,9 @@ GROUND_KEYS = {"id", "title", "citation", "requirements", "verified"}
 # (a course number); certified, or proven by a certificate or letter of completion (California Regulation
 # 1060); never (it counts for the mandates only).
 EXTERNAL_CPT = ("always", "certified_only", "certified_or_certificate", "never")
+# Who approves a submitted roster before it credits: nobody (at once), the host agency's training manager, or
+# commission staff.
+ROSTER_REVIEWS = ("none", "agency", "commission")
 
 
 def _parse_grounds(data: dict, jurisdiction: str, report: _Reporter, tree: ContentTree) -> tuple[GroundSpec, ...]:
@@ -370,18 +377,23 @@ def _parse_jurisdiction(data: dict, code: str, report: _Reporter, tree: ContentT
     if not isinstance(external_citation, str):
         report("external", "citation", msg="[external] citation must be text")
         return
+    rosters = data.get("rosters", {})
+    review = rosters.get("review", "none") if isinstance(rosters, dict) else None
+    if review not in ROSTER_REVIEWS:
+        report("rosters", msg=f"[rosters] review must be one of: {', '.join(ROSTER_REVIEWS)}")
+        return
     if code in tree.jurisdictions:
         report("jurisdiction", msg=f"jurisdiction {code} is defined twice")
     tree.jurisdictions[code] = JurisdictionSpec(code, str(data.get("name", "")), months, anchor, repeat, timezone,
                                                 due_soon, judged_from, external_cpt=rule,
-                                                external_citation=external_citation.strip())
+                                                external_citation=external_citation.strip(), roster_review=review)
 
 
 # --- courses --------------------------------------------------------------------------------------
 
 COURSE_KEYS = {"slug", "presenter", "number", "title", "summary", "description", "delivery", "audience",
                "audience_note", "topics", "cpt_hours", "credit", "satisfies", "certification_level", "sample",
-               "hours", "facilitation", "items", "in_order", "seat_time"}
+               "hours", "facilitation", "items", "in_order", "seat_time", "roster_review"}
 ITEM_KEYS = {"kind", "title", "file", "required", "media", "coverage", "skip_ahead", "package", "min_minutes"}
 SEAT_TIMES = ("from_cpt_hours",)  # lessons without min_minutes share half the CPT hours, 1 to 15 minutes each
 
@@ -464,6 +476,9 @@ def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | N
     in_order = data.get("in_order", False)
     if not isinstance(in_order, bool):
         report("in_order", msg="in_order must be true or false")
+    roster_review = data.get("roster_review")
+    if roster_review is not None and roster_review not in ROSTER_REVIEWS:
+        report("roster_review", msg=f"roster_review must be one of: {', '.join(ROSTER_REVIEWS)}")
     seat_time = data.get("seat_time")
     if seat_time is not None and seat_time not in SEAT_TIMES:
         report("seat_time", msg=f"seat_time must be one of: {', '.join(SEAT_TIMES)} (or left out)")
@@ -482,6 +497,7 @@ def parse_course(package: Path, root: Path, tree: ContentTree) -> CourseSpec | N
         hours=tuple(sorted(hours.items())), credit=credit, satisfies=tuple(satisfies),
         certification_level=level, sample=sample, facilitation_allowed=allowed,
         facilitator_qualification=qualification, items=tuple(items), in_order=in_order is True,
+        roster_review=roster_review,
     )
 
 

@@ -7,12 +7,13 @@ from flask import current_app, jsonify, request
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
-from learning_portal.credits import inbound, queries
-from learning_portal.db import ID_MAX, get_session
-from learning_portal.errors import NotFoundError, PermissionDeniedError
+from learning_portal.credits import inbound, queries, rosters
+from learning_portal.db import ID_MAX, as_id, get_session
+from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.records import services as records
 from learning_portal.records.models import TrainingRecord
-from learning_portal.web.api import TokenGrant, api_blueprint, for_scopes, token_grant
+from learning_portal.sessions import services as sessions
+from learning_portal.web.api import TokenGrant, api_blueprint, for_scopes, json_body, require_fields, token_grant
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.openapi import error_responses
 from learning_portal.web.pagination import page_args, paginate
@@ -145,10 +146,46 @@ _RECORD = {"type": "object", "required": ["course_number", "title", "hours", "ca
                           "cpt_credited": {"type": "boolean", "description": "false: recorded for the mandates it "
                                            "satisfies, its hours not counted toward CPT"}}}
 
+@bp.post("/sessions/<int:session_id>/amendments")
+@require_role(Role.INSTRUCTOR, Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def amend_roster(session_id: int):
+    """Amend a credited roster: ``action`` add (someone present was missing) or withdraw (someone was not), the
+    ``person_id``, and ``reason``. Recorded; the record is added or withdrawn."""
+    db, actor = get_session(), current_actor()
+    ts = sessions.get_session(db, actor=actor, session_id=session_id, lock=True)
+    data = json_body()
+    require_fields(data, person_id=int, action=str, reason=str)
+    if data["action"] not in ("add", "withdraw"):
+        raise ValidationError("Some fields are invalid.", details={"action": "add or withdraw."})
+    person = db.get(Person, as_id(data["person_id"]) or 0)
+    if person is None or (data["action"] == "withdraw" and all(a.person_id != person.id for a in ts.attendances)):
+        raise NotFoundError("Nobody with that id is on this roster.")
+    if data["action"] == "add":
+        person = sessions.attendee_by_post_id(db, ts, person.post_id)
+    amendment = rosters.amend_roster(db, ts=ts, actor=actor, person=person, action=data["action"],
+                                     reason=data["reason"], now=utcnow())
+    db.commit()
+    return jsonify(id=amendment.id, action=amendment.action.value, person_id=amendment.person_id,
+                   reason=amendment.reason, at=amendment.at.isoformat(), completion_id=amendment.completion_id,
+                   record_id=amendment.record_id), 201
+
+
 OPENAPI = {
     "tag": {"name": "Training records", "description": "Training profiles, records to and from other portals and "
                                                        "agencies' systems, credit postings."},
     "paths": {
+        "/sessions/{session_id}/amendments": {"post": {
+            "summary": "Amend a credited roster (add someone present, or withdraw someone who was not), recorded",
+            "parameters": [{"name": "session_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["person_id", "action", "reason"], "properties": {
+                    "person_id": {"type": "integer", "minimum": 1},
+                    "action": {"type": "string", "enum": ["add", "withdraw"]},
+                    "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}}}},
+            "responses": {"201": {"description": "Recorded", "content": {"application/json": {"schema": {
+                "type": "object"}}}}, **error_responses(400, 401, 403, 404, 409, 415, 422)},
+        }},
         "/records": {"post": {
             "summary": "Receive a training record from another portal or an agency's system",
             "description": "Two ways in. Another portal signs the request with HMAC-SHA256: X-Portal-Signature = "

@@ -10,11 +10,13 @@ from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import ALL_RECORDS, RecordsWindow
 from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
-from learning_portal.credits import queries, services
+from learning_portal.credits import queries, rosters, services
 from learning_portal.credits.models import PostingStatus
 from learning_portal.credits.worker import alert_after
 from learning_portal.db import get_session
+from learning_portal.errors import DomainError, NotFoundError
 from learning_portal.records.disputes import disputes_of
+from learning_portal.sessions import services as sessions
 from learning_portal.web.auth import current_actor, login_required, require_role
 from learning_portal.web.pagination import page_args, paginate
 
@@ -85,3 +87,26 @@ def reconciliation():
     session = get_session()
     return render_template("credits/admin_reconciliation.html", discrepancies=queries.reconcile(session),
                            counts=queries.status_counts(session))
+
+
+@bp.post("/sessions/<int:session_id>/amendments")
+@require_role(Role.INSTRUCTOR, Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def amend(session_id: int):
+    db, actor = get_session(), current_actor()
+    ts = sessions.get_session(db, actor=actor, session_id=session_id, lock=True)
+    try:
+        person = sessions.attendee_by_post_id(db, ts, request.form.get("post_id", "")) if request.form.get(
+            "action") == "add" else next((a.person for a in ts.attendances
+                                          if a.person.post_id == request.form.get("post_id", "").strip().upper()),
+                                         None)
+        if person is None:
+            raise NotFoundError("Nobody with that POST ID is on this roster.")
+        rosters.amend_roster(db, ts=ts, actor=actor, person=person, action=request.form.get("action", ""),
+                             reason=request.form.get("reason", ""), now=utcnow())
+    except (DomainError, ValueError) as exc:
+        db.rollback()
+        flash(getattr(exc, "message", "Choose to add or withdraw someone."), "error")
+        return redirect(url_for("sessions.detail", session_id=ts.id))
+    db.commit()
+    flash(f"Roster amended for {person.full_name}.", "success")
+    return redirect(url_for("sessions.detail", session_id=ts.id))

@@ -28,7 +28,7 @@ from learning_portal.notices.models import NoticeOptOut, Notification
 from learning_portal.quizzes.models import Accommodation, QuizAttempt
 from learning_portal.records.models import Dispute, ExternalTraining, TrainingRecord
 from learning_portal.scorm.models import ScormState
-from learning_portal.sessions.models import Attendance, FacilitatorQualification
+from learning_portal.sessions.models import Attendance, FacilitatorQualification, RosterAmendment
 from learning_portal.xapi.models import XapiStatement
 
 SECRET_COLUMNS = {"password_hash", "login_nonce", "token_hash", "secret", "code_hash"}
@@ -62,6 +62,7 @@ SECTIONS = (
     ("assignment_rule_hits", RuleHit, lambda pid: RuleHit.person_id == pid),
     ("quiz_extra_time", Accommodation, lambda pid: Accommodation.person_id == pid),
     ("external_training", ExternalTraining, lambda pid: ExternalTraining.person_id == pid),
+    ("roster_amendments", RosterAmendment, lambda pid: RosterAmendment.person_id == pid),
 )
 # Tables with a person column that are not about that person's own data, and why.
 NOT_PERSONAL = {

@@ -116,7 +116,18 @@ def submit(session_id: int):
     outcome = services.submit_roster(db, ts=ts, actor=current_actor(), now=utcnow())
     db.commit()
     return jsonify(credited=outcome.credited, already_submitted=outcome.already_submitted,
-                   session=session_json(ts, manage=True))
+                   in_review=outcome.in_review, session=session_json(ts, manage=True))
+
+
+@bp.post("/sessions/<int:session_id>/approve")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def approve(session_id: int):
+    """Approve a roster waiting for approval (where the jurisdiction or course reviews rosters): it credits."""
+    db = get_session()
+    ts = services.get_session(db, actor=current_actor(), session_id=session_id, lock=True)
+    credited = services.approve_roster(db, ts=ts, actor=current_actor(), now=utcnow())
+    db.commit()
+    return jsonify(credited=credited, session=session_json(ts, manage=False))
 
 
 @bp.post("/sessions/<int:session_id>/make-ups")
@@ -253,7 +264,17 @@ OPENAPI = {
             "responses": {"200": {"description": "Submitted", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["credited", "already_submitted", "session"],
                 "properties": {"credited": {"type": "integer"}, "already_submitted": {"type": "boolean"},
+                               "in_review": {"type": "boolean",
+                                             "description": "Waiting for approval: nobody is credited yet"},
                                "session": {"$ref": "#/components/schemas/TrainingSession"}}}}}},
+                **error_responses(401, 403, 404, 409, 422)},
+        }},
+        "/sessions/{session_id}/approve": {"post": {
+            "summary": "Approve a roster waiting for approval; everyone present is credited",
+            "parameters": _ID,
+            "responses": {"200": {"description": "Approved", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"credited": {"type": "integer"},
+                                                 "session": {"$ref": "#/components/schemas/TrainingSession"}}}}}},
                 **error_responses(401, 403, 404, 409, 422)},
         }},
         "/sessions/{session_id}/make-ups": {"post": {

@@ -31,13 +31,15 @@ class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     RUNNING = "running"  # check-in open
     CLOSED = "closed"  # check-in closed, roster not submitted yet
-    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"  # submitted, waiting for approval; the instructor may still correct attendance
+    SUBMITTED = "submitted"  # credited (approved, where a review is required)
     CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
         return {"scheduled": "Scheduled", "running": "Check-in open", "closed": "Check-in closed",
-                "submitted": "Roster submitted", "cancelled": "Cancelled"}[self.value]
+                "in_review": "Roster waiting for approval", "submitted": "Roster submitted",
+                "cancelled": "Cancelled"}[self.value]
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -88,6 +90,8 @@ class TrainingSession(Base):
     closed_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    approved_at: Mapped[datetime | None]  # where rosters are reviewed: when it was approved (and credited)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
     course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)
@@ -102,7 +106,9 @@ class TrainingSession(Base):
 
     @property
     def is_open_for_roster(self) -> bool:
-        return self.status in (SessionStatus.SCHEDULED, SessionStatus.RUNNING, SessionStatus.CLOSED)
+        """Attendance may change: before submission, and while the roster waits for approval."""
+        return self.status in (SessionStatus.SCHEDULED, SessionStatus.RUNNING, SessionStatus.CLOSED,
+                               SessionStatus.IN_REVIEW)
 
 
 class Attendance(Base):
@@ -137,3 +143,28 @@ class FacilitatorQualification(Base):
     granted_at: Mapped[datetime]
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined", innerjoin=True)
+
+
+class AmendmentAction(enum.StrEnum):
+    ADD = "add"  # someone present was missing: credited now
+    WITHDRAW = "withdraw"  # someone was not present: their record is withdrawn
+
+    @property
+    def label(self) -> str:
+        return {"add": "Added", "withdraw": "Withdrawn"}[self.value]
+
+
+class RosterAmendment(Base):
+    """A correction to a credited roster: who, when, why, and the record it added or withdrew. Never an edit."""
+
+    __tablename__ = "roster_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    action: Mapped[AmendmentAction] = mapped_column(enum_column(AmendmentAction))
+    reason: Mapped[str] = mapped_column(String(500))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    completion_id: Mapped[int | None] = mapped_column(ForeignKey("completions.id"))  # an addition's
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("training_records.id"))  # a withdrawal's

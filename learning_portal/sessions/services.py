@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts import localdate
-from learning_portal.accounts.models import Agency, Person, Role
+from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
 from learning_portal.catalog.models import Course, CourseVersion, Delivery
@@ -30,6 +30,7 @@ from learning_portal.sessions.models import (
     AttendanceMethod,
     AttendanceStatus,
     FacilitatorQualification,
+    RosterAmendment,
     SessionKind,
     SessionStatus,
     TrainingSession,
@@ -269,9 +270,9 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     if not matches:
         if any(result == "expired" for _, result in results):
             raise CheckInError("That code has expired. Enter the code the screen shows now.")
-        _check_in_failed(db, person, [ts for ts in candidates if _admits(ts, person)], now, policy)
+        _check_in_failed(db, person, [ts for ts in candidates if admits(ts, person)], now, policy)
         raise CheckInError("That code does not match a session with check-in open. Check the code on the screen.")
-    mine = [ts for ts in matches if _admits(ts, person)]
+    mine = [ts for ts in matches if admits(ts, person)]
     if not mine:
         ts = matches[0]
         raise PermissionDeniedError(
@@ -294,7 +295,7 @@ def check_in(db: Session, *, person: Person, code: str, now: datetime, session_i
     return CheckIn(ts, attendance, created)
 
 
-def _admits(ts: TrainingSession, person: Person) -> bool:
+def admits(ts: TrainingSession, person: Person) -> bool:
     return person.agency_id in {a.id for a in ts.agencies}
 
 
@@ -459,16 +460,39 @@ def mark_attendance(db: Session, *, ts: TrainingSession, attendance_id: int, sta
 class SubmitOutcome:
     credited: int  # completions created by this call
     already_submitted: bool
+    in_review: bool = False  # waiting for approval: nobody is credited yet
+
+
+def review_of(db: Session, ts: TrainingSession) -> str:
+    """Who approves this roster before it credits: the course's rule, else the jurisdiction's ("none": nobody,
+    it credits at once; "agency": the host agency's training manager; "commission": commission staff)."""
+    if ts.course_version.roster_review:
+        return ts.course_version.roster_review
+    jurisdiction = db.get(Jurisdiction, ts.agency.jurisdiction)
+    return jurisdiction.roster_review if jurisdiction else "none"
+
+
+def can_approve(db: Session, actor: Person, ts: TrainingSession) -> bool:
+    review = review_of(db, ts)
+    if actor.id == ts.instructor_id or actor.id == ts.submitted_by_id:
+        return False  # nobody approves their own roster
+    if review == "commission":
+        return actor.has_role(Role.ADMINISTRATOR)
+    return actor.has_role(Role.ADMINISTRATOR) or (actor.has_role(Role.TRAINING_MANAGER)
+                                                  and actor.agency_id == ts.agency_id)
 
 
 def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datetime) -> SubmitOutcome:
-    """One completion per person present, each posting credit like any completion. Once only.
+    """One completion per person present, each posting credit like any completion. Once only. Where rosters
+    are reviewed, the roster waits for approval instead (``approve_roster``), and may still be corrected.
 
     The caller loads ``ts`` with ``lock=True`` so two submissions cannot interleave (row lock on
     PostgreSQL; SQLite transactions are serialised).
     """
     if ts.status is SessionStatus.SUBMITTED:
         return SubmitOutcome(0, already_submitted=True)
+    if ts.status is SessionStatus.IN_REVIEW:
+        return SubmitOutcome(0, already_submitted=True, in_review=True)
     if ts.status is SessionStatus.CANCELLED:
         raise ConflictError("The session was cancelled; its roster cannot be submitted.")
     version = ts.course_version
@@ -480,22 +504,60 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
     present = [a for a in ts.attendances if a.status is AttendanceStatus.PRESENT]
     if not present:
         raise ValidationError("No one is marked present. Add the attendees, or cancel the session.")
+    ts.submitted_at, ts.submitted_by_id = now, actor.id
+    ts.closed_at = ts.closed_at or now
+    if review_of(db, ts) != "none":
+        ts.status = SessionStatus.IN_REVIEW
+        db.flush()
+        audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
+                     details={"kind": ts.kind.value, "credited": [], "review": review_of(db, ts)})
+        return SubmitOutcome(0, already_submitted=False, in_review=True)
+    credited = _credit(db, ts, present, actor=actor, now=now)
+    audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
+                 details={"kind": ts.kind.value, "credited": credited})
+    return SubmitOutcome(len(credited), already_submitted=False)
+
+
+def approve_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datetime) -> int:
+    """The reviewer approves a roster waiting for approval: everyone present is credited. Returns how many."""
+    if ts.status is not SessionStatus.IN_REVIEW:
+        raise ConflictError(f"Only a roster waiting for approval is approved; this one is {ts.status.label.lower()}.")
+    if not can_approve(db, actor, ts):
+        raise PermissionDeniedError("The host agency's training manager approves this roster"
+                                    + (", or commission staff." if review_of(db, ts) == "agency" else
+                                       ": commission staff only.") + " Nobody approves their own.")
+    present = [a for a in ts.attendances if a.status is AttendanceStatus.PRESENT]
+    if not present:
+        raise ValidationError("No one is marked present: the instructor corrects the roster, or cancels it.")
+    ts.approved_at, ts.approved_by_id = now, actor.id
+    submitter = db.get(Person, ts.submitted_by_id) if ts.submitted_by_id else None
+    credited = _credit(db, ts, present, actor=submitter or actor, now=now)
+    audit.record(db, "roster.approved", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
+                 details={"credited": credited})
+    return len(credited)
+
+
+def _credit(db: Session, ts: TrainingSession, present: list[Attendance], *, actor: Person,
+            now: datetime) -> list[int]:
+    version = ts.course_version
     note = f"{ts.kind.label} session {ts.id}, {ts.location}"
     for attendance in present:
         completion = learning.record_roster_completion(db, person_id=attendance.person_id, version=version,
                                                        completed_at=ts.starts_at, note=note, now=now)
         attendance.completion_id = completion.id
-    ts.status, ts.submitted_at, ts.submitted_by_id = SessionStatus.SUBMITTED, now, actor.id
-    ts.closed_at = ts.closed_at or now
+    ts.status = SessionStatus.SUBMITTED
     db.flush()
-    audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
-                 details={"kind": ts.kind.value, "credited": [a.person_id for a in present]})
     notices.send(db, [notices.Notice(
         a.person_id, "roster_submitted", f"roster:{ts.id}:{a.person_id}", f"Roster submitted: {version.title}",
         f"{actor.full_name} submitted the roster of {version.title} ({ts.kind.label.lower()} session of "
-        f"{human_date(day)}, {ts.location}), with you present. The credit posts to your training profile shortly.",
-        link="/my/profile", agency_id=a.person.agency_id) for a in present], now=now)
-    return SubmitOutcome(len(present), already_submitted=False)
+        f"{human_date(local_day(db, ts))}, {ts.location}), with you present. The credit posts to your training "
+        "profile shortly.", link="/my/profile", agency_id=a.person.agency_id) for a in present], now=now)
+    return [a.person_id for a in present]
+
+
+def amendments_of(db: Session, ts: TrainingSession) -> list[RosterAmendment]:
+    return list(db.scalars(select(RosterAmendment).where(RosterAmendment.session_id == ts.id)
+                           .order_by(RosterAmendment.id)))
 
 
 # --------------------------------------------------------------------------------- CSV in and out

@@ -138,7 +138,8 @@ def detail(session_id: int):
     make_up_form.due_on.data = (utcnow().astimezone(zone) + timedelta(days=30)).date()
     return render_template("sessions/detail.html", ts=ts, can_manage=services.can_manage(actor, ts),
                            add_form=AddAttendeeForm(), mark_form=MarkAttendanceForm(), make_up_form=make_up_form,
-                           absentees=absentees, zone=zone)
+                           absentees=absentees, zone=zone, can_approve=services.can_approve(db, actor, ts),
+                           review=services.review_of(db, ts), amendments=services.amendments_of(db, ts))
 
 
 @bp.get("/sessions/<int:session_id>/roster")
@@ -294,9 +295,27 @@ def submit(session_id: int):
     db.commit()
     if outcome.already_submitted:
         flash("This roster was already submitted; nothing changed.", "info")
+    elif outcome.in_review:
+        flash("Roster submitted for approval. Until it is approved you can still correct the attendance; nobody is "
+              "credited yet.", "success")
     else:
         flash(f"Roster submitted: {outcome.credited} {'person' if outcome.credited == 1 else 'people'} credited. "
               "Their training profiles update in a moment.", "success")
+    return redirect(url_for("sessions.detail", session_id=ts.id))
+
+
+@bp.post("/sessions/<int:session_id>/approve")
+@require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
+def approve(session_id: int):
+    db = get_session()
+    ts = _load(session_id, lock=True)
+    try:
+        credited = services.approve_roster(db, ts=ts, actor=current_actor(), now=utcnow())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("sessions.detail", session_id=ts.id))
+    db.commit()
+    flash(f"Roster approved: {credited} {'person' if credited == 1 else 'people'} credited.", "success")
     return redirect(url_for("sessions.detail", session_id=ts.id))
 
 

@@ -240,6 +240,10 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("quizzes.save", "POST"): only(OFFICER, others=404),  # the enrolled learner only
     ("quizzes_api.save_answers", "PUT"): signed_in(),
     ("learning.lesson_heartbeat", "POST"): only(OFFICER, others=404),
+    ("sessions.approve", "POST"): only(MANAGER, ADMIN, others=403, other_manager=404),
+    ("sessions_api.approve", "POST"): only(MANAGER, ADMIN, others=403, other_manager=404),
+    ("credits.amend", "POST"): only(INSTRUCTOR, MANAGER, ADMIN, other_manager=404),
+    ("credits_api.amend_roster", "POST"): only(INSTRUCTOR, MANAGER, ADMIN, other_manager=404),
     ("external.mine", "GET"): signed_in(),
     ("external.person_page", "GET"): OFFICERS_RECORD,
     ("external.person_page", "POST"): OFFICERS_RECORD,
