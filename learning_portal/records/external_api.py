@@ -81,12 +81,12 @@ def agency_queue(agency_id: int):
     return jsonify(items=[item_json(i, p) for i, p in rows[:limit]], next_after=rows[limit - 1][0].id if more else None)
 
 
-@bp.post("/external-training/<int:item_id>/decision")
+@bp.post("/external-training/<int:external_id>/decision")
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
-def decide(item_id: int):
+def decide(external_id: int):
     """``decision``: "approve" or "return" (with ``comment``)."""
     db, actor = get_session(), current_actor()
-    item, _ = external.get(db, actor, item_id)  # another agency's: not found, before anything about the body
+    item, _ = external.get(db, actor, external_id)  # another agency's: not found, before anything about the body
     data = json_body()
     if data.get("decision") not in ("approve", "return"):
         raise ValidationError("Some fields are invalid.", details={"decision": "approve or return."})
@@ -133,9 +133,9 @@ OPENAPI = {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/ExternalTraining"}},
                     "next_after": {"type": "integer", "nullable": True}}}}}}, **error_responses(401, 403, 404, 422)},
         }},
-        "/external-training/{item_id}/decision": {"post": {
+        "/external-training/{external_id}/decision": {"post": {
             "summary": "Approve (a record is written) or return with a comment",
-            "parameters": [{"name": "item_id", "in": "path", "required": True,
+            "parameters": [{"name": "external_id", "in": "path", "required": True,
                             "schema": {"type": "integer", "minimum": 1}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["decision"], "properties": {

@@ -80,11 +80,11 @@ def person_page(person_id: int):
         422 if form.errors else 200
 
 
-@bp.post("/external-training/<int:item_id>/resubmit")
+@bp.post("/external-training/<int:external_id>/resubmit")
 @login_required
-def resubmit(item_id: int):
+def resubmit(external_id: int):
     db, actor = get_session(), current_actor()
-    item, person = external.get(db, actor, item_id)
+    item, person = external.get(db, actor, external_id)
     if item.status is not ExternalStatus.RETURNED:
         raise ConflictError("Only a returned submission is sent again.")
     form = _form(db)
@@ -103,12 +103,12 @@ def resubmit(item_id: int):
     return redirect(url_for("external.person_page", person_id=person.id))
 
 
-@bp.get("/external-training/<int:item_id>/proof")
+@bp.get("/external-training/<int:external_id>/proof")
 @login_required
-def proof(item_id: int):
+def proof(external_id: int):
     """Always a download, never shown inline: a file someone uploaded is not rendered in another's browser."""
     db = get_session()
-    item, _ = external.get(db, current_actor(), item_id)
+    item, _ = external.get(db, current_actor(), external_id)
     if item.proof_key is None:
         raise NotFoundError("No proof was attached.")
     data = app_storage(current_app).read(item.proof_key)
@@ -127,11 +127,11 @@ def queue(agency_id: int):
                            manages={p.id for _, p in rows if can_manage_person(actor, p)})
 
 
-@bp.post("/external-training/<int:item_id>/decision")
+@bp.post("/external-training/<int:external_id>/decision")
 @require_role(Role.TRAINING_MANAGER, Role.ADMINISTRATOR)
-def decision(item_id: int):
+def decision(external_id: int):
     db, actor = get_session(), current_actor()
-    item, person = external.get(db, actor, item_id)
+    item, person = external.get(db, actor, external_id)
     form = DecisionForm()
     target = url_for("external.queue", agency_id=person.agency_id)
     if not form.validate_on_submit():

@@ -16,7 +16,6 @@ from learning_portal.errors import PermissionDeniedError, ValidationError
 from learning_portal.media.storage import app_storage
 from learning_portal.records import external
 from learning_portal.records.models import ExternalStatus, ExternalTraining, RecordSource, TrainingRecord
-from tests.compliance.conftest import world  # noqa: F401 - the agencies and people of the compliance tests
 
 PDF = b"%PDF-1.4 a certificate of completion"
 

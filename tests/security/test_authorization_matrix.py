@@ -336,7 +336,7 @@ def world(app, db_session) -> World:
         "rule_id": assignment_rules.create(db_session, actor=people[MANAGER], agency=a, course_slug=pursuit.slug,
                                            trigger="joins", requirement_id=None, role=None, days=30, now=NOW).id,
         "action": "run",
-        "item_id": external.submit(db_session, app_storage(app), actor=officer, person=officer, now=NOW,
+        "external_id": external.submit(db_session, app_storage(app), actor=officer, person=officer, now=NOW,
                                    data=external.Submission(title="Outside course", presenter="Academy",
                                                             completed_on="2026-02-01", hours="4",
                                                             proof_kind="certificate"),
