@@ -59,7 +59,7 @@ def submit(slug: str, quiz_id: int):
         raise NotFoundError("You are not enrolled in this course.")
     attempt = services.attempt_for_submission(session, enrollment=enrollment, quiz=quiz,
                                               attempt_id=request.form.get("attempt_id"), now=utcnow())
-    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    answers = _form_answers()
     try:
         result = services.submit_attempt(session, attempt=attempt, enrollment=enrollment, answers=answers,
                                          now=utcnow())
@@ -86,7 +86,7 @@ def save(slug: str, quiz_id: int):
         raise NotFoundError("You are not enrolled in this course.")
     attempt = services.attempt_for_submission(session, enrollment=enrollment, quiz=quiz,
                                               attempt_id=request.form.get("attempt_id"), now=utcnow())
-    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    answers = _form_answers()
     saved = services.save_answers(session, attempt=attempt, answers=answers, now=utcnow())
     session.commit()
     return jsonify(saved=saved, at=utcnow().isoformat())
@@ -145,6 +145,11 @@ def extra_time(person_id: int):
     flash(f"{person.full_name}: " + (f"{percent}% extra time on timed quizzes." if percent else
                                      "no extra time on timed quizzes."), "success")
     return redirect(url_for("credits.person_profile", person_id=person.id))
+
+
+def _form_answers() -> dict[str, list[str]]:
+    """The quiz form's answers: its ``q-<question id>`` fields."""
+    return {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
 
 
 def _take_context(session, enrollment, item, quiz, attempt) -> dict:

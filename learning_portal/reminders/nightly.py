@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.accounts.queries import holds_role
-from learning_portal.catalog.models import Course
-from learning_portal.catalog.services import get_current_version
+from learning_portal.catalog.queries import current_versions
 from learning_portal.compliance import assignment_rules
 from learning_portal.compliance import services as compliance
 from learning_portal.compliance.models import PersonEvaluation
@@ -135,8 +134,8 @@ def _each_agency(factory: sessionmaker[Session], agencies: list[tuple[int, str]]
 
 
 def _course_titles(session: Session) -> dict[int, tuple[str, str, str]]:
-    return {c.id: (get_current_version(session, c).title, c.course_number, c.slug)
-            for c in session.scalars(select(Course))}
+    """Each course's current title, number and slug, in one query."""
+    return {v.course_id: (v.title, v.course.course_number, v.course.slug) for v in session.scalars(current_versions())}
 
 
 def _agency(session: Session, agency_id: int, defs: compliance.Definitions, today: date, now: datetime,

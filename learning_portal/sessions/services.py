@@ -506,11 +506,12 @@ def submit_roster(db: Session, *, ts: TrainingSession, actor: Person, now: datet
         raise ValidationError("No one is marked present. Add the attendees, or cancel the session.")
     ts.submitted_at, ts.submitted_by_id = now, actor.id
     ts.closed_at = ts.closed_at or now
-    if review_of(db, ts) != "none":
+    review = review_of(db, ts)
+    if review != "none":
         ts.status = SessionStatus.IN_REVIEW
         db.flush()
         audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
-                     details={"kind": ts.kind.value, "credited": [], "review": review_of(db, ts)})
+                     details={"kind": ts.kind.value, "credited": [], "review": review})
         return SubmitOutcome(0, already_submitted=False, in_review=True)
     credited = _credit(db, ts, present, actor=actor, now=now)
     audit.record(db, "roster.submitted", actor_id=actor.id, target=f"training_session:{ts.id}", now=now,
