@@ -20,7 +20,7 @@ from learning_portal.catalog.models import (
     Requirement,
 )
 from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
-from learning_portal.credits.models import CreditPosting, InboundReceipt
+from learning_portal.credits.models import CreditPosting, InboundReceipt, RecordForward
 from learning_portal.db import Base
 from learning_portal.invitations.models import SignInLink
 from learning_portal.learning.models import (
@@ -35,7 +35,7 @@ from learning_portal.mail.models import MailBounce, OutgoingMail
 from learning_portal.media.models import MediaAsset
 from learning_portal.notices.models import NoticeCursor, NoticeOptOut, Notification
 from learning_portal.quizzes.models import Accommodation, Choice, Question, Quiz, QuizAttempt
-from learning_portal.records.models import Dispute, ExternalTraining, TrainingRecord
+from learning_portal.records.models import Dispute, ExternalTraining, RecordChange, TrainingRecord
 from learning_portal.scorm.models import ScormPackage, ScormState
 from learning_portal.sessions.models import (
     Attendance,
@@ -54,7 +54,7 @@ __all__ = [
     "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption",
     "ExternalTraining", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
     "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person",
-    "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecoveryCode", "Requirement",
-    "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage", "ScormState", "SignInLink", "TrainingRecord",
-    "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
+    "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",
+    "RecoveryCode", "Requirement", "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage", "ScormState",
+    "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

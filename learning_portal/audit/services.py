@@ -72,6 +72,8 @@ ACTIONS = {
     "records.exported": "An agency's training records were read through the API (by a person or a system token)",
     "records.received": "A system token posted a training record (the token in the details)",
     "records.imported": "An agency's training history was imported from CSV (how many added)",
+    "records.reconciled": "An administrator compared an agency's records with the receiving portal's",
+    "records.resent": "An administrator queued records to be sent again to the receiving portal",
 }
 # The client address of the web request being served, set by the web layer (services never see requests).
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)

@@ -8,8 +8,10 @@ from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
 from learning_portal.credits import inbound, queries, rosters
+from learning_portal.credits.gateways import read_target
 from learning_portal.db import ID_MAX, as_id, get_session
 from learning_portal.errors import NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.records import changes
 from learning_portal.records import services as records
 from learning_portal.records.models import TrainingRecord
 from learning_portal.sessions import services as sessions
@@ -66,27 +68,76 @@ def _token_details(grant: TokenGrant | None) -> dict:
 def agency_records(agency_id: int):
     """An agency's training records for its records system: keyset pages by record id."""
     session, actor, grant = get_session(), current_actor(), token_grant()
+    _check_records_reader(agency_id)
+    after = min(max(request.args.get("after", 0, type=int) or 0, 0), ID_MAX)  # ids are 32-bit integers
+    limit = _limit()
+    rows = records.agency_records(session, agency_id=agency_id, after=after, limit=limit)
+    audit.record(session, "records.exported", actor_id=actor.id, target=f"agency:{agency_id}", now=utcnow(),
+                 details={"after": after, "count": len(rows), **_token_details(grant)})
+    session.commit()
+    return jsonify(records=[_agency_record(r, post_id) for r, post_id in rows],
+                   next_after=rows[-1][0].id if len(rows) == limit else None)
+
+
+@bp.get("/agencies/<int:agency_id>/records/changes")
+@for_scopes("records:read")
+@login_required
+def agency_record_changes(agency_id: int):
+    """The agency's record changes (created, withdrawn) after a cursor: replayed from the start, the records."""
+    session, actor, grant = get_session(), current_actor(), token_grant()
+    _check_records_reader(agency_id)
+    after = request.args.get("after") or changes.START
+    found, cursor = changes.feed(session, agency_id=agency_id, after=after, limit=_limit())
+    audit.record(session, "records.exported", actor_id=actor.id, target=f"agency:{agency_id}", now=utcnow(),
+                 details={"changes_after": after, "count": len(found), **_token_details(grant)})
+    session.commit()
+    return jsonify(changes=[{"cursor": c.cursor, "operation": c.operation.value,
+                             "record": _agency_record(c.record, c.post_id)} for c in found], next_after=cursor)
+
+
+@bp.get("/records/received")
+def records_received():
+    """For the sending portal's reconciliation: what this portal holds from it for one agency (signed)."""
+    key = current_app.config.get("RECORDS_HMAC_KEY")
+    if not key:
+        raise NotFoundError("This portal does not accept forwarded records.")
+    now = utcnow()
+    inbound.verify_read(hmac_key=key, target=read_target(request.path, request.query_string.decode()),
+                        timestamp=request.headers.get("X-Portal-Timestamp"),
+                        signature=request.headers.get("X-Portal-Signature"), now=now)
+    after = min(max(request.args.get("after", 0, type=int) or 0, 0), ID_MAX)
+    rows, next_after = inbound.received(get_session(), agency=request.args.get("agency", ""), after=after,
+                                        limit=_limit())
+    return jsonify(records=rows, next_after=next_after)
+
+
+def _check_records_reader(agency_id: int) -> None:
+    """A system token of the agency, its training managers, or an administrator; else 403 (404 for another
+    agency's manager: its existence is not revealed)."""
+    actor, grant = current_actor(), token_grant()
     if grant is not None and grant.is_system:
         if grant.agency_id != agency_id:
             raise PermissionDeniedError("This token is for another agency's records.")
     elif not actor.has_role(Role.ADMINISTRATOR, Role.TRAINING_MANAGER):
         raise PermissionDeniedError("Only training managers and administrators read an agency's records.")
-    elif actor.has_role(Role.TRAINING_MANAGER) and actor.agency_id != agency_id:
-        raise NotFoundError("No such agency.")  # another agency's existence is not revealed
-    if session.get(Agency, agency_id) is None:
+    elif actor.has_role(Role.TRAINING_MANAGER) and not actor.has_role(Role.ADMINISTRATOR) \
+            and actor.agency_id != agency_id:
         raise NotFoundError("No such agency.")
-    after = min(max(request.args.get("after", 0, type=int) or 0, 0), ID_MAX)  # ids are 32-bit integers
-    limit = min(max(request.args.get("limit", 500, type=int) or 500, 1), 1000)
-    rows = records.agency_records(session, agency_id=agency_id, after=after, limit=limit)
-    audit.record(session, "records.exported", actor_id=actor.id, target=f"agency:{agency_id}", now=utcnow(),
-                 details={"after": after, "count": len(rows), **_token_details(grant)})
-    session.commit()
-    return jsonify(records=[{
+    if get_session().get(Agency, agency_id) is None:
+        raise NotFoundError("No such agency.")
+
+
+def _limit() -> int:
+    return min(max(request.args.get("limit", 500, type=int) or 500, 1), 1000)
+
+
+def _agency_record(r: TrainingRecord, post_id: str) -> dict:
+    return {
         "id": r.id, "post_id": post_id, "course_number": r.course_number, "title": r.title, "hours": str(r.hours),
         "categories": r.categories, "satisfies": r.satisfies, "completed_on": r.completed_on.isoformat(),
         "source": r.source.value, "recorded_at": r.created_at.isoformat(), "cpt_credited": r.cpt_credited,
         "withdrawn": r.withdrawn_at is not None,
-    } for r, post_id in rows], next_after=rows[-1][0].id if len(rows) == limit else None)
+    }
 
 
 @bp.get("/me/profile")
@@ -192,7 +243,9 @@ OPENAPI = {
                            "'sha256=' + hex(HMAC(key, timestamp + '\\n' + Idempotency-Key + '\\n' + body)). An "
                            "agency's system sends a system token with the `records:write` scope instead, and may "
                            "post only for people of the token's agency. Idempotent on Idempotency-Key: a replay "
-                           "gets the original answer (200); the same key with another body is a 409.",
+                           "gets the original answer (200); the same key with another body is a 409. "
+                           "`operation: withdraw` with `record_key` (the Idempotency-Key a record was sent with) "
+                           "and `reason` withdraws that record here, once (200).",
             "security": [{}, {"bearer": []}],
             "x-token-scopes": ["records:write"],
             "parameters": [
@@ -204,8 +257,13 @@ OPENAPI = {
                  "description": "HMAC requests: the signature"},
             ],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["post_id", "course_number", "title", "hours", "completed_on"],
-                "properties": {"post_id": {"type": "string"}, "course_number": {"type": "string"},
+                "type": "object", "description": "A new record (post_id, course_number, title, hours and "
+                                                 "completed_on required) or a withdrawal (record_key, reason).",
+                "properties": {"operation": {"type": "string", "enum": ["create", "withdraw"],
+                                             "default": "create"},
+                               "record_key": {"type": "string", "description": "withdraw: the record's key"},
+                               "reason": {"type": "string", "description": "withdraw: why"},
+                               "post_id": {"type": "string"}, "course_number": {"type": "string"},
                                "title": {"type": "string"}, "hours": {"type": "string"},
                                "categories": {"type": "object"}, "satisfies": {"type": "array",
                                                                                "items": {"type": "string"}},
@@ -241,6 +299,53 @@ OPENAPI = {
                     "records": {"type": "array", "items": {"$ref": "#/components/schemas/AgencyRecord"}},
                     "next_after": {"type": "integer", "nullable": True}}}}}},
                 **error_responses(401, 403, 404)},
+        }},
+        "/agencies/{agency_id}/records/changes": {"get": {
+            "summary": "An agency's record changes after a cursor: creations and withdrawals, in order",
+            "description": "Every record created or withdrawn, oldest first. Start without `after` (or with "
+                           "`0.0`), keep the `next_after` of each page and send it as `after`: a reader that "
+                           "applies each change (created: add the record; withdrawn: mark it withdrawn) ends "
+                           "with exactly the agency's records, and a change that commits late is never skipped. "
+                           "Records follow their person: someone who joins the agency brings their changes, "
+                           "read from the start. Same callers as the records list; every read is audited.",
+            "x-token-scopes": ["records:read"],
+            "parameters": [
+                {"name": "agency_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "after", "in": "query", "schema": {"type": "string", "pattern": r"^\d{1,19}\.\d{1,10}$"},
+                 "description": "The cursor of the last change read (default: the start)"},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                 "description": "Changes per page (default 500)"},
+            ],
+            "responses": {"200": {"description": "One page of changes", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["changes", "next_after"], "properties": {
+                    "changes": {"type": "array", "items": {"type": "object", "required": [
+                        "cursor", "operation", "record"], "properties": {
+                        "cursor": {"type": "string"},
+                        "operation": {"type": "string", "enum": ["created", "withdrawn"]},
+                        "record": {"$ref": "#/components/schemas/AgencyRecord"}}}},
+                    "next_after": {"type": "string", "description": "Send as after; the same when nothing is "
+                                                                    "new yet"}}}}}},
+                **error_responses(400, 401, 403, 404, 422)},
+        }},
+        "/records/received": {"get": {
+            "summary": "What this portal holds from the signed sending portal for one agency (reconciliation)",
+            "description": "Signed like POST /records, with 'GET ' + path + '?' + query in place of the "
+                           "Idempotency-Key and an empty body. Pages by this portal's record id; `next_after` is "
+                           "set while more remain.",
+            "security": [{}],
+            "parameters": [
+                {"name": "agency", "in": "query", "required": True, "schema": {"type": "string"},
+                 "description": "jurisdiction:number, e.g. CA-POST:1234"},
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                {"name": "X-Portal-Timestamp", "in": "header", "schema": {"type": "string"}},
+                {"name": "X-Portal-Signature", "in": "header", "schema": {"type": "string"}},
+            ],
+            "responses": {"200": {"description": "One page of records held", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["records", "next_after"], "properties": {
+                    "records": {"type": "array", "items": {"type": "object"}},
+                    "next_after": {"type": "integer", "nullable": True}}}}}},
+                **error_responses(401, 404)},
         }},
         "/me/profile": {"get": {
             "summary": "The caller's training profile: records, CPT hours per cycle and category",

@@ -13,6 +13,7 @@ import http.client
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,11 +37,17 @@ class ForwardError(Exception):
         super().__init__(message)
         self.retryable = retryable or transient
         self.transient = transient
+        self.refused_alone = not transient  # outbox rows: only a refusal of the row counts as an attempt
 
 
 class RecordForwarder(Protocol):
     def forward(self, *, idempotency_key: str, payload: dict[str, Any]) -> str:
         """Deliver ``payload``; returns the receiver's reference. Raises ForwardError."""
+
+
+def read_target(path: str, query: str) -> str:
+    """What a signed read signs in place of an Idempotency-Key: the method, path and query."""
+    return f"GET {path}?{query}"
 
 
 @dataclass
@@ -92,6 +99,39 @@ class HttpForwarder:
             return str(answer.get("record_id", ""))
         except (ValueError, AttributeError) as exc:  # answered, but not as a portal does: a bounded retry
             raise ForwardError(f"the receiver's answer is not a record: {raw[:200]!r}") from exc
+
+
+    def read_received(self, *, agency: str, after: int) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of what the receiver holds from us for ``agency`` ("jurisdiction:number"): a signed GET of
+        ``<forward URL>/received``. Raises ForwardError."""
+        try:
+            return self._read(agency, after)
+        except _Stale as stale:
+            self.offset = stale.receiver_time - self.clock()
+        try:
+            return self._read(agency, after)
+        except _Stale as stale:
+            raise ForwardError("the receiver still finds the timestamp stale", transient=True) from stale
+
+    def _read(self, agency: str, after: int) -> tuple[list[dict[str, Any]], int | None]:
+        parts = urllib.parse.urlsplit(self.url)
+        path = parts.path.rstrip("/") + "/received"
+        query = urllib.parse.urlencode({"agency": agency, "after": after})
+        timestamp = str(int(self.clock() + self.offset))
+        url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+        signature = sign(self.hmac_key, timestamp, read_target(path, query), b"")
+        request = urllib.request.Request(url, headers={  # noqa: S310 - the forward URL is http(s), checked
+            TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) checked
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:2000].decode("utf-8", "replace")
+            _raise_if_stale(exc.code, detail)
+            raise ForwardError(f"HTTP {exc.code} from the receiver: {detail[:500]}") from exc
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            raise ForwardError(f"the receiver could not be read: {exc}", transient=True) from exc
+        return list(answer["records"]), answer.get("next_after")
 
 
 class _Stale(Exception):

@@ -10,17 +10,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learning_portal import jsoninput
-from learning_portal.accounts.models import Person
+from learning_portal.accounts.models import Agency, Person
 from learning_portal.catalog.models import Course, CourseVersion
 from learning_portal.credits.gateways import sign
 from learning_portal.credits.models import InboundReceipt
-from learning_portal.errors import AuthenticationError, ConflictError, ValidationError
-from learning_portal.records.models import RecordSource
+from learning_portal.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, write_record
 
 MAX_SKEW_SECONDS = 300
@@ -81,7 +81,11 @@ def receive(session: Session, *, idempotency_key: str, timestamp: str | None, bo
     if timestamp is not None and (not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS):
         raise StaleTimestampError("The request timestamp is stale or in the future; sign it again.",
                                   details={"receiver_time": int(now.timestamp())})
-    data = _parse(body)
+    raw = _json_object(body)
+    if raw.get("operation", "create") == "withdraw":
+        answer = _withdraw(session, raw, idempotency_key=idempotency_key, now=now, agency_id=agency_id)
+        return _keep(session, idempotency_key, digest, 200, answer, now)
+    data = _parse(raw)
     _check_plausible(session, data, now=now, max_hours=max_hours)
     person = session.scalar(select(Person).where(Person.post_id == data["post_id"]))
     if person is None or (agency_id is not None and person.agency_id != agency_id):
@@ -94,13 +98,42 @@ def receive(session: Session, *, idempotency_key: str, timestamp: str | None, bo
         source=RecordSource.FORWARDED, cpt_credited=data["cpt_credited"]))
     answer = {"record_id": record.id, "post_id": person.post_id, "course_number": record.course_number,
               "status": "recorded"}
+    return _keep(session, idempotency_key, digest, 201, answer, now)
+
+
+def _keep(session: Session, idempotency_key: str, digest: str, status: int, answer: dict[str, Any],
+          now: datetime) -> InboundAnswer:
+    """Keep the answer under its key, so a replay gets it again and writes nothing."""
     try:
         with session.begin_nested():
-            session.add(InboundReceipt(idempotency_key=idempotency_key, body_sha256=digest, status_code=201,
+            session.add(InboundReceipt(idempotency_key=idempotency_key, body_sha256=digest, status_code=status,
                                        response=answer, received_at=now))
     except IntegrityError:  # the same key arrived concurrently and won
         return _replay(session.get(InboundReceipt, idempotency_key), digest)
-    return InboundAnswer(201, answer, replay=False)
+    return InboundAnswer(status, answer, replay=False)
+
+
+def _withdraw(session: Session, raw: dict[str, Any], *, idempotency_key: str, now: datetime,
+              agency_id: int | None) -> dict[str, Any]:
+    """Withdraw a record this portal received, named by the key it was sent under; once (a withdrawn
+    record stays as it is)."""
+    record_key, reason = raw.get("record_key"), raw.get("reason", "")
+    if not isinstance(record_key, str) or not KEY_RE.match(record_key) or not isinstance(reason, str):
+        raise ValidationError("A withdrawal names the record_key it was sent under, with a reason.",
+                              details={"record_key": "The Idempotency-Key the record was sent with."})
+    # A token sender's keys carry its agency (as when it sent the record); a signed portal's are its own.
+    stored_key = idempotency_key.split("/", 1)[0] + "/" + record_key if agency_id is not None else record_key
+    record = session.scalar(select(TrainingRecord).where(TrainingRecord.inbound_key == stored_key))
+    if record is None:
+        raise NotFoundError("No record was received under that record_key.",
+                            details={"record_key": "Send the record first."})
+    if record.withdrawn_at is None:
+        record.withdrawn_at = now
+        record.withdrawn_reason = f"Withdrawn by the sending portal: {reason.strip()}"[:300]
+        # Their standing changed: stored compliance is evaluated again.
+        session.execute(update(Person).where(Person.id == record.person_id).values(revision=Person.revision + 1))
+        session.flush()
+    return {"record_id": record.id, "status": "withdrawn"}
 
 
 def _check_plausible(session: Session, data: dict[str, Any], *, now: datetime, max_hours: Decimal) -> None:
@@ -116,9 +149,11 @@ def _check_plausible(session: Session, data: dict[str, Any], *, now: datetime, m
         problems["completed_on"] = "A completion cannot be dated in the future."
     elif data["completed_on"] < today.replace(year=today.year - OLDEST_RECORD_YEARS, day=1):
         problems["completed_on"] = f"A completion more than {OLDEST_RECORD_YEARS} years ago is not accepted."
-    presenter, number = data["course_number"].split("-")
-    certified = session.scalar(select(func.max(CourseVersion.cpt_hours)).join(Course).where(
-        Course.presenter == presenter, Course.number == number))
+    certified = None
+    if data["course_number"]:
+        presenter, number = data["course_number"].split("-")
+        certified = session.scalar(select(func.max(CourseVersion.cpt_hours)).join(Course).where(
+            Course.presenter == presenter, Course.number == number))
     if certified is not None and data["hours"] > certified:
         problems["hours"] = f"Course {data['course_number']} is certified for {certified} hours, not more."
     elif certified is None and data["hours"] > max_hours:
@@ -133,13 +168,19 @@ def _replay(receipt: InboundReceipt, digest: str) -> InboundAnswer:
     return InboundAnswer(200, receipt.response, replay=True)
 
 
-def _parse(body: bytes) -> dict[str, Any]:
+def _json_object(body: bytes) -> dict[str, Any]:
     try:
         raw = jsoninput.loads(body)
     except jsoninput.MalformedJsonError as exc:
         raise ValidationError(exc.message) from exc
     if not isinstance(raw, dict):
         raise ValidationError("The body must be a JSON object.")
+    if raw.get("operation", "create") not in ("create", "withdraw"):
+        raise ValidationError("operation is create (the default) or withdraw.", details={"operation": "Unknown."})
+    return raw
+
+
+def _parse(raw: dict[str, Any]) -> dict[str, Any]:
     problems: dict[str, str] = {}
     data: dict[str, Any] = {}
 
@@ -152,7 +193,10 @@ def _parse(body: bytes) -> dict[str, Any]:
             data[name] = value.strip()
 
     text("post_id", re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$"), 20)
-    text("course_number", COURSE_NUMBER_RE, 16)
+    if raw.get("source") == "external" and raw.get("course_number") == "":
+        data["course_number"] = ""  # training taken elsewhere, in a course not certified
+    else:
+        text("course_number", COURSE_NUMBER_RE, 16)
     text("title")
     try:
         hours = Decimal(str(raw.get("hours")))
@@ -185,3 +229,32 @@ def _parse(body: bytes) -> dict[str, Any]:
     if problems:
         raise ValidationError("The record is not valid.", details=problems)
     return data
+
+
+def verify_read(*, hmac_key: str, target: str, timestamp: str | None, signature: str | None, now: datetime) -> None:
+    """A signed read (reconciliation): signed like a record, over the method, path and query, in time."""
+    if not timestamp or not signature:
+        raise SignatureError("The request is not signed (X-Portal-Timestamp and X-Portal-Signature).")
+    if not hmac.compare_digest(sign(hmac_key, timestamp, target, b""), signature):
+        raise SignatureError("The request signature does not match.")
+    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_SKEW_SECONDS:
+        raise StaleTimestampError("The request timestamp is stale or in the future; sign it again.",
+                                  details={"receiver_time": int(now.timestamp())})
+
+
+def received(session: Session, *, agency: str, after: int, limit: int = 500) -> tuple[list[dict[str, Any]], int | None]:
+    """What this portal holds from the signed sending portal for one agency ("jurisdiction:number"), in record
+    order after ``after``: each record under the key it was sent with, withdrawn or not."""
+    jurisdiction, _, number = agency.partition(":")
+    found = session.scalar(select(Agency.id).where(Agency.jurisdiction == jurisdiction, Agency.number == number))
+    if found is None:
+        raise NotFoundError(f"No agency {agency} here.", details={"agency": "jurisdiction:number"})
+    rows = session.execute(
+        select(TrainingRecord, Person.post_id).join(Person, Person.id == TrainingRecord.person_id)
+        .where(Person.agency_id == found, TrainingRecord.source == RecordSource.FORWARDED,
+               TrainingRecord.inbound_key.not_like("%/%"), TrainingRecord.id > after)
+        .order_by(TrainingRecord.id).limit(limit)).all()
+    return [{"key": r.inbound_key, "post_id": post_id, "course_number": r.course_number, "title": r.title,
+             "hours": str(r.hours), "completed_on": r.completed_on.isoformat(), "cpt_credited": r.cpt_credited,
+             "withdrawn": r.withdrawn_at is not None} for r, post_id in rows], (
+        rows[-1][0].id if len(rows) == limit else None)

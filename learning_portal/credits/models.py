@@ -7,10 +7,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning_portal.db import Base, enum_column
+from learning_portal.outbox import OutboxRow
 
 
 class PostingStatus(enum.StrEnum):
@@ -61,3 +62,28 @@ class InboundReceipt(Base):
     status_code: Mapped[int]
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
+
+
+class ForwardOperation(enum.StrEnum):
+    CREATE = "create"  # a record not made by a posting (training taken elsewhere, a dispute's correction)
+    WITHDRAW = "withdraw"  # a record withdrawn here after the receiver had it
+
+    @property
+    def label(self) -> str:
+        return {"create": "New record", "withdraw": "Withdrawal"}[self.value]
+
+
+class RecordForward(OutboxRow, Base):
+    """A change sent to the receiving portal beside the postings: one per record and operation, derived from
+    the records change log by the credit poster (so nothing depends on a message that could be lost)."""
+
+    __tablename__ = "record_forwards"
+    __table_args__ = (UniqueConstraint("record_id", "operation"),
+                      Index("ix_record_forwards_status_next_attempt_at", "status", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("training_records.id", ondelete="CASCADE"))
+    operation: Mapped[ForwardOperation] = mapped_column(enum_column(ForwardOperation))
+    # Sent as Idempotency-Key; a record's creation reuses its posting's key when it has one.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

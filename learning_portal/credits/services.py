@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from learning_portal import workers
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.catalog.models import CourseVersion
+from learning_portal.credits import forwarding
 from learning_portal.credits.eligibility import Decision, Facts, decide
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
@@ -173,7 +174,7 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
         # Nobody else claims it while we forward; if this poster dies, the lease runs out and another resends it
         # (the receiver answers a repeated Idempotency-Key with its original answer).
         posting.next_attempt_at = now + settings.forward_lease
-        jobs.append(ForwardJob(posting.id, posting.idempotency_key, forward_payload(record, person)))
+        jobs.append(ForwardJob(posting.id, posting.idempotency_key, forwarding.record_payload(record, person)))
     return jobs
 
 
@@ -247,20 +248,6 @@ def retry_all_dead(session: Session, *, now: datetime) -> int:
 
 def backoff(attempts: int, settings: PosterSettings, rng: random.Random | None = None) -> timedelta:
     return workers.backoff(attempts, base=settings.retry_base, cap=settings.retry_cap, rng=rng)
-
-
-def forward_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:
-    return {
-        "post_id": person.post_id,
-        "course_number": record.course_number,
-        "title": record.title,
-        "hours": str(record.hours),
-        "categories": record.categories,
-        "satisfies": record.satisfies,
-        "completed_on": record.completed_on.isoformat(),
-        "source": record.source.value,
-        "cpt_credited": record.cpt_credited,
-    }
 
 
 def _credit_notice(posting: CreditPosting, completion: Completion, person: Person,

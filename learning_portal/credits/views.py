@@ -6,14 +6,17 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from learning_portal.accounts import queries as accounts_queries
 from learning_portal.accounts import services as accounts
-from learning_portal.accounts.models import Person, Role
+from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.accounts.permissions import ALL_RECORDS, RecordsWindow
+from learning_portal.audit import services as audit
 from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
-from learning_portal.credits import queries, rosters, services
+from learning_portal.credits import forwarding, queries, rosters, services
+from learning_portal.credits import reconciliation as reconciliation_service
+from learning_portal.credits.gateways import ForwardError
 from learning_portal.credits.models import PostingStatus
-from learning_portal.credits.worker import alert_after
-from learning_portal.db import get_session
+from learning_portal.credits.worker import alert_after, settings_from_config
+from learning_portal.db import as_id, get_session
 from learning_portal.errors import DomainError, NotFoundError
 from learning_portal.records.disputes import disputes_of
 from learning_portal.sessions import services as sessions
@@ -84,9 +87,40 @@ def retry_dead():
 @admin_bp.get("/reconciliation")
 @require_role(Role.ADMINISTRATOR)
 def reconciliation():
+    """Completions against profiles here; and, asked for one agency, this portal against the receiving one."""
     session = get_session()
+    forwarder = settings_from_config(current_app.config).forwarder
+    comparison, error = None, None
+    agency = session.get(Agency, as_id(request.args.get("agency_id")) or 0) if request.args.get("agency_id") else None
+    if agency is not None and forwarder is not None:
+        try:
+            comparison = reconciliation_service.compare(session, agency, forwarder)
+        except (ForwardError, RuntimeError) as exc:
+            error = f"The receiving portal could not be read: {exc}"
+        audit.record(session, "records.reconciled", actor_id=current_actor().id, target=f"agency:{agency.id}",
+                     now=utcnow(), details={"differences": len(comparison.differences) if comparison else None})
+        session.commit()
     return render_template("credits/admin_reconciliation.html", discrepancies=queries.reconcile(session),
-                           counts=queries.status_counts(session))
+                           counts=queries.status_counts(session), forwarding=forwarder is not None,
+                           agencies=accounts_queries.list_agencies(session), agency=agency,
+                           comparison=comparison, error=error)
+
+
+@admin_bp.post("/reconciliation/resend")
+@require_role(Role.ADMINISTRATOR)
+def resend():
+    """Queue records again for the receiving portal, as they stand here."""
+    session, actor = get_session(), current_actor()
+    agency = session.get(Agency, as_id(request.form.get("agency_id")) or 0)
+    if agency is None:
+        raise NotFoundError("No such agency.")
+    wanted = {i for i in (as_id(v) for v in request.form.getlist("record_id")) if i is not None}
+    queued = forwarding.resend_records(session, agency_id=agency.id, record_ids=wanted, now=utcnow())
+    audit.record(session, "records.resent", actor_id=actor.id, target=f"agency:{agency.id}", now=utcnow(),
+                 details={"records": queued})
+    session.commit()
+    flash(f"{len(queued)} record{'s' if len(queued) != 1 else ''} will be sent again within seconds.", "success")
+    return redirect(url_for("credits_admin.reconciliation", agency_id=agency.id))
 
 
 @bp.post("/sessions/<int:session_id>/amendments")

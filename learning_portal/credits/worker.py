@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from learning_portal import workers
+from learning_portal import outbox, workers
 from learning_portal.clock import utcnow
-from learning_portal.credits import services
-from learning_portal.credits.gateways import HttpForwarder
+from learning_portal.credits import forwarding, services
+from learning_portal.credits.gateways import HttpForwarder, RecordForwarder
+from learning_portal.credits.models import RecordForward
 from learning_portal.db import session_factory
 
 log = logging.getLogger("learning_portal.credits")
@@ -75,7 +76,32 @@ def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, 
                 session.commit()
         log.info("processed %d posting(s), forwarded %d", len(postings), len(jobs))
         processed += len(postings)
+    if settings.forwarder is not None and not should_stop():
+        forward_changes(factory, settings.forwarder, now=now, should_stop=should_stop)
     return processed
+
+
+def forward_changes(factory: sessionmaker[Session], forwarder: RecordForwarder, *, now: Callable[[], datetime],
+                    should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Send the record changes postings do not carry (withdrawals, records made without a posting)."""
+    with factory() as session:
+        forwarding.derive(session, now=now())
+        session.commit()
+    sent = 0
+    while not should_stop():
+        with factory() as session:
+            rows = forwarding.claim(session, now=now())
+            session.commit()  # leased: no lock is held while sending
+        if not rows:
+            break
+        outcomes = forwarding.send(rows, forwarder)
+        with factory() as session:
+            for row in outbox.finish(session, RecordForward, outcomes, now=now(), policy=forwarding.POLICY):
+                log.error("record change %s (%s of record %s) gave up: %s", row.id, row.operation.value,
+                          row.record_id, row.last_error)
+            session.commit()
+        sent += sum(1 for _, error in outcomes if error is None)  # failed rows wait for their next attempt
+    return sent
 
 
 def pass_for(app: Flask) -> workers.Pass:

@@ -28,6 +28,7 @@ from learning_portal.catalog.models import CourseVersion, CreditMode
 from learning_portal.catalog.queries import current_versions
 from learning_portal.clock import utcnow
 from learning_portal.learning.models import Completion, Enrollment, ItemProgress
+from learning_portal.records import changes
 from learning_portal.records.models import TrainingRecord
 
 ROLES = ["officer"] * 85 + ["dispatcher"] * 10 + ["instructor"] * 3 + ["training_manager"] * 2
@@ -109,6 +110,8 @@ def generate(engine: Engine, sizes: Sizes, *, jurisdiction: str = "CA-POST", now
         writer.write("enrollments", ENROLLMENT_COLUMNS, enrollments, progress, "enrollments")
         writer.write("item_progress", ITEM_COLUMNS, items, progress, "progress")
         writer.write("completions", COMPLETION_COLUMNS, completions, progress, "completions")
+    with Session(engine) as session, session.begin():  # the records feed starts with what was generated
+        changes.log_created_after(session, start[TrainingRecord])
     return agency_ids
 
 

@@ -26,7 +26,7 @@ from learning_portal.learning.models import Completion, CourseAssignment, Enroll
 from learning_portal.mail.models import OutgoingMail
 from learning_portal.notices.models import NoticeOptOut, Notification
 from learning_portal.quizzes.models import Accommodation, QuizAttempt
-from learning_portal.records.models import Dispute, ExternalTraining, TrainingRecord
+from learning_portal.records.models import Dispute, ExternalTraining, RecordChange, TrainingRecord
 from learning_portal.scorm.models import ScormState
 from learning_portal.sessions.models import Attendance, FacilitatorQualification, RosterAmendment
 from learning_portal.xapi.models import XapiStatement
@@ -35,6 +35,7 @@ SECRET_COLUMNS = {"password_hash", "login_nonce", "token_hash", "secret", "code_
 # (section, model, which rows are the person's)
 SECTIONS = (
     ("training_records", TrainingRecord, lambda pid: TrainingRecord.person_id == pid),
+    ("record_changes", RecordChange, lambda pid: RecordChange.person_id == pid),
     ("disputes", Dispute, lambda pid: Dispute.person_id == pid),
     ("enrollments", Enrollment, lambda pid: Enrollment.person_id == pid),
     ("item_progress", ItemProgress,

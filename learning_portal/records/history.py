@@ -23,6 +23,7 @@ from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, CourseVersion, HourCategory, Requirement
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
 from learning_portal.errors import PermissionDeniedError
+from learning_portal.records import changes
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, record_values
 
@@ -171,6 +172,7 @@ def import_history(session: Session, *, actor: Person, agency: Agency, data: byt
              if key not in existing]
     for start in range(0, len(fresh), BATCH):  # Core executemany: prepared and pipelined, no ORM objects
         session.execute(TrainingRecord.__table__.insert(), fresh[start:start + BATCH])
+    changes.log_created(session, [row["inbound_key"] for row in fresh])
     audit.record(session, "records.imported", actor_id=actor.id, now=now, target=f"agency:{agency.id}",
                  details={"added": len(fresh), "already": len(rows) - len(fresh)})
     return HistoryImport(rows, written=True)

@@ -8,8 +8,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    event,
+    inspect,
+    literal_column,
+    true,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from learning_portal.db import Base, enum_column
 
@@ -62,6 +74,53 @@ class TrainingRecord(Base):
     created_at: Mapped[datetime]
     withdrawn_at: Mapped[datetime | None]  # an accepted dispute: the record no longer counts
     withdrawn_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class ChangeOperation(enum.StrEnum):
+    CREATED = "created"
+    WITHDRAWN = "withdrawn"
+
+
+class RecordChange(Base):
+    """The change log behind the records feed: one row per record created or withdrawn, written in the same
+    flush (records are never edited otherwise). Read in (txid, id) order: on PostgreSQL ``txid`` is the writing
+    transaction's id and the feed reads only transactions older than every one still running, so a change that
+    commits late is never skipped; on SQLite writers are serialised and ``txid`` is 0."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (Index("ix_record_changes_txid_id", "txid", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    record_id: Mapped[int] = mapped_column(ForeignKey("training_records.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    operation: Mapped[ChangeOperation] = mapped_column(enum_column(ChangeOperation))
+    at: Mapped[datetime]
+
+
+def current_txid(dialect: str) -> object:
+    """The value of ``record_changes.txid`` for a row written now, as SQL."""
+    return literal_column("pg_current_xact_id()::text::bigint" if dialect == "postgresql" else "0")
+
+
+def _just_withdrawn(record: TrainingRecord) -> bool:
+    history = inspect(record).attrs.withdrawn_at.history
+    return bool(history.added) and history.added[0] is not None and (not history.deleted or history.deleted[0] is None)
+
+
+@event.listens_for(Session, "after_flush")
+def _log_record_changes(session: Session, _context: object) -> None:
+    rows = [{"record_id": o.id, "person_id": o.person_id, "operation": ChangeOperation.CREATED, "at": o.created_at}
+            for o in session.new if isinstance(o, TrainingRecord)]
+    rows += [{"record_id": o.id, "person_id": o.person_id, "operation": ChangeOperation.WITHDRAWN,
+              "at": o.withdrawn_at}
+             for o in session.dirty if isinstance(o, TrainingRecord) and _just_withdrawn(o)]
+    if rows:
+        connection = session.connection()
+        txid = current_txid(connection.dialect.name)
+        for start in range(0, len(rows), 1000):  # a bulk flush: within SQLite's limit of bound values
+            connection.execute(RecordChange.__table__.insert().values(
+                [{**row, "txid": txid} for row in rows[start:start + 1000]]))
 
 
 class DisputeStatus(enum.StrEnum):

@@ -51,7 +51,10 @@ class World:
 
 @pytest.fixture
 def world(db_session) -> World:
-    db = db_session
+    return build_world(db_session)
+
+
+def build_world(db) -> World:
     load_content(db, REAL_CONTENT, slugs=SLUGS)
     central = make_agency(db, jurisdiction="CA-POST", name="Central PD")
     harbor = make_agency(db, jurisdiction="CA-POST", name="Harbor PD")

@@ -195,3 +195,95 @@ def test_an_unreachable_receiver_is_a_transient_failure():
         HttpForwarder(f"http://127.0.0.1:{port}/api/v1/records", KEY, timeout=2).forward(
             idempotency_key="posting-key-0001", payload={})
     assert failure.value.transient and failure.value.retryable
+
+
+def withdrawal(record_key, reason="Dispute accepted: not present"):
+    return json.dumps({"operation": "withdraw", "record_key": record_key, "reason": reason}).encode()
+
+
+def test_a_withdrawal_withdraws_the_record_it_names_once(receiver, db_session):
+    person = make_person(db_session)
+    record_id = send(receiver, payload(person.post_id), key="posting-key-0001").json["record_id"]
+    db_session.refresh(person)
+    revision = person.revision
+    first = send(receiver, withdrawal("posting-key-0001"), key="change-key-0001")
+    assert first.status_code == 200 and first.json == {"record_id": record_id, "status": "withdrawn"}
+    record = db_session.get(TrainingRecord, record_id)
+    db_session.refresh(record)
+    db_session.refresh(person)
+    assert record.withdrawn_at is not None and "not present" in record.withdrawn_reason
+    assert person.revision == revision + 1  # compliance evaluates them again
+    withdrawn_at = record.withdrawn_at
+    again = send(receiver, withdrawal("posting-key-0001"), key="change-key-0001")  # a resend: the same answer
+    assert again.status_code == 200 and again.json == first.json
+    other_key = send(receiver, withdrawal("posting-key-0001"), key="change-key-0002")  # already withdrawn: no change
+    assert other_key.status_code == 200
+    db_session.refresh(record)
+    assert record.withdrawn_at == withdrawn_at and count(db_session) == 1
+
+
+def test_a_withdrawal_of_a_record_never_received_is_refused_and_changes_nothing(receiver, db_session):
+    person = make_person(db_session)
+    send(receiver, payload(person.post_id), key="posting-key-0001")
+    unknown = send(receiver, withdrawal("posting-key-9999"), key="change-key-0001")
+    assert unknown.status_code == 404 and "record_key" in unknown.json["error"]["details"]
+    assert send(receiver, withdrawal("bad key!"), key="change-key-0002").status_code == 422
+    odd = send(receiver, json.dumps({"operation": "rename"}).encode(), key="change-key-0003")
+    assert odd.status_code == 422
+    assert db_session.scalar(select(func.count()).where(TrainingRecord.withdrawn_at.is_not(None))) == 0
+
+
+def test_a_token_sender_withdraws_only_its_own_records(receiver, db_session, token_sender):
+    raw, agency = token_sender
+    person = make_person(db_session, agency=agency)
+    signed = send(receiver, payload(person.post_id), key="posting-key-0001").json["record_id"]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {raw}"}
+    mine = receiver.post("/api/v1/records", data=payload(person.post_id, completed_on="2026-02-01"),
+                         headers={**headers, "Idempotency-Key": "rms-00000001"}).json["record_id"]
+    theirs = receiver.post("/api/v1/records", data=withdrawal("posting-key-0001"),
+                           headers={**headers, "Idempotency-Key": "rms-00000002"})
+    assert theirs.status_code == 404  # the signed portal's record is not the token's to withdraw
+    ok = receiver.post("/api/v1/records", data=withdrawal("rms-00000001"),
+                       headers={**headers, "Idempotency-Key": "rms-00000003"})
+    assert ok.status_code == 200 and ok.json["record_id"] == mine
+    assert db_session.get(TrainingRecord, signed).withdrawn_at is None
+
+
+def test_an_uncertified_course_taken_elsewhere_is_received_without_a_course_number(receiver, db_session):
+    person = make_person(db_session)
+    body = payload(person.post_id, course_number="", source="external", title="Academy course", categories={})
+    assert send(receiver, body).status_code == 201
+    assert send(receiver, payload(person.post_id, course_number=""), key="posting-key-0002").status_code == 422
+
+
+def signed_read(client, query, *, secret=KEY, timestamp=None):
+    from learning_portal.credits.gateways import read_target
+
+    timestamp = timestamp or str(int(time.time()))
+    return client.get(f"/api/v1/records/received?{query}", headers={
+        "X-Portal-Timestamp": timestamp,
+        "X-Portal-Signature": sign(secret, timestamp, read_target("/api/v1/records/received", query), b"")})
+
+
+def test_the_sender_reads_what_is_held_for_an_agency_signed_and_every_page(receiver, db_session):
+    from tests.factories import make_agency
+
+    agency, elsewhere = make_agency(db_session, number="4711"), make_agency(db_session)
+    people = [make_person(db_session, agency=agency) for _ in range(3)]
+    for n, person in enumerate(people):
+        send(receiver, payload(person.post_id), key=f"posting-key-{n:04d}")
+    send(receiver, payload(make_person(db_session, agency=elsewhere).post_id), key="posting-key-other")
+    send(receiver, withdrawal("posting-key-0001"), key="change-key-0001")
+    code = f"{agency.jurisdiction}:4711"
+    held, after = [], 0
+    while after is not None:
+        page = signed_read(receiver, f"agency={code}&after={after}&limit=2")
+        assert page.status_code == 200 and len(page.json["records"]) <= 2
+        held += page.json["records"]
+        after = page.json["next_after"]
+    assert [(h["key"], h["withdrawn"]) for h in held] == [("posting-key-0000", False), ("posting-key-0001", True),
+                                                          ("posting-key-0002", False)]
+    assert signed_read(receiver, f"agency={code}", secret="not-the-key-0123456789").status_code == 401
+    assert signed_read(receiver, f"agency={code}", timestamp=str(int(time.time()) - 3600)).status_code == 401
+    assert receiver.get(f"/api/v1/records/received?agency={code}").status_code == 401
+    assert signed_read(receiver, "agency=ZZ:none").status_code == 404

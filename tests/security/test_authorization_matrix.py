@@ -122,6 +122,7 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("credits_admin.retry", "POST"): ADMINS,
     ("credits_admin.retry_dead", "POST"): ADMINS,
     ("credits_admin.reconciliation", "GET"): ADMINS,
+    ("credits_admin.resend", "POST"): only(ADMIN, admin=404),  # agency_id is required: none given, not found
     ("xapi_admin.statements", "GET"): ADMINS,
     ("api_docs.reference", "GET"): everyone(),
     ("accounts_admin.system_tokens", "GET"): ADMINS,
@@ -210,6 +211,8 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("compliance_api.my_compliance", "GET"): signed_in(admin=404),  # commission staff have no requirements
     ("compliance_api.agency_compliance", "GET"): AGENCY_A,
     ("credits_api.agency_records", "GET"): AGENCY_A,
+    ("credits_api.agency_record_changes", "GET"): AGENCY_A,
+    ("credits_api.records_received", "GET"): dict.fromkeys(ACTORS, 404),  # only when a forwarding key is set
     ("people_api.list_people", "GET"): MANAGERS,
     ("people_api.create_person", "POST"): MANAGERS,
     ("people_api.get_person", "GET"): OFFICERS_RECORD,

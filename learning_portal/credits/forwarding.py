@@ -1,0 +1,162 @@
+"""Corrections travel: the record changes a posting does not carry, sent to the receiving portal.
+
+Postings forward the records they write. Everything else the receiver must hear of is derived here from the
+records change log: the creation of a record made without a posting (training taken elsewhere, a dispute's
+correction) and the withdrawal of any record the receiver already has. A withdrawal is derived only once the
+receiver acknowledged the record's creation, so it never arrives first. Each (record, operation) is one outbox
+row with its own Idempotency-Key; the receiver applies each key once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from learning_portal import outbox
+from learning_portal.accounts.models import Person
+from learning_portal.credits.gateways import ForwardError, RecordForwarder
+from learning_portal.credits.models import CreditPosting, ForwardOperation, RecordForward
+from learning_portal.outbox import OutboxStatus
+from learning_portal.records.models import ChangeOperation, RecordChange, RecordSource, TrainingRecord
+
+# Records made here without a posting that the receiver is sent. Imported history is the agency's own past
+# (the commission has it from before); forwarded records came from elsewhere.
+SENT_WITHOUT_POSTING = (RecordSource.EXTERNAL, RecordSource.CORRECTION)
+
+
+def record_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:
+    """What a new record is sent as (a posting's record and any other alike)."""
+    return {
+        "post_id": person.post_id, "course_number": record.course_number, "title": record.title,
+        "hours": str(record.hours), "categories": record.categories, "satisfies": record.satisfies,
+        "completed_on": record.completed_on.isoformat(), "source": record.source.value,
+        "cpt_credited": record.cpt_credited,
+    }
+
+
+def withdrawal_payload(record: TrainingRecord, creation_key: str) -> dict[str, Any]:
+    assert record.withdrawn_at is not None
+    return {"operation": "withdraw", "record_key": creation_key, "reason": record.withdrawn_reason or "",
+            "withdrawn_at": record.withdrawn_at.isoformat()}
+
+
+def _created(operation: ForwardOperation) -> Any:
+    return exists().where(RecordForward.record_id == TrainingRecord.id, RecordForward.operation == operation)
+
+
+def _acknowledged() -> Any:
+    """The receiver has the record: its posting was forwarded, or its creation row was sent."""
+    return or_(
+        exists().where(CreditPosting.id == TrainingRecord.posting_id, CreditPosting.forwarded_at.is_not(None)),
+        exists().where(RecordForward.record_id == TrainingRecord.id,
+                       RecordForward.operation == ForwardOperation.CREATE, RecordForward.status == OutboxStatus.SENT))
+
+
+def derive(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Add the outbox rows of changes not yet queued. Safe with several posters (unique per record and
+    operation). Returns how many were added."""
+    base = (select(TrainingRecord, Person).join(RecordChange, RecordChange.record_id == TrainingRecord.id)
+            .join(Person, Person.id == TrainingRecord.person_id))
+    creations = session.execute(base.where(
+        RecordChange.operation == ChangeOperation.CREATED, TrainingRecord.posting_id.is_(None),
+        TrainingRecord.source.in_(SENT_WITHOUT_POSTING), ~_created(ForwardOperation.CREATE))
+        .order_by(RecordChange.id).limit(limit)).all()
+    withdrawals = session.execute(base.where(
+        RecordChange.operation == ChangeOperation.WITHDRAWN, ~_created(ForwardOperation.WITHDRAW), _acknowledged())
+        .order_by(RecordChange.id).limit(limit)).all()
+    rows = [_row(record, ForwardOperation.CREATE, uuid.uuid4().hex, record_payload(record, person), now)
+            for record, person in creations]
+    keys = creation_keys(session, [record.id for record, _ in withdrawals])
+    rows += [_row(record, ForwardOperation.WITHDRAW, uuid.uuid4().hex, withdrawal_payload(record, keys[record.id]),
+                  now) for record, _ in withdrawals if record.id in keys]
+    return _insert(session, rows)
+
+
+def creation_keys(session: Session, record_ids: list[int]) -> dict[int, str]:
+    """The Idempotency-Key each record was (or will be) created under at the receiver."""
+    keys = dict(session.execute(select(TrainingRecord.id, CreditPosting.idempotency_key)
+                                .join(CreditPosting, CreditPosting.id == TrainingRecord.posting_id)
+                                .where(TrainingRecord.id.in_(record_ids))).all())
+    keys.update({record_id: key for record_id, key in session.execute(
+        select(RecordForward.record_id, RecordForward.idempotency_key).where(
+            RecordForward.record_id.in_(record_ids), RecordForward.operation == ForwardOperation.CREATE))
+        if record_id not in keys})
+    return keys
+
+
+def _row(record: TrainingRecord, operation: ForwardOperation, key: str, payload: dict[str, Any],
+         now: datetime) -> dict[str, Any]:
+    return {"record_id": record.id, "operation": operation, "idempotency_key": key, "payload": payload,
+            "status": OutboxStatus.PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(RecordForward).values(rows).on_conflict_do_nothing(index_elements=["record_id", "operation"])
+    return len(session.execute(statement.returning(RecordForward.id)).all())
+
+
+def send(rows: list[RecordForward], forwarder: RecordForwarder) -> list[tuple[int, Exception | None]]:
+    """Send leased rows (outside any transaction); each outcome for ``outbox.finish``."""
+    outcomes: list[tuple[int, Exception | None]] = []
+    for row_id, key, payload in [(r.id, r.idempotency_key, r.payload) for r in rows]:
+        try:
+            forwarder.forward(idempotency_key=key, payload=payload)
+            outcomes.append((row_id, None))
+        except ForwardError as exc:
+            outcomes.append((row_id, exc))
+    return outcomes
+
+
+def resend(session: Session, record: TrainingRecord, person: Person, *, now: datetime) -> list[ForwardOperation]:
+    """Queue the record again as it stands here (its creation, and its withdrawal if it is withdrawn), under the
+    keys it was first sent with: the receiver records what it lacks and answers the rest as replays."""
+    keys = creation_keys(session, [record.id])
+    key = keys.get(record.id) or uuid.uuid4().hex
+    wanted = [(ForwardOperation.CREATE, key, record_payload(record, person))]
+    if record.withdrawn_at is not None:
+        existing = session.scalar(select(RecordForward.idempotency_key).where(
+            RecordForward.record_id == record.id, RecordForward.operation == ForwardOperation.WITHDRAW))
+        wanted.append((ForwardOperation.WITHDRAW, existing or uuid.uuid4().hex, withdrawal_payload(record, key)))
+    for operation, op_key, payload in wanted:
+        row = session.scalar(select(RecordForward).where(RecordForward.record_id == record.id,
+                                                         RecordForward.operation == operation))
+        if row is None:
+            session.add(RecordForward(**_row(record, operation, op_key, payload, now)))
+        else:
+            row.status, row.attempts, row.next_attempt_at, row.last_error = OutboxStatus.PENDING, 0, now, None
+    session.flush()
+    return [operation for operation, _, _ in wanted]
+
+
+def resend_records(session: Session, *, agency_id: int, record_ids: set[int], now: datetime) -> list[int]:
+    """Resend those of the records that belong to the agency's people; returns their ids."""
+    rows = session.execute(select(TrainingRecord, Person).join(Person, Person.id == TrainingRecord.person_id)
+                           .where(TrainingRecord.id.in_(record_ids), Person.agency_id == agency_id)
+                           .order_by(TrainingRecord.id)).all()
+    for record, person in rows:
+        resend(session, record, person, now=now)
+    return [record.id for record, _ in rows]
+
+
+POLICY = outbox.Policy()
+
+
+def claim(session: Session, *, now: datetime, policy: outbox.Policy = POLICY) -> list[RecordForward]:
+    """Lease due rows. A withdrawal waits while its record's creation is queued and not yet sent (a resend)."""
+    rows = outbox.claim_due(session, RecordForward, now=now, policy=policy)
+    withdrawals = [r.record_id for r in rows if r.operation is ForwardOperation.WITHDRAW]
+    unsent = set(session.scalars(select(RecordForward.record_id).where(
+        RecordForward.record_id.in_(withdrawals), RecordForward.operation == ForwardOperation.CREATE,
+        RecordForward.status != OutboxStatus.SENT))) if withdrawals else set()
+    held = [r for r in rows if r.operation is ForwardOperation.WITHDRAW and r.record_id in unsent]
+    for row in held:
+        row.next_attempt_at = now + policy.retry_base
+    return [r for r in rows if r not in held]
