@@ -139,3 +139,33 @@ def test_reconciliation_reads_every_page_finds_what_differs_and_a_resend_fixes_i
     run(app, receiver)
     assert receiver.sent[-1][0] == lost_key  # under the key it was first sent with: the receiver keeps it once
     assert lost_key in receiver.held
+
+
+def test_the_reconciliation_page_says_when_the_receiver_cannot_be_read_and_resends_what_is_ticked(
+        app_like, db_session, people):
+    from tests.net import free_port
+
+    agency, ana, manager = people
+    admin = make_person(db_session, role=Role.ADMINISTRATOR)
+    complete_course(db_session, ana, "dv-response-update", now=NOW)
+    run(app_like(), Receiver())
+    db_session.commit()
+    record = db_session.scalar(select(TrainingRecord).where(TrainingRecord.person_id == ana.id))
+
+    def browser(app):
+        client = app.test_client()
+        with client.session_transaction() as cookie:
+            cookie["_user_id"], cookie["_fresh"] = admin.get_id(), True
+        return client
+
+    alone = browser(app_like()).get(f"/admin/credits/reconciliation?agency_id={agency.id}").get_data(as_text=True)
+    assert "forwards records to no other portal" in alone
+    down = app_like(RECORDS_FORWARD_URL=f"http://127.0.0.1:{free_port()}/api/v1/records",
+                    RECORDS_HMAC_KEY="k" * 32)
+    page = browser(down).get(f"/admin/credits/reconciliation?agency_id={agency.id}")
+    assert page.status_code == 200 and "could not be read" in page.get_data(as_text=True)
+    answer = browser(down).post("/admin/credits/reconciliation/resend",
+                                data={"agency_id": agency.id, "record_id": [record.id, 999999]})
+    assert answer.status_code == 302
+    queued = db_session.scalar(select(RecordForward).where(RecordForward.record_id == record.id))
+    assert (queued.operation, queued.status) == (ForwardOperation.CREATE, OutboxStatus.PENDING)
