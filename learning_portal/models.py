@@ -20,7 +20,7 @@ from learning_portal.catalog.models import (
     Requirement,
 )
 from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
-from learning_portal.credits.models import CreditPosting, InboundReceipt, RecordForward
+from learning_portal.credits.models import CreditPosting, ForwardCursor, InboundReceipt, RecordForward
 from learning_portal.db import Base
 from learning_portal.invitations.models import SignInLink
 from learning_portal.learning.models import (
@@ -52,9 +52,9 @@ __all__ = [
     "Accommodation", "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "AssignmentRule", "Attendance",
     "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem",
     "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption",
-    "ExternalTraining", "FacilitatorQualification", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
-    "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person",
-    "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",
+    "ExternalTraining", "FacilitatorQualification", "ForwardCursor", "HourCategory", "InboundReceipt", "ItemProgress",
+    "Jurisdiction", "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail",
+    "Person", "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",
     "RecoveryCode", "Requirement", "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage", "ScormState",
     "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

@@ -1,9 +1,10 @@
 """Corrections travel: the record changes a posting does not carry, sent to the receiving portal.
 
 Postings forward the records they write. Everything else the receiver must hear of is derived here from the
-records change log: the creation of a record made without a posting (training taken elsewhere, a dispute's
-correction) and the withdrawal of any record the receiver already has. A withdrawal is derived only once the
-receiver acknowledged the record's creation, so it never arrives first. Each (record, operation) is one outbox
+records change log, read on from a cursor (so a pass costs what changed since): the creation of a record made
+without a posting (training taken elsewhere, a dispute's correction) and the withdrawal of any record the
+receiver is sent. A withdrawal is sent only once the receiver acknowledged the record, so it never arrives
+first. Each (record, operation) is one outbox
 row with its own Idempotency-Key; the receiver applies each key once.
 """
 
@@ -20,19 +21,20 @@ from sqlalchemy.orm import Session
 from learning_portal import outbox
 from learning_portal.accounts.models import Person
 from learning_portal.credits.gateways import ForwardError, RecordForwarder
-from learning_portal.credits.models import CreditPosting, ForwardOperation, RecordForward
+from learning_portal.credits.models import CreditPosting, ForwardCursor, ForwardOperation, PostingStatus, RecordForward
 from learning_portal.outbox import OutboxStatus
-from learning_portal.records.models import ChangeOperation, RecordChange, RecordSource, TrainingRecord
+from learning_portal.records import changes
+from learning_portal.records.models import ChangeOperation, RecordSource, TrainingRecord
 
 # Records made here without a posting that the receiver is sent. Imported history is the agency's own past
 # (the commission has it from before); forwarded records came from elsewhere.
 SENT_WITHOUT_POSTING = (RecordSource.EXTERNAL, RecordSource.CORRECTION)
 
 
-def record_payload(record: TrainingRecord, person: Person) -> dict[str, Any]:
+def record_payload(record: TrainingRecord, post_id: str) -> dict[str, Any]:
     """What a new record is sent as (a posting's record and any other alike)."""
     return {
-        "post_id": person.post_id, "course_number": record.course_number, "title": record.title,
+        "post_id": post_id, "course_number": record.course_number, "title": record.title,
         "hours": str(record.hours), "categories": record.categories, "satisfies": record.satisfies,
         "completed_on": record.completed_on.isoformat(), "source": record.source.value,
         "cpt_credited": record.cpt_credited,
@@ -45,8 +47,33 @@ def withdrawal_payload(record: TrainingRecord, creation_key: str) -> dict[str, A
             "withdrawn_at": record.withdrawn_at.isoformat()}
 
 
-def _created(operation: ForwardOperation) -> Any:
-    return exists().where(RecordForward.record_id == TrainingRecord.id, RecordForward.operation == operation)
+def derive(session: Session, *, now: datetime, limit: int = 1000) -> int:
+    """Read the change log on from the poster's cursor and queue what the receiver must hear of; returns how
+    many changes were read (``limit`` means: call again). Posters take turns (the cursor row is locked)."""
+    cursor = session.get(ForwardCursor, 1, with_for_update=True)
+    if cursor is None:
+        cursor = ForwardCursor(id=1, after=changes.START)
+        session.add(cursor)
+    found, cursor.after = changes.feed(session, agency_id=None, after=cursor.after, limit=limit)
+    withdrawn = [c.record.id for c in found if c.operation is ChangeOperation.WITHDRAWN]
+    keys = creation_keys(session, withdrawn) if withdrawn else {}
+    never_sent = set(session.scalars(select(TrainingRecord.id).join(
+        CreditPosting, CreditPosting.id == TrainingRecord.posting_id).where(
+        TrainingRecord.id.in_(withdrawn), CreditPosting.status == PostingStatus.POSTED,
+        CreditPosting.forwarded_at.is_(None)))) if withdrawn else set()  # posted before forwarding was set up
+    rows = []
+    for change in found:
+        record = change.record
+        if change.operation is ChangeOperation.CREATED:
+            if record.posting_id is None and record.source in SENT_WITHOUT_POSTING:
+                keys[record.id] = uuid.uuid4().hex
+                rows.append(_row(record, ForwardOperation.CREATE, keys[record.id],
+                                 record_payload(record, change.post_id), now))
+        elif record.id in keys and record.id not in never_sent:
+            rows.append(_row(record, ForwardOperation.WITHDRAW, uuid.uuid4().hex,
+                             withdrawal_payload(record, keys[record.id]), now))
+    _insert(session, rows)
+    return len(found)
 
 
 def _acknowledged() -> Any:
@@ -55,26 +82,6 @@ def _acknowledged() -> Any:
         exists().where(CreditPosting.id == TrainingRecord.posting_id, CreditPosting.forwarded_at.is_not(None)),
         exists().where(RecordForward.record_id == TrainingRecord.id,
                        RecordForward.operation == ForwardOperation.CREATE, RecordForward.status == OutboxStatus.SENT))
-
-
-def derive(session: Session, *, now: datetime, limit: int = 500) -> int:
-    """Add the outbox rows of changes not yet queued. Safe with several posters (unique per record and
-    operation). Returns how many were added."""
-    base = (select(TrainingRecord, Person).join(RecordChange, RecordChange.record_id == TrainingRecord.id)
-            .join(Person, Person.id == TrainingRecord.person_id))
-    creations = session.execute(base.where(
-        RecordChange.operation == ChangeOperation.CREATED, TrainingRecord.posting_id.is_(None),
-        TrainingRecord.source.in_(SENT_WITHOUT_POSTING), ~_created(ForwardOperation.CREATE))
-        .order_by(RecordChange.id).limit(limit)).all()
-    withdrawals = session.execute(base.where(
-        RecordChange.operation == ChangeOperation.WITHDRAWN, ~_created(ForwardOperation.WITHDRAW), _acknowledged())
-        .order_by(RecordChange.id).limit(limit)).all()
-    rows = [_row(record, ForwardOperation.CREATE, uuid.uuid4().hex, record_payload(record, person), now)
-            for record, person in creations]
-    keys = creation_keys(session, [record.id for record, _ in withdrawals])
-    rows += [_row(record, ForwardOperation.WITHDRAW, uuid.uuid4().hex, withdrawal_payload(record, keys[record.id]),
-                  now) for record, _ in withdrawals if record.id in keys]
-    return _insert(session, rows)
 
 
 def creation_keys(session: Session, record_ids: list[int]) -> dict[int, str]:
@@ -120,7 +127,7 @@ def resend(session: Session, record: TrainingRecord, person: Person, *, now: dat
     keys it was first sent with: the receiver records what it lacks and answers the rest as replays."""
     keys = creation_keys(session, [record.id])
     key = keys.get(record.id) or uuid.uuid4().hex
-    wanted = [(ForwardOperation.CREATE, key, record_payload(record, person))]
+    wanted = [(ForwardOperation.CREATE, key, record_payload(record, person.post_id))]
     if record.withdrawn_at is not None:
         existing = session.scalar(select(RecordForward.idempotency_key).where(
             RecordForward.record_id == record.id, RecordForward.operation == ForwardOperation.WITHDRAW))
@@ -150,13 +157,13 @@ POLICY = outbox.Policy()
 
 
 def claim(session: Session, *, now: datetime, policy: outbox.Policy = POLICY) -> list[RecordForward]:
-    """Lease due rows. A withdrawal waits while its record's creation is queued and not yet sent (a resend)."""
+    """Lease due rows. A withdrawal waits until the receiver has acknowledged the record it withdraws (its
+    posting forwarded, or its creation sent), so it never arrives first."""
     rows = outbox.claim_due(session, RecordForward, now=now, policy=policy)
     withdrawals = [r.record_id for r in rows if r.operation is ForwardOperation.WITHDRAW]
-    unsent = set(session.scalars(select(RecordForward.record_id).where(
-        RecordForward.record_id.in_(withdrawals), RecordForward.operation == ForwardOperation.CREATE,
-        RecordForward.status != OutboxStatus.SENT))) if withdrawals else set()
-    held = [r for r in rows if r.operation is ForwardOperation.WITHDRAW and r.record_id in unsent]
+    acknowledged = set(session.scalars(select(TrainingRecord.id).where(
+        TrainingRecord.id.in_(withdrawals), _acknowledged()))) if withdrawals else set()
+    held = [r for r in rows if r.operation is ForwardOperation.WITHDRAW and r.record_id not in acknowledged]
     for row in held:
         row.next_attempt_at = now + policy.retry_base
     return [r for r in rows if r not in held]

@@ -87,3 +87,12 @@ class RecordForward(OutboxRow, Base):
     # Sent as Idempotency-Key; a record's creation reuses its posting's key when it has one.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ForwardCursor(Base):
+    """How far the poster has read the records change log for ``record_forwards`` (one row)."""
+
+    __tablename__ = "record_forward_cursor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    after: Mapped[str] = mapped_column(String(40))  # a records change-feed cursor

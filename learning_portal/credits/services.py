@@ -174,7 +174,7 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
         # Nobody else claims it while we forward; if this poster dies, the lease runs out and another resends it
         # (the receiver answers a repeated Idempotency-Key with its original answer).
         posting.next_attempt_at = now + settings.forward_lease
-        jobs.append(ForwardJob(posting.id, posting.idempotency_key, forwarding.record_payload(record, person)))
+        jobs.append(ForwardJob(posting.id, posting.idempotency_key, forwarding.record_payload(record, person.post_id)))
     return jobs
 
 

@@ -24,6 +24,7 @@ from learning_portal.db import session_factory
 
 log = logging.getLogger("learning_portal.credits")
 ENQUEUE_BATCH = 2000
+DERIVE_BATCH = 1000
 
 
 def settings_from_config(config: dict) -> services.PosterSettings:
@@ -84,9 +85,12 @@ def run_once(factory: sessionmaker[Session], settings: services.PosterSettings, 
 def forward_changes(factory: sessionmaker[Session], forwarder: RecordForwarder, *, now: Callable[[], datetime],
                     should_stop: Callable[[], bool] = lambda: False) -> int:
     """Send the record changes postings do not carry (withdrawals, records made without a posting)."""
-    with factory() as session:
-        forwarding.derive(session, now=now())
-        session.commit()
+    for _ in range(100):  # the change log read on in pages; the rest on the next pass
+        with factory() as session:
+            read = forwarding.derive(session, now=now(), limit=DERIVE_BATCH)
+            session.commit()
+        if read < DERIVE_BATCH:
+            break
     sent = 0
     while not should_stop():
         with factory() as session:

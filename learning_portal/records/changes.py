@@ -41,8 +41,9 @@ def parse_cursor(value: str | None) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def feed(session: Session, *, agency_id: int, after: str | None, limit: int = 500) -> tuple[list[Change], str]:
-    """The agency's record changes after the cursor, oldest first, and the cursor to read on from.
+def feed(session: Session, *, agency_id: int | None, after: str | None,
+         limit: int = 500) -> tuple[list[Change], str]:
+    """The agency's (None: every) record changes after the cursor, oldest first, and the cursor to read on from.
 
     Records follow their person: a person who moves to the agency brings their changes with them (read from
     the start to have them; a reader that resumes sees only what changes after the move)."""
@@ -50,9 +51,10 @@ def feed(session: Session, *, agency_id: int, after: str | None, limit: int = 50
     query = (select(RecordChange, TrainingRecord, Person.post_id)
              .join(TrainingRecord, TrainingRecord.id == RecordChange.record_id)
              .join(Person, Person.id == RecordChange.person_id)
-             .where(Person.agency_id == agency_id,
-                    or_(RecordChange.txid > txid, and_(RecordChange.txid == txid, RecordChange.id > last_id)))
+             .where(or_(RecordChange.txid > txid, and_(RecordChange.txid == txid, RecordChange.id > last_id)))
              .order_by(RecordChange.txid, RecordChange.id).limit(limit))
+    if agency_id is not None:
+        query = query.where(Person.agency_id == agency_id)
     if session.get_bind().dialect.name == "postgresql":
         oldest_running = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
         query = query.where(RecordChange.txid < oldest_running)

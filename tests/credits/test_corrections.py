@@ -9,13 +9,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from learning_portal import migrate
 from learning_portal.accounts.models import Role
 from learning_portal.credits import forwarding, reconciliation, services, worker
 from learning_portal.credits.models import ForwardOperation, RecordForward
+from learning_portal.db import make_engine
 from learning_portal.media.storage import app_storage
 from learning_portal.outbox import OutboxStatus
 from learning_portal.records import disputes, external
 from learning_portal.records.models import TrainingRecord
+from tests.conftest import fresh_database_url
 from tests.credits.helpers import FakeForwarder, complete_course
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
 
@@ -43,6 +46,25 @@ class Receiver(FakeForwarder):
 
 
 @pytest.fixture
+def app(request, backend, app_on, tmp_path):
+    """A portal on a database of its own, committed as a real one is: on PostgreSQL the change log shows only
+    transactions that have ended, which the suite's usual rolled-back test transaction never does."""
+    url = fresh_database_url(request, backend, tmp_path)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return app_on(url)
+
+
+@pytest.fixture
+def db_session(app):
+    session = app.extensions["db_sessionmaker"](expire_on_commit=False)
+    app.extensions["test_session"] = session
+    yield session
+    session.close()
+
+
+@pytest.fixture
 def people(db_session):
     load_content(db_session, REAL_CONTENT, slugs=("dv-response-update", "hate-crimes"))
     agency = make_agency(db_session, jurisdiction="CA-POST", number="4711")
@@ -51,7 +73,10 @@ def people(db_session):
 
 
 def run(app, receiver, now=NOW):
+    """One pass of the poster, after the test's own changes are committed (as a request would)."""
+    app.extensions["test_session"].commit()
     worker.run_once(app.extensions["db_sessionmaker"], services.PosterSettings(forwarder=receiver), now=lambda: now)
+    app.extensions["test_session"].commit()
 
 
 def test_a_withdrawal_and_its_correction_follow_the_record_once(app, db_session, people):
@@ -86,8 +111,12 @@ def test_a_withdrawal_waits_until_the_receiver_has_the_record(app, db_session, p
                                     reason="I was not at this training.", attachment=None, now=NOW)
     disputes.resolve(db_session, actor=manager, dispute=dispute, accept=True, note="Wrong person on the roster.",
                      correction=None, now=NOW)
-    run(app, receiver)  # the posting is not due again yet: the withdrawal is not even queued
-    assert receiver.sent == [] and db_session.scalars(select(RecordForward)).all() == []
+    run(app, receiver)
+    run(app, receiver, now=NOW + timedelta(seconds=5))  # the posting is not due again yet: the withdrawal waits
+    queued = db_session.scalar(select(RecordForward))
+    db_session.refresh(queued)
+    assert receiver.sent == [] and (queued.operation, queued.status) == (ForwardOperation.WITHDRAW,
+                                                                         OutboxStatus.PENDING)
     run(app, receiver, now=NOW + timedelta(hours=2))
     assert [p.get("operation", "create") for _, p in receiver.sent] == ["create", "withdraw"]
     assert [h["withdrawn"] for h in receiver.held.values()] == [True]
@@ -142,15 +171,15 @@ def test_reconciliation_reads_every_page_finds_what_differs_and_a_resend_fixes_i
 
 
 def test_the_reconciliation_page_says_when_the_receiver_cannot_be_read_and_resends_what_is_ticked(
-        app_like, db_session, people):
+        app, app_like, db_session, people):
     from tests.net import free_port
 
     agency, ana, manager = people
     admin = make_person(db_session, role=Role.ADMINISTRATOR)
     complete_course(db_session, ana, "dv-response-update", now=NOW)
-    run(app_like(), Receiver())
-    db_session.commit()
+    run(app, Receiver())
     record = db_session.scalar(select(TrainingRecord).where(TrainingRecord.person_id == ana.id))
+    db_session.commit()
 
     def browser(app):
         client = app.test_client()
