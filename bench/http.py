@@ -63,6 +63,38 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
+    app_cpu_ms: float = 0.0  # CPU of the serving processes (gunicorn master and workers) per request
+    db_cpu_ms: float = 0.0  # CPU of the PostgreSQL server's processes per request
+
+
+def _cpu_seconds(root: int) -> float:
+    """utime + stime of ``root`` and every process below it, from /proc (exited children are not counted)."""
+    parents: dict[int, int] = {}
+    times: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        data = conn.scalar(text("SELECT setting FROM pg_settings WHERE name = 'data_directory'"))
+    engine.dispose()
+    return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
 def prepare(url: str, largest: int) -> dict:
@@ -142,6 +174,16 @@ def session_cookie(base: str, username: str) -> str:
     opener.open(f"{base}/login", data.encode(), timeout=30).read()
     cookie = next(c for c in jar if c.name == "session")
     return f"session={cookie.value}"
+
+
+def measured(name: str, url: str, *, server: int, database: int, **options) -> Result:
+    """A wrk run with the CPU the server's processes and the database's spent on it."""
+    app_before, db_before = _cpu_seconds(server), _cpu_seconds(database)
+    result = wrk(name, url, **options)
+    app_s, db_s = _cpu_seconds(server) - app_before, _cpu_seconds(database) - db_before
+    result.app_cpu_ms = 1000 * app_s / max(result.requests, 1)
+    result.db_cpu_ms = 1000 * db_s / max(result.requests, 1)
+    return result
 
 
 def wrk(name: str, url: str, *, duration: int, connections: int, header: str | None = None,
@@ -252,28 +294,35 @@ def main() -> None:
             # The manager's targets are about one person's wait: those pages again with a single connection.
             runs += [(f"{name} (1 connection)", target, header, None) for name, target, header, _ in runs
                      if name.startswith(("dashboard", "CSV", "statewide"))]
+            database = postmaster_pid(url)
             for name, target, header, script in runs:
                 heavy = "CSV" in name or "statewide" in name
                 connections = 1 if "1 connection" in name else 2 if heavy else c
-                results.append(wrk(name, target, duration=d * (2 if heavy else 1), connections=connections,
-                                   header=header, script=script))
-                print(f"{name}: {results[-1].rps:.1f} req/s", flush=True)
+                results.append(measured(name, target, server=ref.pid if name.startswith("reference") else app.pid,
+                                        database=database, duration=d * (2 if heavy else 1),
+                                        connections=connections, header=header, script=script))
+                print(f"{name}: {results[-1].rps:.1f} req/s, {results[-1].app_cpu_ms:.2f} ms CPU per request",
+                      flush=True)
         finally:
             for proc in (app, ref):
                 proc.terminate()
                 proc.wait(timeout=30)
-    ref_rps = results[0].rps
+    ref_rps, ref_cpu = results[0].rps, results[0].app_cpu_ms
     largest_n = agency_sizes(args.people, args.agencies)[0]
-    lines = ["| page | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ reference |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| page | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ reference | app CPU ms/request | "
+             "app CPU ÷ reference | database CPU ms/request |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     lines += [f"| {r.name} | {r.requests} | {r.errors} | {r.rps:.1f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-              f"{r.rps / ref_rps:.2f} |" for r in results]
+              f"{r.rps / ref_rps:.2f} | {r.app_cpu_ms:.2f} | {r.app_cpu_ms / ref_cpu:.1f} | {r.db_cpu_ms:.2f} |"
+              for r in results]
     report = (f"HTTP load, PostgreSQL on loopback ({platform.machine()}, {os.cpu_count()} CPUs, CPython "
               f"{platform.python_version()}); gunicorn {' '.join(GUNICORN)}; wrk 2 threads, {c} connections, {d} s "
               f"per page (CSV export and statewide summary: 2 connections, {2 * d} s; '1 connection': one request "
               f"at a time). Data: {args.people} people "
               f"in {args.agencies} agencies (largest {largest_n}), {args.records_per_person} records each, loaded "
-              f"in {load_s:.0f} s.\n\n" + "\n".join(lines) + "\n")
+              f"in {load_s:.0f} s. CPU per request: utime + stime from /proc of the serving gunicorn (master and "
+              f"workers; the reference's for its row) and of the PostgreSQL server's processes, read before and "
+              f"after each run and divided by its requests.\n\n" + "\n".join(lines) + "\n")
     print(report)
     if args.markdown:
         args.markdown.write_text(report)

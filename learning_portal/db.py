@@ -85,7 +85,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No ping on every checkout (a round trip per request): connections are recycled before servers or
+    # proxies drop idle ones, and one dropped anyway fails its request and is discarded with the pool's others.
+    return create_engine(url, pool_recycle=1800, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -36,6 +36,7 @@ from learning_portal.media.models import MediaAsset
 from learning_portal.notices.models import NoticeCursor, NoticeOptOut, Notification
 from learning_portal.quizzes.models import Accommodation, Choice, Question, Quiz, QuizAttempt
 from learning_portal.records.models import Dispute, ExternalTraining, RecordChange, TrainingRecord
+from learning_portal.refdata import CatalogVersion
 from learning_portal.scorm.models import ScormPackage, ScormState
 from learning_portal.sessions.models import (
     Attendance,
@@ -50,8 +51,8 @@ metadata = Base.metadata
 
 __all__ = [
     "Accommodation", "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "AssignmentRule", "Attendance",
-    "AuditEntry", "AuditHead", "Base", "Choice", "Completion", "Course", "CourseAssignment", "CourseItem",
-    "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption",
+    "AuditEntry", "AuditHead", "Base", "CatalogVersion", "Choice", "Completion", "Course", "CourseAssignment",
+    "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption",
     "ExternalTraining", "FacilitatorQualification", "ForwardCursor", "HourCategory", "InboundReceipt", "ItemProgress",
     "Jurisdiction", "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail",
     "Person", "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",

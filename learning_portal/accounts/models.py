@@ -56,6 +56,7 @@ class Assignment(enum.StrEnum):
 class Jurisdiction(Base):
     """A regulator (e.g. CA-POST) and how it counts and credits training, as loaded from content."""
 
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "jurisdictions"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)

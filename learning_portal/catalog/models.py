@@ -55,6 +55,7 @@ AUDIENCES = ("officer", "dispatcher")
 class Requirement(Base):
     """A mandated-training requirement, identified as in content/requirements (e.g. ``CA-CPT-24``)."""
 
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "requirements"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -69,6 +70,7 @@ class Requirement(Base):
 class HourCategory(Base):
     """A category CPT hours are split into (e.g. ``arrest_control``), shared across jurisdictions."""
 
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "hour_categories"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -78,6 +80,7 @@ class HourCategory(Base):
 class Course(Base):
     """The stable identity of a course: presenter and course number, and the URL slug."""
 
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "courses"
     __table_args__ = (UniqueConstraint("presenter", "number"),)
 
@@ -95,6 +98,7 @@ class Course(Base):
 
 
 class CourseVersion(Base):
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "course_versions"
     __table_args__ = (UniqueConstraint("course_id", "version"),)
 
@@ -136,6 +140,7 @@ class CourseVersion(Base):
 
 
 class CourseVersionRequirement(Base):
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "course_version_requirements"
 
     course_version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"),
@@ -144,6 +149,7 @@ class CourseVersionRequirement(Base):
 
 
 class CourseItem(Base):
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "course_items"
     __table_args__ = (UniqueConstraint("course_version_id", "position"),)
 

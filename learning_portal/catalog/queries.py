@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, defer, raiseload, selectinload
 
+from learning_portal import refdata
 from learning_portal.catalog.models import (
     Course,
     CourseVersion,
@@ -84,4 +85,6 @@ def list_requirements(session: Session) -> list[Requirement]:
 
 
 def category_titles(session: Session) -> dict[str, str]:
-    return {cid: title for cid, title in session.execute(select(HourCategory.id, HourCategory.title))}
+    """Hour category id -> title (cached per catalogue version: do not change the dict)."""
+    return refdata.cached(session, ("category_titles",), lambda: {
+        cid: title for cid, title in session.execute(select(HourCategory.id, HourCategory.title))})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
+from learning_portal import refdata
 from learning_portal.catalog import queries
 from learning_portal.catalog.models import AUDIENCES, CreditMode, Delivery
 from learning_portal.catalog.rendering import render_markdown
@@ -24,7 +25,13 @@ def markdown_filter(text: str) -> Markup:
 def courses():
     session = get_session()
     filters = queries.CourseFilters.from_args(request.args)
-    return render_template(
-        "catalog/courses.html", versions=queries.search_courses(session, filters), filters=filters,
-        deliveries=list(Delivery), audiences=AUDIENCES, credit_modes=list(CreditMode),
-        requirements=queries.list_requirements(session))
+
+    def catalogue() -> Markup:  # the same for everyone: rendered once per catalogue version and filters
+        return Markup(render_template(  # noqa: S704 - a template of ours, autoescaped
+            "catalog/_catalogue.html", versions=queries.search_courses(session, filters), filters=filters,
+            deliveries=list(Delivery), audiences=AUDIENCES, credit_modes=list(CreditMode),
+            requirements=queries.list_requirements(session)))
+
+    # Free-text searches are too many to keep; the lists and filters people click are few.
+    body = catalogue() if filters.search else refdata.cached(session, ("catalogue_page", filters), catalogue)
+    return render_template("catalog/courses.html", catalogue=body)

@@ -11,12 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import and_, delete, exists, false, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from learning_portal import refdata
 from learning_portal.accounts import localdate
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.accounts.permissions import can_manage_person, can_view_agency, can_view_person
@@ -42,6 +45,7 @@ from learning_portal.learning import services as learning
 from learning_portal.learning.models import AssignmentReason
 from learning_portal.records.models import TrainingRecord
 
+T = TypeVar("T")
 BATCH = 500  # people evaluated per round trip when refreshing stored statuses
 ENGINE_VERSION = 2  # raised when the engine judges differently: every stored evaluation is then redone
 
@@ -76,6 +80,12 @@ class Definitions:
 
 
 def definitions(session: Session, jurisdiction: str) -> Definitions:
+    """The jurisdiction's rules, read once per catalogue version (the rows are detached copies: read them only)."""
+    return refdata.cached(session, ("compliance_definitions", jurisdiction),
+                          lambda: _load_definitions(session, jurisdiction))
+
+
+def _load_definitions(session: Session, jurisdiction: str) -> Definitions:
     j = session.get(Jurisdiction, jurisdiction)
     if j is None:
         raise NotFoundError(f"Unknown jurisdiction {jurisdiction}.")
@@ -86,7 +96,13 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
     facts = [ENGINE_VERSION, [[r.id, r.title, r.rule] for r in rows], j.cycle_months, j.cycle_anchor, j.judged_from,
              categories, j.exemption_grounds]
     payload = json.dumps(facts, sort_keys=True, default=str)
+    j, rows = _copy(j), [_copy(r) for r in rows]
     return Definitions(j, reqs, {r.id: r for r in rows}, categories, hashlib.sha256(payload.encode()).hexdigest())
+
+
+def _copy(row: T) -> T:
+    """A copy of ``row`` that belongs to no session (shared by every request of the process)."""
+    return type(row)(**{c.key: getattr(row, c.key) for c in sa_inspect(type(row)).column_attrs})
 
 
 def person_facts(person: Person) -> PersonFacts:

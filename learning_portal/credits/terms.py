@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from learning_portal import refdata
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind
 from learning_portal.clock import utcnow
@@ -15,6 +16,21 @@ from learning_portal.quizzes.models import LatePolicy, Quiz, Review
 
 
 def credit_rules(session: Session, version: CourseVersion, person: Person | None = None) -> list[str]:
+    lines = list(refdata.cached(session, ("credit_rules", version.id), lambda: _course_rules(session, version)))
+    if person is not None and person.agency is not None and version.credit_mode is not CreditMode.NONE:
+        j = session.get(Jurisdiction, person.agency.jurisdiction)
+        if j is not None and not j.repeat_credit_in_cycle:
+            _, repeat = assignment_credit(session, version, [person.id], j, today=j.local_date(utcnow()),
+                                          credit_samples=True)
+            mine = repeat.get(person.id)
+            lines.append(f"Taking it again: {mine[0].lower()}{mine[1:]}" if mine else
+                         f"Taking it again: {j.code} credits a course's CPT hours once per {j.cycle_months}-month "
+                         "cycle; a repeat in the same cycle is recorded without CPT hours.")
+    return lines
+
+
+def _course_rules(session: Session, version: CourseVersion) -> tuple[str, ...]:
+    """What the course version asks of everyone (the same for every learner: cached per catalogue version)."""
     lines = []
     if version.in_order:
         lines.append("Take the items in order: each opens when the required ones before it are done, and the "
@@ -36,16 +52,7 @@ def credit_rules(session: Session, version: CourseVersion, person: Person | None
         quiz = quizzes.get(item.id)
         if quiz is not None:
             lines.append(f"{item.title}: {_quiz_words(quiz)}")
-    if person is not None and person.agency is not None and version.credit_mode is not CreditMode.NONE:
-        j = session.get(Jurisdiction, person.agency.jurisdiction)
-        if j is not None and not j.repeat_credit_in_cycle:
-            _, repeat = assignment_credit(session, version, [person.id], j, today=j.local_date(utcnow()),
-                                          credit_samples=True)
-            mine = repeat.get(person.id)
-            lines.append(f"Taking it again: {mine[0].lower()}{mine[1:]}" if mine else
-                         f"Taking it again: {j.code} credits a course's CPT hours once per {j.cycle_months}-month "
-                         "cycle; a repeat in the same cycle is recorded without CPT hours.")
-    return lines
+    return tuple(lines)
 
 
 def _quiz_words(quiz: Quiz) -> str:

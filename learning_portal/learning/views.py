@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from sqlalchemy.orm.attributes import set_committed_value
 
 from learning_portal.accounts.localdate import past_due, today_for
 from learning_portal.catalog import queries as catalog
@@ -155,9 +156,11 @@ def item_url(slug: str, item_id: int, kind: ItemKind) -> str:
 
 
 def enrollment_or_redirect(session, slug: str):
-    course, _ = catalog.get_course(session, slug)
+    course, version = catalog.get_course(session, slug)
     enrollment = services.latest_enrollment(session, person_id=current_actor().id, course_id=course.id)
     if enrollment is None:
         flash("Enroll to start this course.", "info")
         return redirect(url_for("learning.course_page", slug=slug))
+    if enrollment.course_version_id == version.id:  # the version and its items, loaded once
+        set_committed_value(enrollment, "course_version", version)
     return enrollment

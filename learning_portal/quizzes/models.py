@@ -36,6 +36,7 @@ class Review(enum.StrEnum):
 
 
 class Quiz(Base):
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "quizzes"
 
     id: Mapped[int] = mapped_column(ForeignKey("course_items.id", ondelete="CASCADE"), primary_key=True)
@@ -54,6 +55,7 @@ class Quiz(Base):
 
 
 class Question(Base):
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "quiz_questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +76,7 @@ class Question(Base):
 
 
 class Choice(Base):
+    __catalog__ = True  # read by every page: see refdata
     __tablename__ = "quiz_choices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
