@@ -146,12 +146,15 @@ def prepare(url: str, largest: int) -> dict:
     return ids | {"max_id": max_id}
 
 
-def serve(module: str, url: str, port: int, env_extra: dict[str, str]) -> subprocess.Popen:
+def serve(module: str, url: str, port: int, env_extra: dict[str, str], tree: Path | None = None) -> subprocess.Popen:
+    """gunicorn serving ``module``; from another source tree (an earlier commit's checkout) when ``tree``."""
     env = os.environ | {"PORTAL_DATABASE_URL": url, "PORTAL_CREDIT_POSTER": "external",
                         "PORTAL_COOKIE_SECURE": "false", "PORTAL_TWO_FACTOR_REQUIRED_ROLES": "[]",
                         "PORTAL_SECRET_KEY": "bench-" + "k" * 40} | env_extra
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, "-b", f"127.0.0.1:{port}",
-                             module], env=env)
+                             module], env=env, cwd=tree)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)  # noqa: S310 - loopback
@@ -239,6 +242,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--compare-with", type=Path, metavar="TREE",
+                        help="also serve the portal from this source tree (say, `git worktree add` of an earlier "
+                             "commit) on the same database, each page measured on both in turn")
     args = parser.parse_args()
     d, c = args.duration, args.connections
     results: list[Result] = []
@@ -261,6 +267,8 @@ def main() -> None:
         app_port, ref_port = free_port(), free_port()
         app = serve("wsgi:app", url, app_port, {})
         ref = serve("bench.reference_app:app", url, ref_port, {"REFERENCE_MAX_ID": str(ids["max_id"])})
+        old_port = free_port()
+        old = serve("wsgi:app", url, old_port, {}, tree=args.compare_with) if args.compare_with else None
         try:
             base = f"http://127.0.0.1:{app_port}"
             cookies = {role: session_cookie(base, name) for role, name in ids["users"].items()}
@@ -298,15 +306,20 @@ def main() -> None:
             for name, target, header, script in runs:
                 heavy = "CSV" in name or "statewide" in name
                 connections = 1 if "1 connection" in name else 2 if heavy else c
-                results.append(measured(name, target, server=ref.pid if name.startswith("reference") else app.pid,
-                                        database=database, duration=d * (2 if heavy else 1),
-                                        connections=connections, header=header, script=script))
-                print(f"{name}: {results[-1].rps:.1f} req/s, {results[-1].app_cpu_ms:.2f} ms CPU per request",
-                      flush=True)
+                servers = [(name, ref.pid if name.startswith("reference") else app.pid, target)]
+                if old is not None and not name.startswith("reference"):  # the same cookies sign in to both
+                    servers.append((f"{name} [before]", old.pid, target.replace(f":{app_port}/", f":{old_port}/")))
+                for label, pid, where in servers:
+                    results.append(measured(label, where, server=pid, database=database,
+                                            duration=d * (2 if heavy else 1), connections=connections,
+                                            header=header, script=script))  # paths only: both hosts
+                    print(f"{label}: {results[-1].rps:.1f} req/s, {results[-1].app_cpu_ms:.2f} ms CPU per request",
+                          flush=True)
         finally:
-            for proc in (app, ref):
-                proc.terminate()
-                proc.wait(timeout=30)
+            for proc in (app, ref, old):
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(timeout=30)
     ref_rps, ref_cpu = results[0].rps, results[0].app_cpu_ms
     largest_n = agency_sizes(args.people, args.agencies)[0]
     lines = ["| page | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ reference | app CPU ms/request | "
@@ -323,6 +336,13 @@ def main() -> None:
               f"in {load_s:.0f} s. CPU per request: utime + stime from /proc of the serving gunicorn (master and "
               f"workers; the reference's for its row) and of the PostgreSQL server's processes, read before and "
               f"after each run and divided by its requests.\n\n" + "\n".join(lines) + "\n")
+    if args.compare_with:
+        before = {r.name.removesuffix(" [before]"): r for r in results if r.name.endswith(" [before]")}
+        rows = [(r, before[r.name]) for r in results if r.name in before]
+        report += ("\n| page | app CPU ms/request before | after | after ÷ before | after ÷ reference | req/s "
+                   "after ÷ before |\n|---|---:|---:|---:|---:|---:|\n" + "\n".join(
+                       f"| {a.name} | {b.app_cpu_ms:.2f} | {a.app_cpu_ms:.2f} | {a.app_cpu_ms / b.app_cpu_ms:.2f} | "
+                       f"{a.app_cpu_ms / ref_cpu:.1f} | {a.rps / b.rps:.2f} |" for a, b in rows) + "\n")
     print(report)
     if args.markdown:
         args.markdown.write_text(report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
@@ -57,18 +57,21 @@ def profile(session: Session, person: Person, window: RecordsWindow = ALL_RECORD
                      window=window, time_spent={r.id: spent for r, spent in rows if spent})
     if not window.is_all:
         return result
+    # Completions not posted: refused, still being posted, or not yet seen by the poster (no posting), newest first.
     rows = session.execute(
-        select(CreditPosting, Completion).join(Completion, Completion.id == CreditPosting.completion_id)
-        .where(CreditPosting.person_id == person.id,
-               CreditPosting.status.not_in([PostingStatus.POSTED]))
+        select(CreditPosting, Completion).select_from(Completion)
+        .outerjoin(CreditPosting, CreditPosting.completion_id == Completion.id)
+        .where(Completion.person_id == person.id,
+               or_(CreditPosting.id.is_(None), CreditPosting.status != PostingStatus.POSTED))
         .order_by(Completion.completed_at.desc()))
+    unposted = []
     for posting, completion in rows:
-        target = result.not_credited if posting.status is PostingStatus.NOT_ELIGIBLE else result.waiting
-        target.append(PendingCredit(posting, completion))
-    unposted = session.execute(  # completions the poster has not seen yet
-        select(Completion).outerjoin(CreditPosting, CreditPosting.completion_id == Completion.id)
-        .where(Completion.person_id == person.id, CreditPosting.id.is_(None))).scalars()
-    result.waiting.extend(PendingCredit(None, c) for c in unposted)  # type: ignore[arg-type]
+        if posting is None:
+            unposted.append(PendingCredit(None, completion))  # type: ignore[arg-type]
+        else:
+            target = result.not_credited if posting.status is PostingStatus.NOT_ELIGIBLE else result.waiting
+            target.append(PendingCredit(posting, completion))
+    result.waiting.extend(unposted)
     result.stuck = stuck_enrollments(session, person_id=person.id)
     return result
 
