@@ -8,14 +8,18 @@ the boundary (view, CLI command, worker loop) commits once.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Date, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,12 +110,14 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Every transaction takes the write lock up front (BEGIN IMMEDIATE). A deferred transaction
-        # that reads, then writes after another connection (say the in-process poster) committed, fails
-        # at once with "database is locked" (the busy timeout does not apply to that case); IMMEDIATE
-        # waits its turn instead. Embedded SQLite trades concurrency for that; PostgreSQL is the scale
-        # path. A long read-only job may ask for execution_options(sqlite_begin="DEFERRED").
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        # Writers take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads, then
+        # writes after another connection (say the in-process poster) committed, fails at once with "database
+        # is locked" (the busy timeout does not apply to that case); IMMEDIATE waits its turn instead.
+        # Reads begin DEFERRED, side by side with everything: a GET (see ``_reads_first``; one that writes
+        # after all and meets that case is run again, IMMEDIATE), or a job that asks for
+        # execution_options(sqlite_begin="DEFERRED").
+        mode = conn.get_execution_options().get("sqlite_begin") or (
+            "DEFERRED" if has_request_context() and g.get("sqlite_reads_first") else "IMMEDIATE")
         conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
@@ -139,6 +145,32 @@ def init_app(app: Flask) -> None:
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+    if engine.dialect.name == "sqlite":
+        app.before_request(_reads_first)
+        app.register_error_handler(OperationalError, _again_with_the_write_lock)
+
+
+READING_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _reads_first() -> None:
+    """A GET reads: on SQLite its transactions begin DEFERRED, without waiting for the write lock."""
+    g.sqlite_reads_first = request.method in READING_METHODS
+
+
+def _again_with_the_write_lock(exc: OperationalError) -> Any:
+    """A GET that wrote after another connection committed since it began reading: SQLite refuses its write at
+    once ("database is locked"). Nothing of it was committed; it runs again, its transactions IMMEDIATE."""
+    if not g.get("sqlite_reads_first") or "database is locked" not in str(exc.orig):
+        raise exc
+    g.sqlite_reads_first = False
+    if "db_session" in g:
+        g.db_session.rollback()
+    log.info("%s %s wrote after a concurrent commit; run again with the write lock", request.method, request.path)
+    try:
+        return current_app.make_response(current_app.dispatch_request())
+    except Exception as again:  # noqa: BLE001 - answered as any error of the view would be
+        return current_app.handle_user_exception(again)
 
 
 def get_engine() -> Engine:
