@@ -18,13 +18,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('catalog_version',
+    table = op.create_table('catalog_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=32), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_version'))
     )
     # Random per database: two databases never share a token, whatever they hold.
-    op.execute(f"INSERT INTO catalog_version (id, token) VALUES (1, '{uuid.uuid4().hex}')")
+    op.bulk_insert(table, [{"id": 1, "token": uuid.uuid4().hex}])
 
 
 def downgrade() -> None:
