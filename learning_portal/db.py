@@ -147,30 +147,49 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
     if engine.dialect.name == "sqlite":
         app.before_request(_reads_first)
-        app.register_error_handler(OperationalError, _again_with_the_write_lock)
+        app.register_error_handler(OperationalError, _locked_while_reading)
+        app.wsgi_app = _RunAgainWithTheWriteLock(app.wsgi_app)  # type: ignore[method-assign]
 
 
 READING_METHODS = ("GET", "HEAD", "OPTIONS")
+_AGAIN = "learning_portal.sqlite_write_lock"  # in the WSGI environ: "due", then "taken"
 
 
 def _reads_first() -> None:
-    """A GET reads: on SQLite its transactions begin DEFERRED, without waiting for the write lock."""
-    g.sqlite_reads_first = request.method in READING_METHODS
+    """A GET reads: on SQLite its transactions begin DEFERRED, without waiting for the write lock (unless this
+    is its second run)."""
+    g.sqlite_reads_first = request.method in READING_METHODS and _AGAIN not in request.environ
 
 
-def _again_with_the_write_lock(exc: OperationalError) -> Any:
-    """A GET that wrote after another connection committed since it began reading: SQLite refuses its write at
-    once ("database is locked"). Nothing of it was committed; it runs again, its transactions IMMEDIATE."""
+def _locked_while_reading(exc: OperationalError) -> Any:
+    """A GET that wrote after another connection committed since it began reading: SQLite refuses the write at
+    once ("database is locked"). Its transaction is rolled back at teardown, and the whole request (sign-in,
+    token check and all) is run again, IMMEDIATE (``_RunAgainWithTheWriteLock``). What it committed before the
+    refusal, if anything, stays: GETs write little (an audit entry, a lesson's opening) and once."""
     if not g.get("sqlite_reads_first") or "database is locked" not in str(exc.orig):
         raise exc
-    g.sqlite_reads_first = False
-    if "db_session" in g:
-        g.db_session.rollback()
-    log.info("%s %s wrote after a concurrent commit; run again with the write lock", request.method, request.path)
-    try:
-        return current_app.make_response(current_app.dispatch_request())
-    except Exception as again:  # noqa: BLE001 - answered as any error of the view would be
-        return current_app.handle_user_exception(again)
+    request.environ[_AGAIN] = "due"
+    return current_app.response_class("", status=503)  # never sent: replaced by the second run
+
+
+class _RunAgainWithTheWriteLock:
+    def __init__(self, inner: Callable[..., Any]) -> None:
+        self.inner = inner
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") not in READING_METHODS:
+            return self.inner(environ, start_response)
+        started: list[tuple] = []
+        body = self.inner(environ, lambda *args: started.append(args))
+        if environ.get(_AGAIN) != "due":
+            start_response(*started[0])
+            return body
+        if hasattr(body, "close"):
+            body.close()
+        environ[_AGAIN] = "taken"
+        log.info("%s %s wrote after a concurrent commit; run again with the write lock", environ["REQUEST_METHOD"],
+                 environ.get("PATH_INFO"))
+        return self.inner(environ, start_response)
 
 
 def get_engine() -> Engine:

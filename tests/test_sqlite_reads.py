@@ -5,14 +5,33 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
 from learning_portal import migrate
+from learning_portal.accounts.models import Person
+from learning_portal.accounts.services import issue_api_token
+from learning_portal.clock import utcnow
 from learning_portal.db import make_engine, session_factory
 from learning_portal.learning.models import ItemProgress
 from tests.factories import load_content, make_person
+
+
+def commit_elsewhere_before_the_first_write(engine, path):
+    """Another connection commits a change just before the request's first write: its snapshot is then old."""
+    meddled = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _meddle(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        if not meddled and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            meddled.append(statement)
+            other = sqlite3.connect(path, isolation_level=None, timeout=30)
+            other.execute("UPDATE people SET failed_logins = failed_logins + 1")  # a real change: a new snapshot
+            other.close()
+
+    return meddled, lambda: event.remove(engine, "before_cursor_execute", _meddle)
 
 
 @pytest.fixture
@@ -54,22 +73,26 @@ def test_a_get_that_writes_after_a_concurrent_commit_runs_again_and_keeps_its_wr
     enrolled = client.post("/courses/basic-course/enroll")
     assert enrolled.status_code == 302
     lesson = enrolled.headers["Location"]
-    engine = app.extensions["db_engine"]
-    meddled = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _commit_elsewhere_first(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
-        # The first write of the GET: another connection commits just before it, so the GET's snapshot is old.
-        if not meddled and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            meddled.append(statement)
-            other = sqlite3.connect(path, isolation_level=None, timeout=30)
-            other.execute("UPDATE people SET failed_logins = failed_logins + 1")  # a real change: a new snapshot
-            other.close()
-
+    meddled, stop = commit_elsewhere_before_the_first_write(app.extensions["db_engine"], path)
     with caplog.at_level("INFO", logger="learning_portal.db"):
         page = client.get(lesson, follow_redirects=True)
-    event.remove(engine, "before_cursor_execute", _commit_elsewhere_first)
+    stop()
     assert page.status_code == 200 and meddled
     assert "run again with the write lock" in caplog.text  # the first run's write was refused
     with app.app_context(), session_factory()() as db:
         assert db.scalars(select(ItemProgress)).all()  # the lesson's opening was written, on the second run
+
+
+def test_a_token_read_whose_first_write_is_the_token_stamp_is_run_again_signed_in(portal, caplog):
+    app, _, path = portal
+    with app.app_context(), session_factory()() as db:
+        person = db.scalars(select(Person)).first()
+        raw, _ = issue_api_token(db, person=person, now=utcnow(), ttl=timedelta(hours=1))
+        db.commit()
+        post_id = person.post_id
+    meddled, stop = commit_elsewhere_before_the_first_write(app.extensions["db_engine"], path)
+    with caplog.at_level("INFO", logger="learning_portal.db"):
+        me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    stop()
+    assert meddled and "run again with the write lock" in caplog.text
+    assert me.status_code == 200 and me.json["post_id"] == post_id  # the token checked again on the second run

@@ -32,6 +32,9 @@ def courses():
             deliveries=list(Delivery), audiences=AUDIENCES, credit_modes=list(CreditMode),
             requirements=queries.list_requirements(session)))
 
-    # Free-text searches are too many to keep; the lists and filters people click are few.
-    body = catalogue() if filters.search else refdata.cached(session, ("catalogue_page", filters), catalogue)
+    # Kept: the list and the few filters people click; not free text, nor values no form offers (they would
+    # push out what is worth keeping).
+    kept = not (filters.search or filters.requirement) and filters.delivery in ("", *Delivery) and (
+        filters.credit in ("", *CreditMode)) and filters.audience in ("", *AUDIENCES)
+    body = refdata.cached(session, ("catalogue_page", filters), catalogue) if kept else catalogue()
     return render_template("catalog/courses.html", catalogue=body)

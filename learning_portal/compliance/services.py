@@ -86,11 +86,13 @@ def definitions(session: Session, jurisdiction: str) -> Definitions:
 
 
 def _load_definitions(session: Session, jurisdiction: str) -> Definitions:
-    j = session.get(Jurisdiction, jurisdiction)
+    # Read from the database, not from rows this session loaded before the catalogue's token was read.
+    j = session.get(Jurisdiction, jurisdiction, populate_existing=True)
     if j is None:
         raise NotFoundError(f"Unknown jurisdiction {jurisdiction}.")
     rows = list(session.scalars(select(Requirement).where(Requirement.jurisdiction == jurisdiction,
-                                                          Requirement.rule.is_not(None)).order_by(Requirement.id)))
+                                                          Requirement.rule.is_not(None)).order_by(Requirement.id)
+                                .execution_options(populate_existing=True)))
     reqs = tuple(RequirementDef(r.id, r.title, Rule.from_dict(r.rule), j.cycle_months, j.cycle_anchor) for r in rows)
     categories = category_titles(session)
     facts = [ENGINE_VERSION, [[r.id, r.title, r.rule] for r in rows], j.cycle_months, j.cycle_anchor, j.judged_from,

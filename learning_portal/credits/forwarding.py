@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,33 +55,34 @@ def derive(session: Session, *, now: datetime, limit: int = 1000) -> int:
         cursor = ForwardCursor(id=1, after=changes.START)
         session.add(cursor)
     found, cursor.after = changes.feed(session, agency_id=None, after=cursor.after, limit=limit)
-    withdrawn = [c.record.id for c in found if c.operation is ChangeOperation.WITHDRAWN]
-    keys = creation_keys(session, withdrawn) if withdrawn else {}
-    never_sent = set(session.scalars(select(TrainingRecord.id).join(
-        CreditPosting, CreditPosting.id == TrainingRecord.posting_id).where(
-        TrainingRecord.id.in_(withdrawn), CreditPosting.status == PostingStatus.POSTED,
-        CreditPosting.forwarded_at.is_(None)))) if withdrawn else set()  # posted before forwarding was set up
-    rows = []
-    for change in found:
-        record = change.record
-        if change.operation is ChangeOperation.CREATED:
-            if record.posting_id is None and record.source in SENT_WITHOUT_POSTING:
-                keys[record.id] = uuid.uuid4().hex
-                rows.append(_row(record, ForwardOperation.CREATE, keys[record.id],
-                                 record_payload(record, change.post_id), now))
-        elif record.id in keys and record.id not in never_sent:
-            rows.append(_row(record, ForwardOperation.WITHDRAW, uuid.uuid4().hex,
-                             withdrawal_payload(record, keys[record.id]), now))
-    _insert(session, rows)
+    # Creations first, from the record as it stands: also for a record whose withdrawal comes first in the log
+    # (on PostgreSQL an older transaction may withdraw a record created by a younger one).
+    _insert(session, [_row(c.record, ForwardOperation.CREATE, uuid.uuid4().hex, record_payload(c.record, c.post_id),
+                           now) for c in {c.record.id: c for c in found}.values()
+                      if c.record.posting_id is None and c.record.source in SENT_WITHOUT_POSTING])
+    withdrawn = [c.record for c in found if c.operation is ChangeOperation.WITHDRAWN]
+    if withdrawn:
+        ids = [r.id for r in withdrawn]
+        keys = creation_keys(session, ids)  # as queued or posted now (another poster's rows included)
+        never_sent = set(session.scalars(select(TrainingRecord.id).join(  # posted before forwarding was set up,
+            CreditPosting, CreditPosting.id == TrainingRecord.posting_id).where(  # and not resent since
+            TrainingRecord.id.in_(ids), CreditPosting.status == PostingStatus.POSTED,
+            CreditPosting.forwarded_at.is_(None), ~_creation_row())))
+        _insert(session, [_row(r, ForwardOperation.WITHDRAW, uuid.uuid4().hex, withdrawal_payload(r, keys[r.id]),
+                               now) for r in withdrawn if r.id in keys and r.id not in never_sent])
     return len(found)
 
 
+def _creation_row(*status: OutboxStatus) -> Any:
+    where = [RecordForward.record_id == TrainingRecord.id, RecordForward.operation == ForwardOperation.CREATE]
+    return exists().where(*where, RecordForward.status.in_(status)) if status else exists().where(*where)
+
+
 def _acknowledged() -> Any:
-    """The receiver has the record: its posting was forwarded, or its creation row was sent."""
-    return or_(
-        exists().where(CreditPosting.id == TrainingRecord.posting_id, CreditPosting.forwarded_at.is_not(None)),
-        exists().where(RecordForward.record_id == TrainingRecord.id,
-                       RecordForward.operation == ForwardOperation.CREATE, RecordForward.status == OutboxStatus.SENT))
+    """The receiver has the record: its creation row was sent, or (no creation row: not resent) its posting was
+    forwarded."""
+    forwarded = exists().where(CreditPosting.id == TrainingRecord.posting_id, CreditPosting.forwarded_at.is_not(None))
+    return or_(_creation_row(OutboxStatus.SENT), and_(forwarded, ~_creation_row()))
 
 
 def creation_keys(session: Session, record_ids: list[int]) -> dict[int, str]:
@@ -119,6 +120,8 @@ def send(rows: list[RecordForward], forwarder: RecordForwarder) -> list[tuple[in
             outcomes.append((row_id, None))
         except ForwardError as exc:
             outcomes.append((row_id, exc))
+        except Exception as exc:  # noqa: BLE001 - a bug in one send must not lose the outcomes of the others
+            outcomes.append((row_id, ForwardError(f"{type(exc).__name__}: {exc}")))
     return outcomes
 
 
@@ -146,7 +149,9 @@ def resend(session: Session, record: TrainingRecord, person: Person, *, now: dat
 def resend_records(session: Session, *, agency_id: int, record_ids: set[int], now: datetime) -> list[int]:
     """Resend those of the records that belong to the agency's people; returns their ids."""
     rows = session.execute(select(TrainingRecord, Person).join(Person, Person.id == TrainingRecord.person_id)
-                           .where(TrainingRecord.id.in_(record_ids), Person.agency_id == agency_id)
+                           .where(TrainingRecord.id.in_(record_ids), Person.agency_id == agency_id,
+                                  or_(TrainingRecord.posting_id.is_not(None),  # what the receiver is sent
+                                      TrainingRecord.source.in_(SENT_WITHOUT_POSTING)))
                            .order_by(TrainingRecord.id)).all()
     for record, person in rows:
         resend(session, record, person, now=now)

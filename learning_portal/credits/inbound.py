@@ -123,7 +123,11 @@ def _withdraw(session: Session, raw: dict[str, Any], *, idempotency_key: str, no
                               details={"record_key": "The Idempotency-Key the record was sent with."})
     # A token sender's keys carry its agency (as when it sent the record); a signed portal's are its own.
     stored_key = idempotency_key.split("/", 1)[0] + "/" + record_key if agency_id is not None else record_key
-    record = session.scalar(select(TrainingRecord).where(TrainingRecord.inbound_key == stored_key))
+    # Only a record received from a sender (never this portal's own), locked: a concurrent delivery of the same
+    # withdrawal waits, then finds it withdrawn.
+    record = session.scalar(select(TrainingRecord).where(TrainingRecord.inbound_key == stored_key,
+                                                         TrainingRecord.source == RecordSource.FORWARDED)
+                            .with_for_update().execution_options(populate_existing=True))
     if record is None:
         raise NotFoundError("No record was received under that record_key.",
                             details={"record_key": "Send the record first."})

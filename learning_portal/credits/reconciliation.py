@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Person
 from learning_portal.credits.forwarding import SENT_WITHOUT_POSTING, creation_keys
+from learning_portal.credits.gateways import ForwardError
 from learning_portal.credits.models import CreditPosting, PostingStatus
 from learning_portal.records.models import TrainingRecord
 
@@ -70,8 +71,16 @@ def expected(session: Session, agency: Agency) -> list[tuple[TrainingRecord, str
         .order_by(TrainingRecord.id))]
 
 
+class UnreadableAnswer(Exception):
+    """The receiving portal could not be read, or answered with something that is not its holdings."""
+
+
 def compare(session: Session, agency: Agency, reader: ReceivedReader) -> Comparison:
-    theirs = {row["key"]: row for row in receiver_holdings(reader, agency)}
+    """Read the receiver's holdings (no transaction of ours open meanwhile: the caller ends it), then ours."""
+    try:
+        theirs = {row["key"]: _readable(row) for row in receiver_holdings(reader, agency)}
+    except (ForwardError, RuntimeError, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise UnreadableAnswer(f"{type(exc).__name__}: {exc}") from exc
     ours = expected(session, agency)
     keys = creation_keys(session, [r.id for r, _ in ours])
     differences: list[Difference] = []
@@ -92,6 +101,14 @@ def compare(session: Session, agency: Agency, reader: ReceivedReader) -> Compari
             differences.append(Difference(held["post_id"], held["title"], held["completed_on"],
                                           "Held by the receiving portal, unknown here", None))
     return Comparison(agency, len(ours), len(theirs), differences)
+
+
+def _readable(row: dict[str, Any]) -> dict[str, Any]:
+    """The row, once every field compared is there and of its kind (else KeyError, TypeError, ValueError)."""
+    Decimal(row["hours"]), date.fromisoformat(row["completed_on"])  # noqa: B018 - parsed to check them
+    if not all(isinstance(row[k], str) for k in ("post_id", "title", "course_number")):
+        raise TypeError("post_id, title and course_number are text")
+    return row
 
 
 def _facts_differ(record: TrainingRecord, post_id: str, held: dict[str, Any]) -> str | None:

@@ -16,7 +16,9 @@ from learning_portal.quizzes.models import LatePolicy, Quiz, Review
 
 
 def credit_rules(session: Session, version: CourseVersion, person: Person | None = None) -> list[str]:
-    lines = list(refdata.cached(session, ("credit_rules", version.id), lambda: _course_rules(session, version)))
+    # A version's items change only with its content hash; its quizzes are read afresh by the loader.
+    lines = list(refdata.cached(session, ("credit_rules", version.id, version.content_hash),
+                                lambda: _course_rules(session, version)))
     if person is not None and person.agency is not None and version.credit_mode is not CreditMode.NONE:
         j = session.get(Jurisdiction, person.agency.jurisdiction)
         if j is not None and not j.repeat_credit_in_cycle:
@@ -47,7 +49,7 @@ def _course_rules(session: Session, version: CourseVersion) -> tuple[str, ...]:
         share = min(round((i.coverage or 0.95) * 100) for i in videos)
         lines.append(f"Watch at least {share}% of each video; skipping ahead does not count.")
     quizzes = {q.id: q for q in session.scalars(select(Quiz).where(Quiz.id.in_(
-        [i.id for i in version.items if i.kind is ItemKind.QUIZ])))}
+        [i.id for i in version.items if i.kind is ItemKind.QUIZ])).execution_options(populate_existing=True))}
     for item in version.items:
         quiz = quizzes.get(item.id)
         if quiz is not None:

@@ -13,7 +13,6 @@ from learning_portal.catalog.queries import category_titles
 from learning_portal.clock import utcnow
 from learning_portal.credits import forwarding, queries, rosters, services
 from learning_portal.credits import reconciliation as reconciliation_service
-from learning_portal.credits.gateways import ForwardError
 from learning_portal.credits.models import PostingStatus
 from learning_portal.credits.worker import alert_after, settings_from_config
 from learning_portal.db import as_id, get_session
@@ -93,9 +92,10 @@ def reconciliation():
     comparison, error = None, None
     agency = session.get(Agency, as_id(request.args.get("agency_id")) or 0) if request.args.get("agency_id") else None
     if agency is not None and forwarder is not None:
+        session.commit()  # no transaction (on SQLite, no lock) held while the receiver is read over the network
         try:
             comparison = reconciliation_service.compare(session, agency, forwarder)
-        except (ForwardError, RuntimeError) as exc:
+        except reconciliation_service.UnreadableAnswer as exc:
             error = f"The receiving portal could not be read: {exc}"
         audit.record(session, "records.reconciled", actor_id=current_actor().id, target=f"agency:{agency.id}",
                      now=utcnow(), details={"differences": len(comparison.differences) if comparison else None})

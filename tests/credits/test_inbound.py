@@ -287,3 +287,17 @@ def test_the_sender_reads_what_is_held_for_an_agency_signed_and_every_page(recei
     assert signed_read(receiver, f"agency={code}", timestamp=str(int(time.time()) - 3600)).status_code == 401
     assert receiver.get(f"/api/v1/records/received?agency={code}").status_code == 401
     assert signed_read(receiver, "agency=ZZ:none").status_code == 404
+
+
+def test_a_sender_cannot_withdraw_a_record_this_portal_made_itself(receiver, db_session):
+    from decimal import Decimal
+
+    from learning_portal.records.services import RecordInput, write_record
+
+    person = make_person(db_session)
+    own, _ = write_record(db_session, now=datetime.now(UTC), inbound_key="external-12", data=RecordInput(
+        person_id=person.id, course_number="", title="Academy course", hours=Decimal(8), categories={},
+        satisfies=[], completed_on=datetime.now(UTC).date(), source=RecordSource.EXTERNAL))
+    assert send(receiver, withdrawal("external-12"), key="change-key-0001").status_code == 404
+    db_session.refresh(own)
+    assert own.withdrawn_at is None
