@@ -117,7 +117,8 @@ def test_a_withdrawal_waits_until_the_receiver_has_the_record(app, db_session, p
     db_session.refresh(queued)
     assert receiver.sent == [] and (queued.operation, queued.status) == (ForwardOperation.WITHDRAW,
                                                                          OutboxStatus.PENDING)
-    run(app, receiver, now=NOW + timedelta(hours=2))
+    run(app, receiver, now=NOW + timedelta(hours=2))  # the creation goes; the withdrawal, held with it, next pass
+    run(app, receiver, now=NOW + timedelta(hours=2, minutes=1))
     assert [p.get("operation", "create") for _, p in receiver.sent] == ["create", "withdraw"]
     assert [h["withdrawn"] for h in receiver.held.values()] == [True]
 
@@ -198,3 +199,23 @@ def test_the_reconciliation_page_says_when_the_receiver_cannot_be_read_and_resen
     assert answer.status_code == 302
     queued = db_session.scalar(select(RecordForward).where(RecordForward.record_id == record.id))
     assert (queued.operation, queued.status) == (ForwardOperation.CREATE, OutboxStatus.PENDING)
+
+
+def test_a_record_posted_before_forwarding_and_resent_has_its_withdrawal_follow(app, db_session, people):
+    agency, ana, manager = people
+    complete_course(db_session, ana, "dv-response-update", now=NOW)
+    app.extensions["test_session"].commit()
+    worker.run_once(app.extensions["db_sessionmaker"], services.PosterSettings(), now=lambda: NOW)  # no forwarding
+    record = db_session.scalar(select(TrainingRecord).where(TrainingRecord.person_id == ana.id))
+    receiver = Receiver(failures=1)  # forwarding set up later; the resend's first try fails
+    assert forwarding.resend_records(db_session, agency_id=agency.id, record_ids={record.id}, now=NOW) == [record.id]
+    dispute = disputes.open_dispute(db_session, None, person=ana, record_id=record.id, attachment=None, now=NOW,
+                                    reason="I was on leave that week.")
+    disputes.resolve(db_session, actor=manager, dispute=dispute, accept=True, note="Leave records confirm it.",
+                     correction=None, now=NOW)
+    run(app, receiver)  # the creation fails; the withdrawal is queued and waits for it
+    assert receiver.sent == [] and len(db_session.scalars(select(RecordForward)).all()) == 2
+    run(app, receiver, now=NOW + timedelta(hours=2))  # the creation goes; the withdrawal, held with it, next pass
+    run(app, receiver, now=NOW + timedelta(hours=2, minutes=1))
+    assert [p.get("operation", "create") for _, p in receiver.sent] == ["create", "withdraw"]
+    assert [h["withdrawn"] for h in receiver.held.values()] == [True]
