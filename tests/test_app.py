@@ -39,3 +39,14 @@ def test_secret_key_is_generated_once_and_reused(tmp_path):
 def test_unworkable_settings_fail_fast(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message):
         create_app(Config, INSTANCE_PATH=str(tmp_path), **overrides)
+
+
+def test_links_built_once_match_url_for(app):
+    from flask import url_for
+
+    from learning_portal.web.filters import links
+
+    with app.test_request_context():
+        certificate = links("certificates.certificate_pdf", "record_id")
+        assert [certificate(i) for i in (1, 42, 2**31 - 2)] == [
+            url_for("certificates.certificate_pdf", record_id=i) for i in (1, 42, 2**31 - 2)]
