@@ -50,10 +50,7 @@ def withdrawal_payload(record: TrainingRecord, creation_key: str) -> dict[str, A
 def derive(session: Session, *, now: datetime, limit: int = 1000) -> int:
     """Read the change log on from the poster's cursor and queue what the receiver must hear of; returns how
     many changes were read (``limit`` means: call again). Posters take turns (the cursor row is locked)."""
-    cursor = session.get(ForwardCursor, 1, with_for_update=True)
-    if cursor is None:
-        cursor = ForwardCursor(id=1, after=changes.START)
-        session.add(cursor)
+    cursor = session.get(ForwardCursor, 1, with_for_update=True)  # the migration's one row
     found, cursor.after = changes.feed(session, agency_id=None, after=cursor.after, limit=limit)
     # Creations first, from the record as it stands: also for a record whose withdrawal comes first in the log
     # (on PostgreSQL an older transaction may withdraw a record created by a younger one).

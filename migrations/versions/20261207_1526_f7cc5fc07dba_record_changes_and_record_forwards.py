@@ -58,11 +58,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('record_forwards', schema=None) as batch_op:
         batch_op.create_index('ix_record_forwards_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
-    op.create_table('record_forward_cursor',
+    cursor = op.create_table('record_forward_cursor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('after', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record_forward_cursor'))
     )
+    # The one row, there from the start: two posters starting together never both create it.
+    op.bulk_insert(cursor, [{"id": 1, "after": "0.0"}])
 
 
 
