@@ -48,6 +48,21 @@ def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_dir: Pa
     return pg.create_database(request.getfixturevalue("postgres_url"))
 
 
+def migrated(url: str) -> str:
+    """``url``, its database given the migrations' schema; no connection left open."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def committed_app(request: pytest.FixtureRequest, backend: str, app_on, tmp_path: Path) -> Flask:
+    """An app on a fresh database of the test's own, for work that really commits (other sessions, the change
+    feed on PostgreSQL, SQLite's locks), unlike the suite's rolled-back test transaction."""
+    return app_on(migrated(fresh_database_url(request, backend, tmp_path)))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

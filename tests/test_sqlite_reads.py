@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from learning_portal import migrate
 from learning_portal.accounts.models import Person
 from learning_portal.accounts.services import issue_api_token
 from learning_portal.clock import utcnow
-from learning_portal.db import make_engine, session_factory
+from learning_portal.db import session_factory
 from learning_portal.learning.models import ItemProgress
+from tests.conftest import migrated
 from tests.factories import load_content, make_person
 
 
@@ -37,10 +37,7 @@ def commit_elsewhere_before_the_first_write(engine, path):
 @pytest.fixture
 def portal(app_on, tmp_path):
     path = tmp_path / "portal.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    app = app_on(f"sqlite:///{path}")
+    app = app_on(migrated(f"sqlite:///{path}"))
     with app.app_context(), session_factory()() as db:
         load_content(db)
         person = make_person(db)

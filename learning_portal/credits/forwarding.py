@@ -122,7 +122,7 @@ def send(rows: list[RecordForward], forwarder: RecordForwarder) -> list[tuple[in
     return outcomes
 
 
-def resend(session: Session, record: TrainingRecord, person: Person, *, now: datetime) -> list[ForwardOperation]:
+def resend(session: Session, record: TrainingRecord, person: Person, *, now: datetime) -> None:
     """Queue the record again as it stands here (its creation, and its withdrawal if it is withdrawn), under the
     keys it was first sent with: the receiver records what it lacks and answers the rest as replays."""
     keys = creation_keys(session, [record.id])
@@ -140,7 +140,6 @@ def resend(session: Session, record: TrainingRecord, person: Person, *, now: dat
         else:
             row.status, row.attempts, row.next_attempt_at, row.last_error = OutboxStatus.PENDING, 0, now, None
     session.flush()
-    return [operation for operation, _, _ in wanted]
 
 
 def resend_records(session: Session, *, agency_id: int, record_ids: set[int], now: datetime) -> list[int]:

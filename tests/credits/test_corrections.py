@@ -9,16 +9,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from learning_portal import migrate
 from learning_portal.accounts.models import Role
 from learning_portal.credits import forwarding, reconciliation, services, worker
 from learning_portal.credits.models import ForwardOperation, RecordForward
-from learning_portal.db import make_engine
 from learning_portal.media.storage import app_storage
 from learning_portal.outbox import OutboxStatus
 from learning_portal.records import disputes, external
 from learning_portal.records.models import TrainingRecord
-from tests.conftest import fresh_database_url
 from tests.credits.helpers import FakeForwarder, complete_course
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
 
@@ -46,14 +43,10 @@ class Receiver(FakeForwarder):
 
 
 @pytest.fixture
-def app(request, backend, app_on, tmp_path):
-    """A portal on a database of its own, committed as a real one is: on PostgreSQL the change log shows only
-    transactions that have ended, which the suite's usual rolled-back test transaction never does."""
-    url = fresh_database_url(request, backend, tmp_path)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return app_on(url)
+def app(committed_app):
+    """Committed as a real portal is: on PostgreSQL the change log shows only transactions that have ended,
+    which the suite's usual rolled-back test transaction never does."""
+    return committed_app
 
 
 @pytest.fixture

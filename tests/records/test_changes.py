@@ -20,7 +20,6 @@ from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, write_record
 from tests import pg
 from tests.compliance.conftest import build_world
-from tests.conftest import fresh_database_url
 from tests.factories import NOW, make_agency, make_person
 
 
@@ -54,14 +53,10 @@ def portal_records(db, agency) -> dict[int, tuple]:
 
 
 @pytest.fixture
-def committed(request, backend, app_on, tmp_path):
-    """The compliance world in a database of its own, committed as a portal's would be: on PostgreSQL the feed
-    shows only transactions that have ended (the test's usual open transaction would hide everything)."""
-    url = fresh_database_url(request, backend, tmp_path)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    app = app_on(url)
+def committed(committed_app):
+    """The compliance world, committed as a portal's would be: on PostgreSQL the feed shows only transactions
+    that have ended (the test's usual open transaction would hide everything)."""
+    app = committed_app
     with app.app_context():
         db = session_factory()(expire_on_commit=False)
         world = build_world(db)
