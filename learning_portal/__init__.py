@@ -17,6 +17,7 @@ from learning_portal.accounts import views as accounts_views
 from learning_portal.audit import requests as audit_requests
 from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
+from learning_portal.certification import api as certification_api
 from learning_portal.cli import register_cli
 from learning_portal.compliance import api as compliance_api
 from learning_portal.compliance import assignment_api, assignment_views
@@ -82,6 +83,7 @@ BLUEPRINTS = (
     history_views.bp,
     external_views.bp,
     external_api.bp,
+    certification_api.bp,
     privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,
@@ -99,7 +101,7 @@ BLUEPRINTS = (
 API_PARTS = (openapi.OPENAPI, accounts_api.OPENAPI, people_api.OPENAPI, invitations_api.OPENAPI, catalog_api.OPENAPI,
              learning_api.OPENAPI, quizzes_api.OPENAPI, sessions_api.OPENAPI, credits_api.OPENAPI, records_api.OPENAPI,
              compliance_api.OPENAPI, assignment_api.OPENAPI, notices_api.OPENAPI,
-             external_api.OPENAPI)
+             external_api.OPENAPI, certification_api.OPENAPI)
 
 
 def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:

@@ -19,6 +19,13 @@ from learning_portal.catalog.models import (
     HourCategory,
     Requirement,
 )
+from learning_portal.certification.models import (
+    CertificationRequest,
+    CertificationStep,
+    Consultant,
+    Coordinator,
+    Presenter,
+)
 from learning_portal.compliance.models import AgencyStatusVersion, Exemption, PersonEvaluation, RequirementStatus
 from learning_portal.credits.models import CreditPosting, ForwardCursor, InboundReceipt, RecordForward
 from learning_portal.db import Base
@@ -51,11 +58,12 @@ metadata = Base.metadata
 
 __all__ = [
     "Accommodation", "Agency", "AgencyMembership", "AgencyStatusVersion", "ApiToken", "AssignmentRule", "Attendance",
-    "AuditEntry", "AuditHead", "Base", "CatalogVersion", "Choice", "Completion", "Course", "CourseAssignment",
-    "CourseItem", "CourseVersion", "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption",
-    "ExternalTraining", "FacilitatorQualification", "ForwardCursor", "HourCategory", "InboundReceipt", "ItemProgress",
-    "Jurisdiction", "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail",
-    "Person", "PersonEvaluation", "PersonTerm", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",
+    "AuditEntry", "AuditHead", "Base", "CatalogVersion", "CertificationRequest", "CertificationStep", "Choice",
+    "Completion", "Consultant", "Coordinator", "Course", "CourseAssignment", "CourseItem", "CourseVersion",
+    "CourseVersionRequirement", "CreditPosting", "Dispute", "Enrollment", "Exemption", "ExternalTraining",
+    "FacilitatorQualification", "ForwardCursor", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
+    "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person",
+    "PersonEvaluation", "PersonTerm", "Presenter", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",
     "RecoveryCode", "Requirement", "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage", "ScormState",
     "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
 ]

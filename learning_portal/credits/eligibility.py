@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind
+from learning_portal.certification import services as certification
 from learning_portal.formatting import human_date
 from learning_portal.learning.models import Completion, CompletionSource
 from learning_portal.quizzes.models import QuizAttempt
@@ -41,6 +42,7 @@ class Facts:
     passed: set[tuple[int, int]]  # (enrollment id, quiz id) with a passing attempt
     credited: dict[tuple[int, int], list[date]] = field(default_factory=lambda: defaultdict(list))
     # ^ (person id, course id): completion days of the posted, not withdrawn records that earned CPT
+    certified_until: dict[int, date] = field(default_factory=dict)  # course id: its certification's last day
 
     @classmethod
     def load(cls, session: Session, completions: list[Completion]) -> Facts:
@@ -57,6 +59,7 @@ class Facts:
                     TrainingRecord.posting_id.is_not(None), TrainingRecord.withdrawn_at.is_(None),
                     TrainingRecord.cpt_credited.is_(True))):
             facts.credited[(person_id, course_id)].append(day)
+        facts.certified_until = certification.certified_until(session, courses)
         return facts
 
     def credit(self, person_id: int, course_id: int, day: date) -> None:
@@ -84,6 +87,10 @@ def decide(completion: Completion, person: Person, jurisdiction: Jurisdiction | 
     if jurisdiction is None:
         raise MissingJurisdictionError(f"No credit rules for jurisdiction {person.agency.jurisdiction}: import its "
                                        "definition into content/requirements, then retry.")
+    until = facts.certified_until.get(completion.course_id)
+    if until is not None and jurisdiction.local_date(completion.completed_at) > until:
+        return Decision(True, f"Recorded, without CPT hours: the course's certification ended on "
+                              f"{human_date(until)}, before you completed it.", cpt=False)
     if not jurisdiction.repeat_credit_in_cycle:
         # Recording is not crediting: the completion is recorded and counts for its mandates (an annual pursuit
         # course in a cycle's second year); only its CPT hours are not counted again.
@@ -117,6 +124,9 @@ def assignment_credit(session: Session, version: CourseVersion, person_ids: list
     if version.credit_mode is CreditMode.ROSTER:
         return ("Credit for this course is posted from the roster of an in-person or facilitated session, not "
                 "from completing it online."), {}
+    until = certification.certified_until(session, {version.course_id}).get(version.course_id)
+    if until is not None and today > until:
+        return f"The course's certification ended on {human_date(until)}: completing it now earns no CPT hours.", {}
     if jurisdiction is None or jurisdiction.repeat_credit_in_cycle or not person_ids:
         return None, {}
     cycle = cycle_for(today, months=jurisdiction.cycle_months, anchor=jurisdiction.cycle_anchor)

@@ -8,10 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal import refdata
+from learning_portal.accounts.localdate import today_for, today_in
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.catalog.models import CourseVersion, CreditMode, ItemKind
+from learning_portal.certification import services as certification
 from learning_portal.clock import utcnow
 from learning_portal.credits.eligibility import assignment_credit
+from learning_portal.formatting import human_date
 from learning_portal.quizzes.models import LatePolicy, Quiz, Review
 
 
@@ -19,6 +22,13 @@ def credit_rules(session: Session, version: CourseVersion, person: Person | None
     # A version's items change only with its content hash; its quizzes are read afresh by the loader.
     lines = list(refdata.cached(session, ("credit_rules", version.id, version.content_hash),
                                 lambda: _course_rules(session, version)))
+    if version.credit_mode is not CreditMode.NONE:
+        until = certification.certified_until(session, {version.course_id}).get(version.course_id)
+        if until is not None:
+            today = today_for(session, person, utcnow()) if person else today_in(session, None, utcnow())
+            lines.append(f"Certification: ended on {human_date(until)}; completing the course now earns no CPT hours."
+                         if today > until else f"Certification: certified through {human_date(until)}; "
+                         "completions after that day earn no CPT hours.")
     if person is not None and person.agency is not None and version.credit_mode is not CreditMode.NONE:
         j = session.get(Jurisdiction, person.agency.jurisdiction)
         if j is not None and not j.repeat_credit_in_cycle:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import AgencyMembership, ApiToken, Person, PersonTerm, RecoveryCode, TwoFactor
 from learning_portal.audit.models import AuditEntry
+from learning_portal.certification.models import CertificationStep, Consultant, Coordinator
 from learning_portal.compliance.models import Exemption, RequirementStatus
 from learning_portal.credits.models import CreditPosting
 from learning_portal.invitations.models import SignInLink
@@ -58,6 +59,9 @@ SECTIONS = (
     ("sign_in_links", SignInLink, lambda pid: SignInLink.person_id == pid),
     ("roles_assignments_and_ranks", PersonTerm, lambda pid: PersonTerm.person_id == pid),
     ("agency_memberships", AgencyMembership, lambda pid: AgencyMembership.person_id == pid),
+    ("course_coordinator_of", Coordinator, lambda pid: Coordinator.person_id == pid),
+    ("certification_consultant_for", Consultant, lambda pid: Consultant.person_id == pid),
+    ("certification_steps_taken", CertificationStep, lambda pid: CertificationStep.by_id == pid),
     ("notifications", Notification, lambda pid: Notification.person_id == pid),
     ("notification_settings", NoticeOptOut, lambda pid: NoticeOptOut.person_id == pid),
     ("assignment_rule_hits", RuleHit, lambda pid: RuleHit.person_id == pid),

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from learning_portal.accounts import services as accounts
 from learning_portal.accounts.models import Role
 from learning_portal.catalog.queries import get_course
+from learning_portal.certification import services as certification
+from learning_portal.certification.models import Consultant, Coordinator, Presenter
 from learning_portal.compliance import assignment_rules
 from learning_portal.compliance import services as compliance
 from learning_portal.credits import services as credits
@@ -34,7 +36,7 @@ from learning_portal.records.services import RecordInput, write_record
 from learning_portal.scorm import services as scorm
 from learning_portal.sessions import services as sessions
 from learning_portal.sessions.models import SessionKind
-from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
+from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_jurisdiction, make_person
 from tests.scorm.packages import package_zip
 
 ANON, OFFICER, DISPATCHER, INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN = ACTORS = (
@@ -65,6 +67,7 @@ SESSION_VIEW = only(INSTRUCTOR, MANAGER, ADMIN, other_manager=404)
 # The officer's record, changed by their manager or an administrator; another agency's manager: not found.
 OFFICERS_RECORD_MANAGERS = only(MANAGER, ADMIN, other_manager=404)
 SESSION_RUN = only(INSTRUCTOR, ADMIN)
+CERTIFICATION = only(MANAGER, ADMIN, others=404)  # the coordinator (agency A's manager), the consultant
 NOT_OTHERS = dict.fromkeys((DISPATCHER, INSTRUCTOR, MANAGER, OTHER_MANAGER, ADMIN), 404)
 
 RULES: dict[tuple[str, str], dict[str, object]] = {
@@ -257,6 +260,14 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("external_api.submit", "POST"): signed_in(),
     ("external_api.agency_queue", "GET"): AGENCY_A,
     ("external_api.decide", "POST"): OFFICERS_RECORD_MANAGERS,
+    # Certification: a request is its presenter's coordinators' and its jurisdiction's consultants'.
+    ("certification_api.list_requests", "GET"): signed_in(),
+    ("certification_api.create", "POST"): signed_in(),  # our empty body is refused before any presenter is read
+    ("certification_api.show", "GET"): CERTIFICATION,
+    ("certification_api.update", "PUT"): only(MANAGER, others=404, admin=403),  # the consultant only reads
+    ("certification_api.step", "POST"): CERTIFICATION,
+    ("certification_api.by_state", "GET"): only(ADMIN, others=404),
+    ("certification_api.expiring", "GET"): CERTIFICATION,
     ("notices.index", "GET"): signed_in(),
     ("notices.read", "POST"): signed_in(),  # one's own notices only (others' ids are ignored)
     ("notices.open_notice", "GET"): only(OFFICER, others=404),  # the officer's notice
@@ -345,7 +356,23 @@ def world(app, db_session) -> World:
                                                             proof_kind="certificate"),
                                    proof=external.Proof("c.pdf", b"%PDF-1.4 c")).id,
         "notice_id": db_session.scalar(select(Notification.id).where(Notification.person_id == officer.id)),
+        **certification_world(db_session, people, a),
     })
+
+
+def certification_world(db_session, people, agency) -> dict[str, int]:
+    """Agency A presents courses; its manager coordinates them, the administrator is the consultant."""
+    make_jurisdiction(db_session, "CA-POST")
+    presenter = Presenter(number="9901", name="Agency A academy", jurisdiction="CA-POST", agency_id=agency.id)
+    db_session.add(presenter)
+    db_session.flush()
+    db_session.add_all([Coordinator(presenter_id=presenter.id, person_id=people[MANAGER].id),
+                        Consultant(person_id=people[ADMIN].id, jurisdiction="CA-POST")])
+    req = certification.create_request(db_session, actor=people[MANAGER], presenter_id=presenter.id, now=NOW, data={
+        "title": "Matrix course", "delivery": "classroom", "total_hours": "4",
+        "topics": [{"topic": "All", "hours": "4"}], "starts_on": "2027-01-01"})
+    db_session.flush()
+    return {"presenter_id": presenter.id, "request_id": req.id}
 
 
 def routes(app) -> list[tuple[str, str, object]]:

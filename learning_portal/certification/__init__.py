@@ -1,0 +1,1 @@
+"""Course certification: presenters submit certification requests, the commission's consultants certify them."""

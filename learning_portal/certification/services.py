@@ -1,0 +1,329 @@
+"""The certification workflow: draft -> submitted -> returned (and resubmitted) -> certified or denied.
+
+Coordinators act only for their own presenter and only on drafts and returned requests; consultants act only
+on submitted requests of their jurisdiction's presenters. Every step is kept with who took it, when and the
+comment; bad input is refused whole, before anything is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from learning_portal.accounts.models import Person
+from learning_portal.audit.services import record as audit
+from learning_portal.catalog.models import Course, HourCategory, Requirement
+from learning_portal.certification.models import (
+    CertificationRequest,
+    CertificationStep,
+    Consultant,
+    Coordinator,
+    Delivery,
+    Presenter,
+    RequestKind,
+    RequestState,
+)
+from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+
+EDITABLE = (RequestState.DRAFT, RequestState.RETURNED)
+MAX_HOURS = Decimal("999.75")
+QUARTER = Decimal("0.25")
+
+
+def is_coordinator(session: Session, person: Person, presenter_id: int) -> bool:
+    return session.get(Coordinator, (presenter_id, person.id)) is not None
+
+
+def consultant_jurisdictions(session: Session, person: Person) -> set[str]:
+    return set(session.scalars(select(Consultant.jurisdiction).where(Consultant.person_id == person.id)))
+
+
+def _hours(value: Any, field: str) -> Decimal:
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{field}: {value!r} is not a number of hours.", details={field: "not_a_number"}) \
+            from None
+    if not hours.is_finite() or hours <= 0 or hours > MAX_HOURS or hours % QUARTER:
+        raise ValidationError(f"{field}: hours are given in quarter hours, more than 0 and at most {MAX_HOURS}.",
+                              details={field: "out_of_range"})
+    return hours
+
+
+@dataclass(frozen=True)
+class RequestData:
+    """A request's content as the coordinator gives it, checked whole."""
+
+    title: str
+    delivery: Delivery
+    total_hours: Decimal
+    topics: tuple[tuple[str, Decimal], ...]
+    categories: tuple[str, ...]
+    requirements: tuple[str, ...]
+    instructors: tuple[str, ...]
+    plan: str | None
+    starts_on: date
+    ends_on: date | None
+
+    @classmethod
+    def parse(cls, session: Session, data: Mapping[str, Any]) -> RequestData:
+        errors: dict[str, str] = {}
+        title = str(data.get("title") or "").strip()
+        if not title or len(title) > 200:
+            errors["title"] = "A title of 1 to 200 characters."
+        try:
+            delivery = Delivery(data.get("delivery"))
+        except ValueError:
+            errors["delivery"] = f"One of {', '.join(d.value for d in Delivery)}."
+            delivery = Delivery.CLASSROOM
+        if errors:
+            raise ValidationError(" ".join(f"{k}: {v}" for k, v in errors.items()), details=errors)
+        total = _hours(data.get("total_hours"), "total_hours")
+        topics_in = data.get("topics") or []
+        if not isinstance(topics_in, list) or not topics_in:
+            raise ValidationError("topics: the hourly distribution lists at least one topic with its hours.",
+                                  details={"topics": "missing"})
+        topics = []
+        for n, row in enumerate(topics_in, 1):
+            if not isinstance(row, Mapping) or not str(row.get("topic") or "").strip():
+                raise ValidationError(f"topics: row {n} needs a topic and its hours.", details={"topics": n})
+            topics.append((str(row["topic"]).strip()[:200], _hours(row.get("hours"), f"topics row {n} hours")))
+        spread = sum((h for _, h in topics), Decimal(0))
+        if spread != total:
+            raise ValidationError(f"The hourly distribution adds up to {spread} hours, the total is {total}: they "
+                                  "must agree.", details={"topics": "does_not_add_up"})
+        categories = _strings(data.get("categories"), "categories")
+        known = set(session.scalars(select(HourCategory.id).where(HourCategory.id.in_(categories))))
+        if unknown := [c for c in categories if c not in known]:
+            raise ValidationError(f"categories: no such hour category: {', '.join(unknown)}.",
+                                  details={"categories": unknown})
+        requirements = _strings(data.get("requirements"), "requirements")
+        known = set(session.scalars(select(Requirement.id).where(Requirement.id.in_(requirements))))
+        if unknown := [r for r in requirements if r not in known]:
+            raise ValidationError(f"requirements: no such requirement: {', '.join(unknown)}.",
+                                  details={"requirements": unknown})
+        starts_on, ends_on = _date(data.get("starts_on"), "starts_on"), None
+        if data.get("ends_on"):
+            ends_on = _date(data["ends_on"], "ends_on")
+            if ends_on < starts_on:
+                raise ValidationError("ends_on: the course cannot end before it starts.",
+                                      details={"ends_on": "before_start"})
+        plan = str(data.get("plan") or "").strip() or None
+        if plan and len(plan) > 80:
+            raise ValidationError("plan: at most 80 characters.", details={"plan": "too_long"})
+        return cls(title, delivery, total, tuple(topics), categories, requirements,
+                   _strings(data.get("instructors"), "instructors"), plan, starts_on, ends_on)
+
+    def apply(self, req: CertificationRequest) -> None:
+        req.title, req.delivery, req.total_hours = self.title, self.delivery, self.total_hours
+        req.topics = [{"topic": t, "hours": str(h)} for t, h in self.topics]
+        req.categories, req.requirements = list(self.categories), list(self.requirements)
+        req.instructors, req.plan = list(self.instructors), self.plan
+        req.starts_on, req.ends_on = self.starts_on, self.ends_on
+
+
+def _strings(value: Any, field: str) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v.strip()) <= 200 for v in value):
+        raise ValidationError(f"{field}: a list of names.", details={field: "not_a_list"})
+    return tuple(dict.fromkeys(v.strip() for v in value))
+
+
+def _date(value: Any, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError(f"{field}: a date as YYYY-MM-DD.", details={field: "not_a_date"}) from None
+
+
+def create_request(session: Session, *, actor: Person, presenter_id: int, data: Mapping[str, Any], now: datetime,
+                   kind: RequestKind = RequestKind.NEW, course_id: int | None = None) -> CertificationRequest:
+    presenter = session.get(Presenter, presenter_id)
+    if presenter is None or not is_coordinator(session, actor, presenter_id):
+        raise PermissionDeniedError("You are not a course coordinator of this presenter.")
+    if course_id is not None:
+        course = session.get(Course, course_id)
+        if course is None or course.presenter != presenter.number:
+            raise ValidationError("course_id: a modification is of one of this presenter's own courses.",
+                                  details={"course_id": "not_the_presenters"})
+    content = RequestData.parse(session, data)
+    req = CertificationRequest(presenter_id=presenter_id, kind=kind, course_id=course_id, created_by_id=actor.id,
+                               created_at=now, state=RequestState.DRAFT, state_since=now)
+    content.apply(req)
+    session.add(req)
+    _step(session, req, actor, None, RequestState.DRAFT, "", now)
+    return req
+
+
+def update_request(session: Session, *, actor: Person, req: CertificationRequest, data: Mapping[str, Any]) -> None:
+    _as_coordinator(session, actor, req)
+    RequestData.parse(session, data).apply(req)
+
+
+def submit(session: Session, *, actor: Person, req: CertificationRequest, now: datetime, comment: str = "") -> None:
+    _as_coordinator(session, actor, req)
+    _move(session, req, actor, RequestState.SUBMITTED, comment, now)
+
+
+def return_with_comments(session: Session, *, actor: Person, req: CertificationRequest, comment: str,
+                         now: datetime) -> None:
+    _as_consultant(session, actor, req)
+    if not comment.strip():
+        raise ValidationError("Say what the presenter must change: a returned request needs a comment.",
+                              details={"comment": "required"})
+    _move(session, req, actor, RequestState.RETURNED, comment, now)
+
+
+def deny(session: Session, *, actor: Person, req: CertificationRequest, comment: str, now: datetime) -> None:
+    _as_consultant(session, actor, req)
+    if not comment.strip():
+        raise ValidationError("A denial needs its reason.", details={"comment": "required"})
+    _move(session, req, actor, RequestState.DENIED, comment, now)
+
+
+def certify(session: Session, *, actor: Person, req: CertificationRequest, number: str, expires_on: date,
+            now: datetime, comment: str = "") -> None:
+    _as_consultant(session, actor, req)
+    number = number.strip()
+    if not (number.isdigit() and 1 <= len(number) <= 5):
+        raise ValidationError("The course number is 1 to 5 digits.", details={"number": "invalid"})
+    if expires_on <= now.date():
+        raise ValidationError("The certification must expire after today.", details={"expires_on": "past"})
+    course_number = f"{req.presenter.number}-{number.zfill(5)}"
+    # A number names one course: another request's, or a published course's, unless it is this very course.
+    others = select(CertificationRequest.course_id).where(CertificationRequest.course_number == course_number,
+                                                          CertificationRequest.id != req.id)
+    published = select(Course.id).where(Course.presenter == req.presenter.number, Course.number == number.zfill(5))
+    if any(c is None or c != req.course_id for c in session.scalars(others.union_all(published))):
+        raise ConflictError(f"Course number {course_number} is already another course's.")
+    req.course_number, req.expires_on = course_number, expires_on
+    _move(session, req, actor, RequestState.CERTIFIED, comment, now)
+
+
+ALLOWED = {
+    RequestState.DRAFT: {RequestState.SUBMITTED},
+    RequestState.RETURNED: {RequestState.SUBMITTED},
+    RequestState.SUBMITTED: {RequestState.RETURNED, RequestState.CERTIFIED, RequestState.DENIED},
+}
+
+
+def _move(session: Session, req: CertificationRequest, actor: Person, to: RequestState, comment: str,
+          now: datetime) -> None:
+    if to not in ALLOWED.get(req.state, set()):
+        raise ConflictError(f"A request that is {req.state.label.lower()} cannot be {to.label.lower()}.")
+    _step(session, req, actor, req.state, to, comment.strip(), now)
+    req.state, req.state_since = to, now
+    audit(session, "certification.step", actor_id=actor.id, now=now, target=f"certification_request:{req.id}",
+          details={"to": to.value})
+
+
+def _step(session: Session, req: CertificationRequest, actor: Person, frm: RequestState | None,
+          to: RequestState, comment: str, now: datetime) -> None:
+    req.steps.append(CertificationStep(seq=len(req.steps) + 1, at=now, by_id=actor.id, from_state=frm,
+                                       to_state=to, comment=comment[:4000]))
+
+
+def _as_coordinator(session: Session, actor: Person, req: CertificationRequest) -> None:
+    if not is_coordinator(session, actor, req.presenter_id):
+        raise PermissionDeniedError("Only the presenter's course coordinators change and submit its requests.")
+    if req.state not in EDITABLE:
+        raise ConflictError(f"The request is {req.state.label.lower()}: only a draft or a returned request can "
+                            "be changed.")
+
+
+def _as_consultant(session: Session, actor: Person, req: CertificationRequest) -> None:
+    if req.presenter.jurisdiction not in consultant_jurisdictions(session, actor):
+        raise PermissionDeniedError("Only the commission's consultants for this presenter's jurisdiction decide "
+                                    "on its requests.")
+
+
+def requests_by_state(session: Session, jurisdictions: set[str], now: datetime) -> list[tuple[RequestState, int,
+                                                                                               datetime | None]]:
+    """For consultants: how many requests are in each state and since when the oldest has waited."""
+    rows = session.execute(select(CertificationRequest.state, func.count(), func.min(CertificationRequest.state_since))
+                           .join(Presenter).where(Presenter.jurisdiction.in_(jurisdictions))
+                           .group_by(CertificationRequest.state))
+    return sorted(((s, n, oldest) for s, n, oldest in rows), key=lambda r: list(RequestState).index(r[0]))
+
+
+def expiring(session: Session, presenter_id: int, today: date, days: int = 90) -> list[CertificationRequest]:
+    """For presenters: certified courses whose certification ends within ``days``."""
+    return list(session.scalars(select(CertificationRequest).where(
+        CertificationRequest.presenter_id == presenter_id, CertificationRequest.state == RequestState.CERTIFIED,
+        CertificationRequest.expires_on >= today, CertificationRequest.expires_on <= today + timedelta(days=days))
+        .order_by(CertificationRequest.expires_on)))
+
+
+def certified_until(session: Session, course_ids: set[int]) -> dict[int, date]:
+    """The courses among ``course_ids`` that went through certification here, each with the last day its
+    certification covers. A course not listed was published without a request (its package's word stands)."""
+    if not course_ids:
+        return {}
+    rows = session.execute(
+        select(Course.id, func.max(CertificationRequest.expires_on))
+        .join(CertificationRequest, CertificationRequest.course_number == Course.presenter + "-" + Course.number)
+        .where(Course.id.in_(course_ids), CertificationRequest.state == RequestState.CERTIFIED)
+        .group_by(Course.id))
+    return {course_id: until for course_id, until in rows}
+
+
+def get_request(session: Session, actor: Person, request_id: int) -> CertificationRequest:
+    """A request its presenter's coordinators and its jurisdiction's consultants see; to anyone else it does
+    not exist."""
+    req = session.get(CertificationRequest, request_id)
+    if req is None or not (is_coordinator(session, actor, req.presenter_id)
+                           or req.presenter.jurisdiction in consultant_jurisdictions(session, actor)):
+        raise NotFoundError("No such certification request.")
+    return req
+
+
+def visible_requests(session: Session, actor: Person, *, state: RequestState | None = None, after: int = 0,
+                     limit: int = 100) -> list[CertificationRequest]:
+    mine = select(Coordinator.presenter_id).where(Coordinator.person_id == actor.id)
+    theirs = select(Consultant.jurisdiction).where(Consultant.person_id == actor.id)
+    query = (select(CertificationRequest).join(Presenter)
+             .where((CertificationRequest.presenter_id.in_(mine)) | (Presenter.jurisdiction.in_(theirs)),
+                    CertificationRequest.id > after)
+             .order_by(CertificationRequest.id).limit(limit))
+    if state is not None:
+        query = query.where(CertificationRequest.state == state)
+    return list(session.scalars(query))
+
+
+def presenter_for(session: Session, actor: Person, presenter_id: int) -> Presenter:
+    """A presenter its coordinators and its jurisdiction's consultants may read about."""
+    presenter = session.get(Presenter, presenter_id)
+    if presenter is None or not (is_coordinator(session, actor, presenter_id)
+                                 or presenter.jurisdiction in consultant_jurisdictions(session, actor)):
+        raise NotFoundError("No such presenter.")
+    return presenter
+
+
+def take_step(session: Session, *, actor: Person, req: CertificationRequest, action: str, data: Mapping[str, Any],
+              now: datetime) -> None:
+    """One step by name, as the API and the pages take it: submit, return, certify or deny."""
+    comment = data.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > 4000:
+        raise ValidationError("comment: text of at most 4000 characters.", details={"comment": "invalid"})
+    if action == "submit":
+        submit(session, actor=actor, req=req, now=now, comment=comment)
+    elif action == "return":
+        return_with_comments(session, actor=actor, req=req, comment=comment, now=now)
+    elif action == "deny":
+        deny(session, actor=actor, req=req, comment=comment, now=now)
+    elif action == "certify":
+        number = data.get("number")
+        if not isinstance(number, str):
+            raise ValidationError("number: the course number to give, 1 to 5 digits.", details={"number": "missing"})
+        certify(session, actor=actor, req=req, number=number, expires_on=_date(data.get("expires_on"), "expires_on"),
+                now=now, comment=comment)
+    else:
+        raise ValidationError("action: submit, return, certify or deny.", details={"action": "invalid"})
