@@ -74,6 +74,7 @@ ACTIONS = {
     "records.imported": "An agency's training history was imported from CSV (how many added)",
     "records.reconciled": "An administrator compared an agency's records with the receiving portal's",
     "certification.step": "A certification request moved on (submitted, returned, certified, denied)",
+    "certification.granted": "A person was made a course coordinator of a presenter or a certification consultant",
     "records.resent": "An administrator queued records to be sent again to the receiving portal",
 }
 # The client address of the web request being served, set by the web layer (services never see requests).

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from learning_portal.accounts.models import Person
+from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.audit.services import record as audit
 from learning_portal.catalog.models import Course, HourCategory, Requirement
 from learning_portal.certification.models import (
@@ -327,3 +327,40 @@ def take_step(session: Session, *, actor: Person, req: CertificationRequest, act
                 now=now, comment=comment)
     else:
         raise ValidationError("action: submit, return, certify or deny.", details={"action": "invalid"})
+
+
+def add_presenter(session: Session, *, number: str, name: str, jurisdiction: str,
+                  agency_id: int | None = None) -> Presenter:
+    number, name = number.strip(), name.strip()
+    if not (number.isdigit() and len(number) == 4):
+        raise ValidationError("A presenter number is 4 digits.", details={"number": "invalid"})
+    if not name or len(name) > 200:
+        raise ValidationError("A presenter's name of 1 to 200 characters.", details={"name": "invalid"})
+    if session.scalar(select(Presenter.id).where(Presenter.number == number)) is not None:
+        raise ConflictError(f"Presenter number {number} is taken.")
+    if session.get(Jurisdiction, jurisdiction) is None:
+        raise ValidationError(f"No jurisdiction {jurisdiction}.", details={"jurisdiction": "unknown"})
+    presenter = Presenter(number=number, name=name, jurisdiction=jurisdiction, agency_id=agency_id)
+    session.add(presenter)
+    session.flush()
+    return presenter
+
+
+def grant(session: Session, *, person: Person, role: str, to: str, now: datetime,
+          actor_id: int | None = None) -> None:
+    """Make ``person`` a course coordinator of presenter number ``to``, or a consultant for jurisdiction ``to``."""
+    if role == "coordinator":
+        presenter = session.scalar(select(Presenter).where(Presenter.number == to))
+        if presenter is None:
+            raise NotFoundError(f"No presenter {to}.")
+        if not is_coordinator(session, person, presenter.id):
+            session.add(Coordinator(presenter_id=presenter.id, person_id=person.id))
+    elif role == "consultant":
+        if session.get(Jurisdiction, to) is None:
+            raise NotFoundError(f"No jurisdiction {to}.")
+        if session.get(Consultant, (person.id, to)) is None:
+            session.add(Consultant(person_id=person.id, jurisdiction=to))
+    else:
+        raise ValidationError("role: coordinator or consultant.", details={"role": role})
+    audit(session, "certification.granted", actor_id=actor_id, subject_id=person.id, now=now,
+          target=f"{role}:{to}")
