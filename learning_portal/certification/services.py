@@ -29,6 +29,7 @@ from learning_portal.certification.models import (
     RequestState,
 )
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.notices import services as notices
 
 EDITABLE = (RequestState.DRAFT, RequestState.RETURNED)
 MAX_HOURS = Decimal("999.75")
@@ -221,8 +222,29 @@ def _move(session: Session, req: CertificationRequest, actor: Person, to: Reques
         raise ConflictError(f"A request that is {req.state.label.lower()} cannot be {to.label.lower()}.")
     _step(session, req, actor, req.state, to, comment.strip(), now)
     req.state, req.state_since = to, now
+    session.flush()
     audit(session, "certification.step", actor_id=actor.id, now=now, target=f"certification_request:{req.id}",
           details={"to": to.value})
+    _tell_the_other_side(session, req, actor, comment.strip(), now)
+
+
+def _tell_the_other_side(session: Session, req: CertificationRequest, actor: Person, comment: str,
+                         now: datetime) -> None:
+    """A submission goes to the jurisdiction's consultants; a decision to the presenter's coordinators (by
+    notice and e-mail, as every notice goes)."""
+    if req.state is RequestState.SUBMITTED:
+        people = session.scalars(select(Consultant.person_id).where(
+            Consultant.jurisdiction == req.presenter.jurisdiction))
+    else:
+        people = session.scalars(select(Coordinator.person_id).where(Coordinator.presenter_id == req.presenter_id))
+    number = f" as {req.course_number} (certified through {req.expires_on.isoformat()})" \
+        if req.state is RequestState.CERTIFIED else ""
+    body = (f"{actor.full_name} moved the certification request \"{req.title}\" of {req.presenter.name} to "
+            f"{req.state.label.lower()}{number}." + (f"\n\nComment: {comment}" if comment else ""))
+    notices.send(session, [notices.Notice(
+        pid, "certification_step", f"certification:{req.id}:{len(req.steps)}",
+        f"Certification request {req.state.label.lower()}: {req.title}", body,
+        ) for pid in people if pid != actor.id], now=now)
 
 
 def _step(session: Session, req: CertificationRequest, actor: Person, frm: RequestState | None,

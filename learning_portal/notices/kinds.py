@@ -24,6 +24,7 @@ KINDS = {k.name: k for k in (
     Kind("dispute_resolved", "A dispute about your record is resolved", "person"),
     Kind("external_decided", "Training you submitted is approved or returned", "person"),
     Kind("roster_submitted", "A roster you are on is submitted", "person"),
+    Kind("certification_step", "A course certification request you work on moves on", "person", optional=False),
     Kind("escalation", "People of your agency become overdue", "manager", optional=False),
     Kind("digest", "Weekly digest of your agency", "manager"),
     Kind("admin_alert", "Work the portal could not finish (dead postings, statements, e-mail, videos)",

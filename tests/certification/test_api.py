@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from learning_portal.accounts.models import Role
 from learning_portal.certification.models import CertificationRequest, Consultant, Coordinator, Presenter
-from tests.certification.test_workflow import content
+from tests.certification.helpers import content
 from tests.factories import make_agency, make_jurisdiction, make_person
 
 API = "/api/v1/certification/requests"

@@ -15,39 +15,11 @@ from learning_portal.certification import services
 from learning_portal.certification.models import (
     CertificationRequest,
     Consultant,
-    Coordinator,
-    Presenter,
     RequestState,
 )
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tests.factories import NOW, make_agency, make_jurisdiction, make_person
-
-
-def content(**overrides):
-    data = {"title": "Crisis Intervention Refresher", "delivery": "classroom", "total_hours": "8",
-            "topics": [{"topic": "De-escalation", "hours": "5.5"}, {"topic": "Scenarios", "hours": "2.5"}],
-            "instructors": ["Sgt. A. Rivera"], "starts_on": "2027-01-04", "ends_on": "2027-06-30"}
-    return data | overrides
-
-
-@pytest.fixture
-def people(db_session):
-    make_jurisdiction(db_session, "CA-POST")
-    make_jurisdiction(db_session, "CO-POST")
-    agency = make_agency(db_session)
-    presenter = Presenter(number="9301", name="Valley Regional Academy", jurisdiction="CA-POST",
-                          agency_id=agency.id)
-    other = Presenter(number="9302", name="Another College", jurisdiction="CA-POST")
-    db_session.add_all([presenter, other])
-    db_session.flush()
-    coordinator = make_person(db_session, role=Role.TRAINING_MANAGER, agency=agency)
-    consultant = make_person(db_session, role=Role.ADMINISTRATOR)
-    outsider = make_person(db_session, role=Role.TRAINING_MANAGER, agency=make_agency(db_session))
-    db_session.add_all([Coordinator(presenter_id=presenter.id, person_id=coordinator.id),
-                        Coordinator(presenter_id=other.id, person_id=outsider.id),
-                        Consultant(person_id=consultant.id, jurisdiction="CA-POST")])
-    db_session.flush()
-    return presenter, coordinator, consultant, outsider
+from tests.certification.helpers import content
+from tests.factories import NOW, make_person
 
 
 def test_returned_fixed_resubmitted_and_certified_with_every_step_kept(db_session, people):
