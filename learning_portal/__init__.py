@@ -14,11 +14,14 @@ from learning_portal import db, errors, extensions
 from learning_portal.accounts import api as accounts_api
 from learning_portal.accounts import people_api
 from learning_portal.accounts import views as accounts_views
+from learning_portal.accounts.localdate import today_for
 from learning_portal.audit import requests as audit_requests
 from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
 from learning_portal.certification import api as certification_api
+from learning_portal.certification import services as certification
 from learning_portal.cli import register_cli
+from learning_portal.clock import utcnow
 from learning_portal.compliance import api as compliance_api
 from learning_portal.compliance import assignment_api, assignment_views
 from learning_portal.compliance import views as compliance_views
@@ -126,6 +129,8 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     app.extensions["api_token_authenticator"] = accounts_api.authenticate_bearer
     app.extensions["upload_storage"] = lambda: app_storage(app)  # web.staging: previewed uploads
     app.extensions["credit_rules"] = credit_terms.credit_rules  # the course page and API say what credit takes
+    app.extensions["course_certification"] = lambda session, course_id, person: certification.course_certification(
+        session, course_id, today_for(session, person, utcnow()))
     # Notices become e-mail in whichever mail worker runs (mail.worker.pass_for).
     app.extensions["mail_preparers"] = [functools.partial(notice_mailer.queue_pending,
                                                           public_url=app.config["PUBLIC_URL"])]

@@ -34,6 +34,9 @@ def course_detail(slug: str):
         "topics": version.topics,
         "hours": {k: float(v) for k, v in version.hours.items()},
         "certification_level": version.certification_level,
+        # Set when the course went through certification here (the certification package's hook).
+        "certification": current_app.extensions["course_certification"](session, version.course_id,
+                                                                         current_actor()),
         "facilitation_allowed": version.facilitation_allowed,
         "items": [
             {"id": item.id, "kind": item.kind.value, "title": item.title, "required": item.is_required,
@@ -104,6 +107,10 @@ OPENAPI = {
         "CourseSummary": _COURSE_SUMMARY,
         "CourseDetail": {"allOf": [{"$ref": "#/components/schemas/CourseSummary"}, {
             "type": "object", "required": ["items"], "properties": {
+                "certification": {"type": "object", "nullable": True, "properties": {
+                    "status": {"type": "string", "enum": ["certified", "expired"]},
+                    "course_number": {"type": "string"}, "total_hours": {"type": "string"},
+                    "expires_on": {"type": "string", "format": "date"}}},
                 "description": {"type": "string"}, "hours": {"type": "object",
                                                              "additionalProperties": {"type": "number"}},
                 "items": {"type": "array", "items": {"type": "object", "required": ["id", "kind", "title", "required"],

@@ -386,3 +386,15 @@ def grant(session: Session, *, person: Person, role: str, to: str, now: datetime
         raise ValidationError("role: coordinator or consultant.", details={"role": role})
     audit(session, "certification.granted", actor_id=actor_id, subject_id=person.id, now=now,
           target=f"{role}:{to}")
+
+
+def course_certification(session: Session, course_id: int, today: date) -> dict | None:
+    """What the catalogue's API says of a course certified here (None: published without a request here)."""
+    req = session.scalar(select(CertificationRequest).join(
+        Course, CertificationRequest.course_number == Course.presenter + "-" + Course.number)
+        .where(Course.id == course_id, CertificationRequest.state == RequestState.CERTIFIED)
+        .order_by(CertificationRequest.expires_on.desc()).limit(1))
+    if req is None:
+        return None
+    return {"status": "expired" if today > req.expires_on else "certified", "course_number": req.course_number,
+            "total_hours": str(req.total_hours), "expires_on": req.expires_on.isoformat()}

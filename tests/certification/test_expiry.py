@@ -51,12 +51,13 @@ def test_completions_after_the_certification_ended_earn_no_cpt(app, db_session):
     assert [r.cpt_credited for r in records(db_session, officer)] == [True, False]
 
 
-def test_a_course_never_certified_here_keeps_earning_cpt(app, db_session):
+def test_a_course_never_certified_here_keeps_earning_cpt(app, db_session, signed_in):
     load_content(db_session, REAL_CONTENT, slugs=("dv-response-update",))
     officer = make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST"))
     complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=400))
     run(app, now=NOW + timedelta(days=400))
     assert [r.cpt_credited for r in records(db_session, officer)] == [True]
+    assert signed_in(officer).get("/api/v1/courses/dv-response-update").get_json()["certification"] is None
 
 
 def test_the_course_page_and_the_api_say_until_when_it_earns_cpt_and_when_it_stopped(app, db_session, signed_in,
@@ -72,5 +73,8 @@ def test_the_course_page_and_the_api_say_until_when_it_earns_cpt_and_when_it_sto
     monkeypatch.setattr(terms, "utcnow", lambda: NOW + timedelta(days=11))
     page = browser.get("/courses/dv-response-update").get_data(as_text=True)
     assert "completing the course now earns no CPT hours" in page
-    rules = browser.get("/api/v1/courses/dv-response-update").get_json()["rules_for_credit"]
-    assert any(line.startswith("Certification: ended on") for line in rules), rules
+    detail = browser.get("/api/v1/courses/dv-response-update").get_json()
+    assert any(line.startswith("Certification: ended on") for line in detail["rules_for_credit"]), detail
+    # The API's status is for the real today, long after this certification's last day (2026-03-12).
+    assert detail["certification"] == {"status": "expired", "course_number": course.course_number,
+                                       "total_hours": "2.00", "expires_on": "2026-03-12"}
