@@ -194,7 +194,7 @@ def certify(session: Session, *, actor: Person, req: CertificationRequest, numbe
             now: datetime, comment: str = "") -> None:
     _as_consultant(session, actor, req)
     number = number.strip()
-    if not (number.isdigit() and 1 <= len(number) <= 5):
+    if not (number.isascii() and number.isdigit() and 1 <= len(number) <= 5):
         raise ValidationError("The course number is 1 to 5 digits.", details={"number": "invalid"})
     if expires_on <= now.date():
         raise ValidationError("The certification must expire after today.", details={"expires_on": "past"})
@@ -354,7 +354,7 @@ def take_step(session: Session, *, actor: Person, req: CertificationRequest, act
 def add_presenter(session: Session, *, number: str, name: str, jurisdiction: str,
                   agency_id: int | None = None) -> Presenter:
     number, name = number.strip(), name.strip()
-    if not (number.isdigit() and len(number) == 4):
+    if not (number.isascii() and number.isdigit() and len(number) == 4):
         raise ValidationError("A presenter number is 4 digits.", details={"number": "invalid"})
     if not name or len(name) > 200:
         raise ValidationError("A presenter's name of 1 to 200 characters.", details={"name": "invalid"})

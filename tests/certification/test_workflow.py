@@ -118,6 +118,9 @@ def test_a_course_number_names_one_course(db_session, people):
         services.submit(db_session, actor=coordinator, req=req, now=NOW)
     services.certify(db_session, actor=consultant, req=first, number="77", expires_on=date(2029, 1, 1), now=NOW)
     db_session.flush()
+    with pytest.raises(ValidationError):  # digits, but not the ASCII digits a course number is made of
+        services.certify(db_session, actor=consultant, req=second, number="\u0667\u0667", expires_on=date(2029, 1, 1),
+                         now=NOW)
     with pytest.raises(ConflictError):
         services.certify(db_session, actor=consultant, req=second, number="00077", expires_on=date(2029, 1, 1),
                          now=NOW)
