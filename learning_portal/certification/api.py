@@ -74,7 +74,7 @@ def show(request_id: int):
 @login_required
 def update(request_id: int):
     db, actor = get_session(), current_actor()
-    req = services.get_request(db, actor, request_id)
+    req = services.get_request(db, actor, request_id, for_update=True)
     services.update_request(db, actor=actor, req=req, data=json_body())
     db.commit()
     return jsonify(request_json(req))
@@ -86,7 +86,7 @@ def step(request_id: int):
     """``action``: submit (coordinator), return / deny with ``comment``, certify with ``number`` and
     ``expires_on`` (consultant)."""
     db, actor = get_session(), current_actor()
-    req = services.get_request(db, actor, request_id)
+    req = services.get_request(db, actor, request_id, for_update=True)
     data = json_body()
     services.take_step(db, actor=actor, req=req, action=str(data.get("action")), data=data, now=utcnow())
     db.commit()

@@ -265,6 +265,8 @@ def _as_consultant(session: Session, actor: Person, req: CertificationRequest) -
     if req.presenter.jurisdiction not in consultant_jurisdictions(session, actor):
         raise PermissionDeniedError("Only the commission's consultants for this presenter's jurisdiction decide "
                                     "on its requests.")
+    if is_coordinator(session, actor, req.presenter_id):
+        raise PermissionDeniedError("You coordinate this presenter's requests: another consultant decides them.")
 
 
 def requests_by_state(session: Session, jurisdictions: set[str], now: datetime) -> list[tuple[RequestState, int,
@@ -297,10 +299,10 @@ def certified_until(session: Session, course_ids: set[int]) -> dict[int, date]:
     return {course_id: until for course_id, until in rows}
 
 
-def get_request(session: Session, actor: Person, request_id: int) -> CertificationRequest:
+def get_request(session: Session, actor: Person, request_id: int, *, for_update: bool = False) -> CertificationRequest:
     """A request its presenter's coordinators and its jurisdiction's consultants see; to anyone else it does
-    not exist."""
-    req = session.get(CertificationRequest, request_id)
+    not exist. ``for_update`` locks it, so two people acting at once take their steps one after the other."""
+    req = session.get(CertificationRequest, request_id, with_for_update=for_update)
     if req is None or not (is_coordinator(session, actor, req.presenter_id)
                            or req.presenter.jurisdiction in consultant_jurisdictions(session, actor)):
         raise NotFoundError("No such certification request.")

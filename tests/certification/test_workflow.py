@@ -79,6 +79,10 @@ def test_only_the_presenters_coordinators_and_the_jurisdictions_consultants_act(
     db_session.flush()
     with pytest.raises(PermissionDeniedError):
         services.certify(db_session, actor=colorado, req=req, number="1", expires_on=date(2029, 1, 1), now=NOW)
+    db_session.add(Consultant(person_id=coordinator.id, jurisdiction="CA-POST"))  # a coordinator who consults
+    db_session.flush()
+    with pytest.raises(PermissionDeniedError, match="another consultant decides"):
+        services.certify(db_session, actor=coordinator, req=req, number="1", expires_on=date(2029, 1, 1), now=NOW)
     with pytest.raises(ValidationError):  # returned without saying why
         services.return_with_comments(db_session, actor=consultant, req=req, comment="  ", now=NOW)
     assert req.state is RequestState.SUBMITTED
