@@ -20,12 +20,14 @@ from learning_portal.catalog import api as catalog_api
 from learning_portal.catalog import views as catalog_views
 from learning_portal.certification import api as certification_api
 from learning_portal.certification import services as certification
+from learning_portal.certification import views as certification_views
 from learning_portal.cli import register_cli
 from learning_portal.clock import utcnow
 from learning_portal.compliance import api as compliance_api
 from learning_portal.compliance import assignment_api, assignment_views
 from learning_portal.compliance import views as compliance_views
 from learning_portal.config import ROOT, Config
+from learning_portal.content_import import certified as certified_packages
 from learning_portal.content_import import views as content_views
 from learning_portal.credits import api as credits_api
 from learning_portal.credits import terms as credit_terms
@@ -87,6 +89,7 @@ BLUEPRINTS = (
     external_views.bp,
     external_api.bp,
     certification_api.bp,
+    certification_views.bp,
     privacy_views.bp,
     media_views.bp,
     media_views.admin_bp,
@@ -131,6 +134,7 @@ def create_app(config: type[Config] = Config, **overrides: Any) -> Flask:
     app.extensions["credit_rules"] = credit_terms.credit_rules  # the course page and API say what credit takes
     app.extensions["course_certification"] = lambda session, course_id, person: certification.course_certification(
         session, course_id, today_for(session, person, utcnow()))
+    app.extensions["course_packages"] = certified_packages  # certification checks and publishes packages
     # Notices become e-mail in whichever mail worker runs (mail.worker.pass_for).
     app.extensions["mail_preparers"] = [functools.partial(notice_mailer.queue_pending,
                                                           public_url=app.config["PUBLIC_URL"])]

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
+from learning_portal import documents
 from learning_portal.certification import services
 from learning_portal.certification.models import CertificationRequest, RequestKind, RequestState
 from learning_portal.clock import utcnow
 from learning_portal.db import ID_MAX, as_id, get_session
 from learning_portal.errors import NotFoundError, ValidationError
-from learning_portal.web.api import api_blueprint, json_body
+from learning_portal.media.storage import app_storage
+from learning_portal.web.api import api_blueprint, file_body, json_body
 from learning_portal.web.auth import current_actor, login_required
 from learning_portal.web.openapi import error_responses
+from learning_portal.web.security import accepts_body
 
 bp = api_blueprint("certification_api")
+OUTLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+def request_files() -> services.Files:
+    return services.Files(app_storage(current_app), current_app.extensions["course_packages"])
 
 
 def request_json(req: CertificationRequest) -> dict:
@@ -23,6 +31,7 @@ def request_json(req: CertificationRequest) -> dict:
             "total_hours": str(req.total_hours), "topics": req.topics, "categories": req.categories,
             "requirements": req.requirements, "instructors": req.instructors, "plan": req.plan,
             "starts_on": req.starts_on.isoformat(), "ends_on": req.ends_on.isoformat() if req.ends_on else None,
+            "outline": req.outline_name, "package": req.package_name, "package_course": req.package_course,
             "state": req.state.value, "course_number": req.course_number,
             "expires_on": req.expires_on.isoformat() if req.expires_on else None,
             "steps": [{"at": s.at.isoformat(), "by": s.by_id, "from": s.from_state.value if s.from_state else None,
@@ -88,9 +97,59 @@ def step(request_id: int):
     db, actor = get_session(), current_actor()
     req = services.get_request(db, actor, request_id, for_update=True)
     data = json_body()
-    services.take_step(db, actor=actor, req=req, action=str(data.get("action")), data=data, now=utcnow())
+    services.take_step(db, request_files(), actor=actor, req=req, action=str(data.get("action")), data=data,
+                       now=utcnow())
     db.commit()
     return jsonify(request_json(req))
+
+
+@bp.put("/certification/requests/<int:request_id>/outline")
+@accepts_body(lambda _config: documents.MAX_BYTES + 1)
+@login_required
+def put_outline(request_id: int):
+    """The expanded course outline as the body (PDF, PNG or JPEG); ``?filename=`` names it."""
+    db, actor = get_session(), current_actor()
+    req = services.get_request(db, actor, request_id, for_update=True)
+    services.as_coordinator(db, actor, req)  # before the body is read: a consultant is told so, not 415
+    services.attach_outline(db, request_files(), actor=actor, req=req, data=file_body(*OUTLINE_TYPES),
+                            filename=request.args.get("filename", "outline"))
+    db.commit()
+    return jsonify(request_json(req))
+
+
+@bp.put("/certification/requests/<int:request_id>/package")
+@accepts_body(lambda _config: services.MAX_PACKAGE_BYTES + 1)
+@login_required
+def put_package(request_id: int):
+    """The course package as a zip body; checked now, published when certified."""
+    db, actor = get_session(), current_actor()
+    req = services.get_request(db, actor, request_id, for_update=True)
+    services.as_coordinator(db, actor, req)
+    services.attach_package(db, request_files(), actor=actor, req=req, data=file_body("application/zip"),
+                            filename=request.args.get("filename", "package.zip"))
+    db.commit()
+    return jsonify(request_json(req))
+
+
+@bp.get("/certification/requests/<int:request_id>/outline")
+@login_required
+def get_outline(request_id: int):
+    """The outline, to either side of the request."""
+    req = services.get_request(get_session(), current_actor(), request_id)
+    return _download(req.outline_key, req.outline_name, "outline")
+
+
+@bp.get("/certification/requests/<int:request_id>/package")
+@login_required
+def get_package(request_id: int):
+    req = services.get_request(get_session(), current_actor(), request_id)
+    return _download(req.package_key, req.package_name, "course package")
+
+
+def _download(key: str | None, name: str | None, what: str):  # noqa: ANN202
+    if key is None or name is None:
+        raise NotFoundError(f"No {what} is attached to this request.")
+    return documents.download(app_storage(current_app).read(key), name)
 
 
 @bp.get("/certification/reports/by-state")
@@ -120,6 +179,7 @@ def expiring(presenter_id: int):
 
 _ID = {"type": "integer", "minimum": 1}
 _REQUEST_ID = [{"name": "request_id", "in": "path", "required": True, "schema": _ID}]
+_FILENAME = {"name": "filename", "in": "query", "schema": {"type": "string", "maxLength": 200}}
 _REQ = {"application/json": {"schema": {"$ref": "#/components/schemas/CertificationRequest"}}}
 _CONTENT = {"type": "object", "properties": {
     "title": {"type": "string", "maxLength": 200},
@@ -176,6 +236,29 @@ OPENAPI = {
                     "expires_on": {"type": "string", "format": "date"}}}}}},
             "responses": {"200": {"description": "Moved on", "content": _REQ},
                           **error_responses(400, 401, 403, 404, 409, 415, 422)}}},
+        "/certification/requests/{request_id}/outline": {
+            "get": {"summary": "Download the request's outline", "parameters": _REQUEST_ID, "responses": {
+                "200": {"description": "The document", "content": {t: {"schema": {"type": "string",
+                                                                                  "format": "binary"}}
+                                                                    for t in OUTLINE_TYPES}},
+                **error_responses(401, 404)}},
+            "put": {"summary": "Attach the expanded course outline (PDF, PNG or JPEG, 5 MB)",
+                    "parameters": [*_REQUEST_ID, _FILENAME],
+                    "requestBody": {"required": True, "content": {t: {"schema": {"type": "string",
+                                                                                 "format": "binary"}}
+                                                                  for t in OUTLINE_TYPES}},
+                    "responses": {"200": {"description": "Attached", "content": _REQ},
+                                  **error_responses(401, 403, 404, 409, 413, 415, 422)}}},
+        "/certification/requests/{request_id}/package": {
+            "get": {"summary": "Download the request's course package", "parameters": _REQUEST_ID, "responses": {
+                "200": {"description": "The zip", "content": {"application/zip": {"schema": {
+                    "type": "string", "format": "binary"}}}}, **error_responses(401, 404)}},
+            "put": {"summary": "Attach the course package of a course taken here (a zip, 50 MB)",
+                    "parameters": [*_REQUEST_ID, _FILENAME],
+                    "requestBody": {"required": True, "content": {"application/zip": {"schema": {
+                        "type": "string", "format": "binary"}}}},
+                    "responses": {"200": {"description": "Checked and attached", "content": _REQ},
+                                  **error_responses(401, 403, 404, 409, 413, 415, 422)}}},
         "/certification/reports/by-state": {"get": {
             "summary": "Requests by state and age (consultants)",
             "responses": {"200": {"description": "Counts", "content": {"application/json": {"schema": {
@@ -195,7 +278,9 @@ OPENAPI = {
         "course_id": {"type": "integer", "nullable": True}, "title": {"type": "string"},
         "delivery": {"type": "string"}, "total_hours": {"type": "string"}, "topics": {"type": "array"},
         "categories": {"type": "array"}, "requirements": {"type": "array"}, "instructors": {"type": "array"},
-        "plan": {"type": "string", "nullable": True}, "starts_on": {"type": "string", "format": "date"},
+        "plan": {"type": "string", "nullable": True}, "outline": {"type": "string", "nullable": True},
+        "package": {"type": "string", "nullable": True}, "package_course": {"type": "string", "nullable": True},
+        "starts_on": {"type": "string", "format": "date"},
         "ends_on": {"type": "string", "format": "date", "nullable": True},
         "state": {"type": "string", "enum": [s.value for s in RequestState]},
         "course_number": {"type": "string", "nullable": True},

@@ -41,8 +41,8 @@ def grant_command(username: str, role: str, to: str) -> None:
         if person is None:
             raise click.ClickException(f"No account {username!r}.")
         try:
-            services.grant(session, person=person, role=role, to=to, now=utcnow())
+            granted = services.grant(session, person=person, role=role, to=to, now=utcnow())
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         session.commit()
-        click.echo(f"{username} is now {role} for {to}.")
+        click.echo(f"{username} is now {role} for {to}." if granted else f"{username} already is {role} for {to}.")

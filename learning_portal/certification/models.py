@@ -80,7 +80,8 @@ class CertificationRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     presenter_id: Mapped[int] = mapped_column(ForeignKey("presenters.id"), index=True)
     kind: Mapped[RequestKind] = mapped_column(enum_column(RequestKind, 16))
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))  # the course a modification changes
+    # The course a modification changes, or the one certifying this request's package published.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
     title: Mapped[str] = mapped_column(String(200))
     delivery: Mapped[Delivery] = mapped_column(enum_column(Delivery, 16))
     total_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
@@ -90,6 +91,13 @@ class CertificationRequest(Base):
     requirements: Mapped[list] = mapped_column(JSON)  # requirement ids (mandates) it is meant to satisfy
     instructors: Mapped[list] = mapped_column(JSON)  # names as they appear on the roster
     plan: Mapped[str | None] = mapped_column(String(80))  # certification level or plan, where there is one
+    # The expanded course outline (a document) and, for courses taken here, the course package (a zip), both
+    # in media storage; the package's course slug as it was checked.
+    outline_key: Mapped[str | None] = mapped_column(String(200))
+    outline_name: Mapped[str | None] = mapped_column(String(100))
+    package_key: Mapped[str | None] = mapped_column(String(200))
+    package_name: Mapped[str | None] = mapped_column(String(100))
+    package_course: Mapped[str | None] = mapped_column(String(80))
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
     state: Mapped[RequestState] = mapped_column(enum_column(RequestState, 16), default=RequestState.DRAFT,

@@ -6,15 +6,18 @@ comment; bad input is refused whole, before anything is stored."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from pathlib import PurePath
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from learning_portal import documents
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.audit.services import record as audit
 from learning_portal.catalog.models import Course, HourCategory, Requirement
@@ -29,11 +32,30 @@ from learning_portal.certification.models import (
     RequestState,
 )
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from learning_portal.formatting import hours
 from learning_portal.notices import services as notices
 
 EDITABLE = (RequestState.DRAFT, RequestState.RETURNED)
 MAX_HOURS = Decimal("999.75")
 QUARTER = Decimal("0.25")
+MAX_PACKAGE_BYTES = 50 * 1024**2
+
+
+class Packages(Protocol):
+    """Course packages, as ``content_import.certified`` reads and publishes them (a layer above this one)."""
+
+    def check(self, session: Session, data: bytes, *, filename: str, course_slug: str | None) -> Any: ...
+
+    def publish(self, session: Session, data: bytes, *, filename: str, course_slug: str | None, presenter: str,
+                number: str, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class Files:
+    """Where a request's outline and package are kept (media storage), and what reads a package."""
+
+    storage: Any
+    packages: Packages
 
 
 def is_coordinator(session: Session, person: Person, presenter_id: int) -> bool:
@@ -165,12 +187,64 @@ def create_request(session: Session, *, actor: Person, presenter_id: int, data: 
 
 
 def update_request(session: Session, *, actor: Person, req: CertificationRequest, data: Mapping[str, Any]) -> None:
-    _as_coordinator(session, actor, req)
+    as_coordinator(session, actor, req)
     RequestData.parse(session, data).apply(req)
 
 
-def submit(session: Session, *, actor: Person, req: CertificationRequest, now: datetime, comment: str = "") -> None:
-    _as_coordinator(session, actor, req)
+def attach_outline(session: Session, files: Files, *, actor: Person, req: CertificationRequest, data: bytes,
+                   filename: str) -> None:
+    """The expanded course outline, a PDF (or a scanned PNG/JPEG) of at most 5 MB; a new one replaces it."""
+    as_coordinator(session, actor, req)
+    try:
+        document = documents.accept(data, filename, folder="certification", fallback="outline")
+    except documents.DocumentError as exc:
+        raise ValidationError(f"The outline was not attached: {exc}", details={"outline": str(exc)}) from None
+    files.storage.put_bytes(document.key, data)  # an orphan file if the transaction fails, never a lost request
+    req.outline_key, req.outline_name = document.key, document.name
+
+
+def attach_package(session: Session, files: Files, *, actor: Person, req: CertificationRequest, data: bytes,
+                   filename: str) -> None:
+    """The course package (a zip) of a course taken here; checked now and published when certified."""
+    as_coordinator(session, actor, req)
+    if req.delivery is Delivery.CLASSROOM:
+        raise ValidationError("A classroom course has no course package: attach its outline.",
+                              details={"package": "classroom"})
+    if len(data) > MAX_PACKAGE_BYTES:
+        raise ValidationError("The package is larger than 50 MB.", details={"package": "too_large"})
+    facts = _check_package(session, files, req, data, filename)
+    stem = "".join(c for c in PurePath(filename or "package").stem if c.isalnum() or c in "-_")[:80] or "package"
+    key = f"certification/{uuid.uuid4().hex}/{stem}.zip"
+    files.storage.put_bytes(key, data)
+    req.package_key, req.package_name, req.package_course = key, f"{stem}.zip", facts.slug
+
+
+def _check_package(session: Session, files: Files, req: CertificationRequest, data: bytes, filename: str) -> Any:
+    course_slug = session.get(Course, req.course_id).slug if req.kind is RequestKind.MODIFICATION else None
+    try:
+        return files.packages.check(session, data, filename=filename, course_slug=course_slug)
+    except ValueError as exc:  # content_import's PackageError: the zip, or what it holds, is wrong
+        raise ValidationError(f"The package was not attached: {exc}", details={"package": str(exc)}) from None
+
+
+def submit(session: Session, files: Files, *, actor: Person, req: CertificationRequest, now: datetime,
+           comment: str = "") -> None:
+    """Sent to the consultants, with what they need to decide: an outline, or the package of a course taken
+    here, which must say what the request says (the same hours, the same requirements)."""
+    as_coordinator(session, actor, req)
+    if req.outline_key is None and req.package_key is None:
+        raise ValidationError("Attach the expanded course outline" + (
+            "" if req.delivery is Delivery.CLASSROOM else " or the course package") + " before submitting.",
+            details={"outline": "missing"})
+    if req.package_key is not None:
+        facts = _check_package(session, files, req, files.storage.read(req.package_key), req.package_name)
+        if facts.cpt_hours != req.total_hours:
+            raise ValidationError(f"The package gives {hours(facts.cpt_hours)} CPT hours and the request "
+                                  f"{hours(req.total_hours)}: make them agree.", details={"package": "hours"})
+        if set(facts.satisfies) != set(req.requirements):
+            raise ValidationError(
+                f"The package satisfies {', '.join(facts.satisfies) or 'no requirement'}, the request names "
+                f"{', '.join(req.requirements) or 'none'}: make them agree.", details={"package": "requirements"})
     _move(session, req, actor, RequestState.SUBMITTED, comment, now)
 
 
@@ -190,8 +264,9 @@ def deny(session: Session, *, actor: Person, req: CertificationRequest, comment:
     _move(session, req, actor, RequestState.DENIED, comment, now)
 
 
-def certify(session: Session, *, actor: Person, req: CertificationRequest, number: str, expires_on: date,
-            now: datetime, comment: str = "") -> None:
+def certify(session: Session, files: Files, *, actor: Person, req: CertificationRequest, number: str,
+            expires_on: date, now: datetime, comment: str = "") -> None:
+    """A course number and an expiry date; a request with a package publishes it under that number."""
     _as_consultant(session, actor, req)
     number = number.strip()
     if not (number.isascii() and number.isdigit() and 1 <= len(number) <= 5):
@@ -205,6 +280,15 @@ def certify(session: Session, *, actor: Person, req: CertificationRequest, numbe
     published = select(Course.id).where(Course.presenter == req.presenter.number, Course.number == number.zfill(5))
     if any(c is None or c != req.course_id for c in session.scalars(others.union_all(published))):
         raise ConflictError(f"Course number {course_number} is already another course's.")
+    if req.package_key is not None:
+        course_slug = session.get(Course, req.course_id).slug if req.kind is RequestKind.MODIFICATION else None
+        try:
+            req.course_id = files.packages.publish(session, files.storage.read(req.package_key),
+                                                   filename=req.package_name, course_slug=course_slug,
+                                                   presenter=req.presenter.number, number=number.zfill(5), now=now)
+        except ValueError as exc:  # the portal changed since submission (a video it uses was removed, ...)
+            raise ConflictError(f"The package cannot be published: {exc} Return the request to the presenter.") \
+                from None
     req.course_number, req.expires_on = course_number, expires_on
     _move(session, req, actor, RequestState.CERTIFIED, comment, now)
 
@@ -253,7 +337,8 @@ def _step(session: Session, req: CertificationRequest, actor: Person, frm: Reque
                                        to_state=to, comment=comment[:4000]))
 
 
-def _as_coordinator(session: Session, actor: Person, req: CertificationRequest) -> None:
+def as_coordinator(session: Session, actor: Person, req: CertificationRequest) -> None:
+    """Refuses anyone but the presenter's coordinators, and a request that is not theirs to change now."""
     if not is_coordinator(session, actor, req.presenter_id):
         raise PermissionDeniedError("Only the presenter's course coordinators change and submit its requests.")
     if req.state not in EDITABLE:
@@ -322,6 +407,12 @@ def visible_requests(session: Session, actor: Person, *, state: RequestState | N
     return list(session.scalars(query))
 
 
+def presenters_of(session: Session, actor: Person) -> list[Presenter]:
+    """The presenters the person coordinates courses for."""
+    return list(session.scalars(select(Presenter).join(Coordinator).where(Coordinator.person_id == actor.id)
+                                .order_by(Presenter.name)))
+
+
 def presenter_for(session: Session, actor: Person, presenter_id: int) -> Presenter:
     """A presenter its coordinators and its jurisdiction's consultants may read about."""
     presenter = session.get(Presenter, presenter_id)
@@ -331,14 +422,14 @@ def presenter_for(session: Session, actor: Person, presenter_id: int) -> Present
     return presenter
 
 
-def take_step(session: Session, *, actor: Person, req: CertificationRequest, action: str, data: Mapping[str, Any],
-              now: datetime) -> None:
+def take_step(session: Session, files: Files, *, actor: Person, req: CertificationRequest, action: str,
+              data: Mapping[str, Any], now: datetime) -> None:
     """One step by name, as the API and the pages take it: submit, return, certify or deny."""
     comment = data.get("comment", "")
     if not isinstance(comment, str) or len(comment) > 4000:
         raise ValidationError("comment: text of at most 4000 characters.", details={"comment": "invalid"})
     if action == "submit":
-        submit(session, actor=actor, req=req, now=now, comment=comment)
+        submit(session, files, actor=actor, req=req, now=now, comment=comment)
     elif action == "return":
         return_with_comments(session, actor=actor, req=req, comment=comment, now=now)
     elif action == "deny":
@@ -347,8 +438,8 @@ def take_step(session: Session, *, actor: Person, req: CertificationRequest, act
         number = data.get("number")
         if not isinstance(number, str):
             raise ValidationError("number: the course number to give, 1 to 5 digits.", details={"number": "missing"})
-        certify(session, actor=actor, req=req, number=number, expires_on=_date(data.get("expires_on"), "expires_on"),
-                now=now, comment=comment)
+        certify(session, files, actor=actor, req=req, number=number,
+                expires_on=_date(data.get("expires_on"), "expires_on"), now=now, comment=comment)
     else:
         raise ValidationError("action: submit, return, certify or deny.", details={"action": "invalid"})
 
@@ -371,23 +462,27 @@ def add_presenter(session: Session, *, number: str, name: str, jurisdiction: str
 
 
 def grant(session: Session, *, person: Person, role: str, to: str, now: datetime,
-          actor_id: int | None = None) -> None:
-    """Make ``person`` a course coordinator of presenter number ``to``, or a consultant for jurisdiction ``to``."""
+          actor_id: int | None = None) -> bool:
+    """Make ``person`` a course coordinator of presenter number ``to``, or a consultant for jurisdiction ``to``;
+    False (and nothing audited) when they already are."""
     if role == "coordinator":
         presenter = session.scalar(select(Presenter).where(Presenter.number == to))
         if presenter is None:
             raise NotFoundError(f"No presenter {to}.")
-        if not is_coordinator(session, person, presenter.id):
-            session.add(Coordinator(presenter_id=presenter.id, person_id=person.id))
+        if is_coordinator(session, person, presenter.id):
+            return False
+        session.add(Coordinator(presenter_id=presenter.id, person_id=person.id))
     elif role == "consultant":
         if session.get(Jurisdiction, to) is None:
             raise NotFoundError(f"No jurisdiction {to}.")
-        if session.get(Consultant, (person.id, to)) is None:
-            session.add(Consultant(person_id=person.id, jurisdiction=to))
+        if session.get(Consultant, (person.id, to)) is not None:
+            return False
+        session.add(Consultant(person_id=person.id, jurisdiction=to))
     else:
         raise ValidationError("role: coordinator or consultant.", details={"role": role})
     audit(session, "certification.granted", actor_id=actor_id, subject_id=person.id, now=now,
           target=f"{role}:{to}")
+    return True
 
 
 def course_certification(session: Session, course_id: int, today: date) -> dict | None:

@@ -23,7 +23,7 @@ MAX_UNPACKED_BYTES = 200 * 1024**2
 MAX_FILES = 2000
 
 
-class PackageError(Exception):
+class PackageError(ValueError):
     """The upload is not a package we can open; nothing was read from it."""
 
 
@@ -53,8 +53,9 @@ def unpack(data: bytes, dest: Path) -> Path:
     return roots.pop()
 
 
-def import_upload(session: Session, data: bytes, *, filename: str, now: datetime) -> Upload:
-    """Validate and import the packages in a zip; returns the problems (file:line) or the import report."""
+def read_upload(session: Session, data: bytes, *, filename: str) -> ContentTree:
+    """The packages in a zip, checked against what the portal holds (its requirements, categories, videos and
+    SCORM packages); ``tree.problems`` says what is wrong (file:line)."""
     known = (set(session.scalars(select(HourCategory.id))), set(session.scalars(select(Requirement.id))))
     with tempfile.TemporaryDirectory(prefix="portal-package-") as tmp:
         # Unpacked under the zip's own name, so problems read "course.zip/basic-course/course.toml:12".
@@ -62,18 +63,24 @@ def import_upload(session: Session, data: bytes, *, filename: str, now: datetime
         root = unpack(data, Path(tmp) / name)
         packages = sorted({m.parent for m in root.rglob("course.toml") if m.parent.parent == root})
         tree = load_tree(root, only=packages, known=known)  # problems name files relative to the zip's folder
-        videos = set(session.scalars(select(MediaAsset.slug).where(MediaAsset.slug.is_not(None))))
-        scorm_packages = set(session.scalars(select(ScormPackage.slug)))
-        for course in tree.courses:
-            for item in course.items:
-                if item.media is not None and item.media not in videos:
-                    tree.problems.append(Problem(f"{course.slug}/course.toml", None,
-                                                 f"video '{item.media}' is not in the portal: upload it under "
-                                                 "Videos with this reference first"))
-                if item.package is not None and item.package not in scorm_packages:
-                    tree.problems.append(Problem(f"{course.slug}/course.toml", None,
-                                                 f"SCORM package '{item.package}' is not in the portal: upload it "
-                                                 "under SCORM packages with this reference first"))
-        if not tree.ok:
-            return Upload(tree, None)
-        return Upload(tree, import_tree(session, tree, now=now))
+    videos = set(session.scalars(select(MediaAsset.slug).where(MediaAsset.slug.is_not(None))))
+    scorm_packages = set(session.scalars(select(ScormPackage.slug)))
+    for course in tree.courses:
+        for item in course.items:
+            if item.media is not None and item.media not in videos:
+                tree.problems.append(Problem(f"{course.slug}/course.toml", None,
+                                             f"video '{item.media}' is not in the portal: upload it under "
+                                             "Videos with this reference first"))
+            if item.package is not None and item.package not in scorm_packages:
+                tree.problems.append(Problem(f"{course.slug}/course.toml", None,
+                                             f"SCORM package '{item.package}' is not in the portal: upload it "
+                                             "under SCORM packages with this reference first"))
+    return tree
+
+
+def import_upload(session: Session, data: bytes, *, filename: str, now: datetime) -> Upload:
+    """Validate and import the packages in a zip; returns the problems (file:line) or the import report."""
+    tree = read_upload(session, data, filename=filename)
+    if not tree.ok:
+        return Upload(tree, None)
+    return Upload(tree, import_tree(session, tree, now=now))

@@ -23,6 +23,8 @@ from learning_portal.quizzes.models import QuizAttempt
 from learning_portal.records.models import TrainingRecord
 from learning_portal.records.services import cycle_for
 
+NO_CPT = "Recorded, without CPT hours: "  # how a reason for a record without CPT begins
+
 
 class MissingJurisdictionError(RuntimeError):
     """The agency's jurisdiction has no rules loaded: retried until content/requirements defines it."""
@@ -89,7 +91,7 @@ def decide(completion: Completion, person: Person, jurisdiction: Jurisdiction | 
                                        "definition into content/requirements, then retry.")
     until = facts.certified_until.get(completion.course_id)
     if until is not None and jurisdiction.local_date(completion.completed_at) > until:
-        return Decision(True, f"Recorded, without CPT hours: the course's certification ended on "
+        return Decision(True, f"{NO_CPT}the course's certification ended on "
                               f"{human_date(until)}, before you completed it.", cpt=False)
     if not jurisdiction.repeat_credit_in_cycle:
         # Recording is not crediting: the completion is recorded and counts for its mandates (an annual pursuit
@@ -99,7 +101,7 @@ def decide(completion: Completion, person: Person, jurisdiction: Jurisdiction | 
         earlier = [day for day in facts.credited.get((person.id, completion.course_id), ())
                    if cycle.start <= day <= cycle.end]
         if earlier:
-            return Decision(True, f"Recorded, without CPT hours: you already earned CPT for this course in the "
+            return Decision(True, f"{NO_CPT}you already earned CPT for this course in the "
                                   f"{cycle.label} cycle (completed {human_date(min(earlier))}), and "
                                   f"{jurisdiction.code} does not credit the same course twice in one cycle.", cpt=False)
     return Decision(True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.accounts.permissions import ALL_RECORDS, RecordsWindow
+from learning_portal.credits.eligibility import NO_CPT
 from learning_portal.credits.models import DUE_STATUSES, CreditPosting, PostingStatus
 from learning_portal.learning.models import Completion, Enrollment
 from learning_portal.quizzes.services import stuck_enrollments
@@ -36,12 +37,13 @@ class Profile:
     stuck: list[Enrollment] = field(default_factory=list)  # quiz attempts used up: needs a new start
     window: RecordsWindow = ALL_RECORDS  # which records are shown (a former agency sees its time only)
     time_spent: dict[int, int] = field(default_factory=dict)  # record id -> seconds the online course took
+    no_cpt: dict[int, str] = field(default_factory=dict)  # record id -> why its hours earn no CPT
 
 
 def profile(session: Session, person: Person, window: RecordsWindow = ALL_RECORDS) -> Profile:
     """The person's training profile; with a ``window`` (a former agency's view), only the records completed
     in it, and nothing of what is being posted now."""
-    query = (select(TrainingRecord, Completion.seconds_spent)
+    query = (select(TrainingRecord, Completion.seconds_spent, CreditPosting.reason)
              .outerjoin(CreditPosting, CreditPosting.id == TrainingRecord.posting_id)
              .outerjoin(Completion, Completion.id == CreditPosting.completion_id)
              .where(TrainingRecord.person_id == person.id))
@@ -50,11 +52,13 @@ def profile(session: Session, person: Person, window: RecordsWindow = ALL_RECORD
     if window.until is not None:
         query = query.where(TrainingRecord.completed_on <= window.until)
     rows = session.execute(query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())).all()
-    records = [record for record, _ in rows]
+    records = [record for record, _, _ in rows]
     jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
     months, anchor = ((jurisdiction.cycle_months, jurisdiction.cycle_anchor) if jurisdiction else DEFAULT_CYCLE)
     result = Profile(person, records, totals_by_cycle(records, months=months, anchor=anchor), jurisdiction,
-                     window=window, time_spent={r.id: spent for r, spent in rows if spent})
+                     window=window, time_spent={r.id: spent for r, spent, _ in rows if spent},
+                     no_cpt={r.id: reason.removeprefix(NO_CPT) for r, _, reason in rows
+                             if not r.cpt_credited and reason})
     if not window.is_all:
         return result
     # Completions not posted: refused, still being posted, or not yet seen by the poster (no posting), newest first.

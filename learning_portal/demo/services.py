@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import history, passwords
 from learning_portal.accounts.localdate import today_in
-from learning_portal.accounts.models import Agency, Assignment, Person, RankTier, Role
+from learning_portal.accounts.models import Agency, Assignment, Jurisdiction, Person, RankTier, Role
+from learning_portal.certification import services as certification
+from learning_portal.certification.models import Presenter
 from learning_portal.records.models import RecordSource
 from learning_portal.records.services import RecordInput, write_record
 from learning_portal.sessions.models import FacilitatorQualification
@@ -124,8 +126,27 @@ def load_demo(session: Session, *, now: datetime) -> tuple[int, int]:
     for person in created:
         history.begin(session, person, actor=None, now=now)
     _qualify_demo_instructor(session, now=now)
+    _certification_desk(session, agencies["ca"], now=now)
     _training_history(session, now=now)
     return created_agencies, len(created)
+
+
+DEMO_PRESENTER = "9990"
+
+
+def _certification_desk(session: Session, agency: Agency, *, now: datetime) -> None:
+    """The California agency presents courses (presenter 9990, its training manager coordinates them); the
+    administrator is California's certification consultant."""
+    if session.get(Jurisdiction, "CA-POST") is None:  # the content (and its jurisdictions) is not imported
+        return
+    if session.scalar(select(Presenter.id).where(Presenter.number == DEMO_PRESENTER)) is None:
+        certification.add_presenter(session, number=DEMO_PRESENTER, name=f"{agency.name} Training Unit",
+                                    jurisdiction="CA-POST", agency_id=agency.id)
+    people = {p.username: p for p in session.scalars(select(Person).where(Person.username.in_(("manager", "admin"))))}
+    if "manager" in people:
+        certification.grant(session, person=people["manager"], role="coordinator", to=DEMO_PRESENTER, now=now)
+    if "admin" in people:
+        certification.grant(session, person=people["admin"], role="consultant", to="CA-POST", now=now)
 
 
 def _qualify_demo_instructor(session: Session, *, now: datetime) -> None:

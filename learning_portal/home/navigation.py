@@ -23,6 +23,7 @@ _LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses")
 
 _CHECK_IN = NavItem("Check in", "sessions.check_in")
 _SESSIONS = NavItem("Sessions", "sessions.index")
+_CERTIFICATION = NavItem("Certification", "certification.index")  # coordinators and consultants are grants
 
 NAV: dict[Role, tuple[NavItem, ...]] = {
     Role.OFFICER: (*_LEARNER, _CHECK_IN),
@@ -30,7 +31,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
     Role.INSTRUCTOR: (*_LEARNER, _SESSIONS, _CHECK_IN),
     Role.TRAINING_MANAGER: (*_LEARNER, NavItem("Agency compliance", "compliance.my_agency"),
                             NavItem("My agency's people", "accounts.people"), NavItem("Disputes", "disputes.index"),
-                            _SESSIONS, _CHECK_IN),
+                            _SESSIONS, _CERTIFICATION, _CHECK_IN),
     Role.ADMINISTRATOR: (
         NavItem("Home", "home.index"),
         NavItem("Courses", "catalog.courses"),
@@ -41,6 +42,7 @@ NAV: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Videos", "media_admin.assets"),
         NavItem("SCORM packages", "scorm_admin.packages"),
         NavItem("Import courses", "content_admin.import_package"),
+        _CERTIFICATION,
         _SESSIONS,
         NavItem("Qualifications", "sessions_admin.qualifications"),
         NavItem("Credit postings", "credits_admin.postings"),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
+from learning_portal import documents
 from learning_portal.accounts.models import Role
 from learning_portal.audit import services as audit
 from learning_portal.clock import utcnow
@@ -80,12 +81,9 @@ def attachment(dispute_id: int):
     if dispute.attachment_key is None:
         raise NotFoundError("This dispute has no document.")
     data = app_storage(current_app).read(dispute.attachment_key)
-    kind = disputes.attachment_type(data)
     audit.viewed(db, actor_id=actor.id, subject_id=person.id, what=f"dispute:{dispute.id} document", now=utcnow())
     db.commit()
-    return Response(data, mimetype=kind[0] if kind else "application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{dispute.attachment_name}"',
-        "Cache-Control": "private, no-store"})
+    return documents.download(data, dispute.attachment_name)
 
 
 @bp.get("/disputes")

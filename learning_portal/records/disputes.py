@@ -5,15 +5,14 @@ Every step goes in the audit log; the person sees each one on their profile and 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import PurePath
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from learning_portal import documents
 from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.audit import services as audit
@@ -23,20 +22,13 @@ from learning_portal.notices import services as notices
 from learning_portal.records.models import Dispute, DisputeStatus, RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, write_record
 
-MAX_ATTACHMENT_BYTES = 5 * 1024**2
-# What a document may be, told by its first bytes (not by the name people give it).
-ATTACHMENT_TYPES = {b"%PDF-": ("application/pdf", ".pdf"), b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-                    b"\xff\xd8\xff": ("image/jpeg", ".jpg")}
+MAX_ATTACHMENT_BYTES = documents.MAX_BYTES
 
 
 @dataclass(frozen=True)
 class Attachment:
     filename: str
     data: bytes
-
-
-def attachment_type(data: bytes) -> tuple[str, str] | None:
-    return next((kind for magic, kind in ATTACHMENT_TYPES.items() if data.startswith(magic)), None)
 
 
 def open_dispute(session: Session, storage, *, person: Person, record_id: int, reason: str,  # noqa: ANN001
@@ -55,15 +47,12 @@ def open_dispute(session: Session, storage, *, person: Person, record_id: int, r
         errors["reason"] = "Say what is wrong with the record, in 10 to 2,000 characters."
     key = name = None
     if attachment is not None and attachment.data:
-        kind = attachment_type(attachment.data)
-        if len(attachment.data) > MAX_ATTACHMENT_BYTES:
-            errors["attachment"] = "The document is larger than 5 MB."
-        elif kind is None:
-            errors["attachment"] = "Attach a PDF, PNG or JPEG document."
+        try:
+            document = documents.accept(attachment.data, attachment.filename, folder="disputes", fallback="document")
+        except documents.DocumentError as exc:
+            errors["attachment"] = str(exc)
         else:
-            stem = "".join(c for c in PurePath(attachment.filename or "document").stem if c.isalnum() or c in "-_")
-            name = f"{stem[:80] or 'document'}{kind[1]}"
-            key = f"disputes/{uuid.uuid4().hex}/{name}"
+            key, name = document.key, document.name
     if errors:
         raise ValidationError("The dispute was not sent.", details=errors)
     if key is not None:

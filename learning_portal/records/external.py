@@ -9,15 +9,14 @@ the record says so.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from learning_portal import documents
 from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.accounts.permissions import can_manage_person, can_view_agency
@@ -27,7 +26,6 @@ from learning_portal.catalog.services import get_current_version
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.formatting import human_date
 from learning_portal.notices import services as notices
-from learning_portal.records.disputes import attachment_type
 from learning_portal.records.models import (
     ExternalKind,
     ExternalStatus,
@@ -38,7 +36,7 @@ from learning_portal.records.models import (
 )
 from learning_portal.records.services import RecordInput, write_record
 
-MAX_PROOF_BYTES = 5 * 1024**2  # as disputes: within the request limit
+MAX_PROOF_BYTES = documents.MAX_BYTES
 COURSE_NUMBER = re.compile(r"^\d{4}-\d{5}$")
 EARLIEST = date(1980, 1, 1)
 
@@ -128,14 +126,12 @@ def submit(session: Session, storage, *, actor: Person, person: Person, data: Su
         problems["note"] = "Say where and how you took it (10 characters or more)."
     key = name = None
     if proof is not None and proof.data:
-        if len(proof.data) > MAX_PROOF_BYTES:
-            problems["proof"] = "The proof is larger than 5 MB."
-        elif (found := attachment_type(proof.data)) is None:
-            problems["proof"] = "The proof must be a PDF, PNG or JPEG file."
+        try:
+            document = documents.accept(proof.data, proof.filename, folder="external", fallback="proof")
+        except documents.DocumentError as exc:
+            problems["proof"] = str(exc)
         else:
-            stem = "".join(c for c in PurePath(proof.filename or "proof").stem if c.isalnum() or c in "-_")
-            name = f"{stem[:80] or 'proof'}{found[1]}"
-            key = f"external/{uuid.uuid4().hex}/{name}"
+            key, name = document.key, document.name
     elif kind == ExternalKind.ELSEWHERE and (resubmitting is None or resubmitting.proof_key is None):
         problems["proof"] = "Attach the certificate or letter (PDF, PNG or JPEG)."
     if problems:

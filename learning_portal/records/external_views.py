@@ -3,9 +3,10 @@ an agency's queue for its training managers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
+from learning_portal import documents
 from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_manage_person
 from learning_portal.catalog.models import Course, HourCategory
@@ -14,7 +15,6 @@ from learning_portal.db import get_session
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
 from learning_portal.media.storage import app_storage
 from learning_portal.records import external
-from learning_portal.records.disputes import attachment_type
 from learning_portal.records.forms import DecisionForm, ExternalForm
 from learning_portal.records.models import ExternalStatus
 from learning_portal.web.auth import current_actor, login_required, require_role
@@ -111,11 +111,7 @@ def proof(external_id: int):
     item, _ = external.get(db, current_actor(), external_id)
     if item.proof_key is None:
         raise NotFoundError("No proof was attached.")
-    data = app_storage(current_app).read(item.proof_key)
-    kind = attachment_type(data)
-    return Response(data, mimetype=kind[0] if kind else "application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="{item.proof_name}"', "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox", "Cache-Control": "private, no-store"})
+    return documents.download(app_storage(current_app).read(item.proof_key), item.proof_name)
 
 
 @bp.get("/agencies/<int:agency_id>/external-training")

@@ -109,6 +109,13 @@ def csv_body() -> bytes:
     return request.get_data(cache=False)
 
 
+def file_body(*types: str) -> bytes:
+    """The request's body as a file of one of ``types`` (its Content-Type), or a 415 saying what to send."""
+    if request.mimetype not in types:
+        raise UnsupportedMediaTypeError(f"Send the file as the body with 'Content-Type: {' or '.join(types)}'.")
+    return request.get_data(cache=False)
+
+
 def dry_run_arg() -> bool:
     """``?dry_run=1`` (or true/yes): check and report, write nothing."""
     return request.args.get("dry_run", "").strip().lower() in ("1", "true", "yes")

@@ -6,7 +6,13 @@ import pytest
 
 from learning_portal.accounts.models import Role
 from learning_portal.certification.models import Consultant, Coordinator, Presenter
+from tests.certification.helpers import files_in
 from tests.factories import make_agency, make_jurisdiction, make_person
+
+
+@pytest.fixture
+def files(tmp_path):
+    return files_in(tmp_path / "media")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from learning_portal.accounts.models import Role
 from learning_portal.certification.models import CertificationRequest, Consultant, Coordinator, Presenter
-from tests.certification.helpers import content
+from tests.certification.helpers import OUTLINE, content
 from tests.factories import make_agency, make_jurisdiction, make_person
 
 API = "/api/v1/certification/requests"
@@ -37,6 +37,20 @@ def test_a_request_returned_fixed_and_certified_over_the_api(app, db_session, si
     rid = created.get_json()["id"]
     url = f"{API}/{rid}"
     assert theirs.get(url).status_code == 404 and theirs.get(API).get_json()["requests"] == []
+    unready = mine.post(f"{url}/steps", json={"action": "submit"})
+    assert unready.status_code == 422 and "Attach the expanded course outline" in unready.get_json()["error"]["message"]
+    not_a_document = mine.put(f"{url}/outline?filename=outline.pdf", data=b"MZ\x90\x00 not a pdf",
+                              content_type="application/pdf")
+    assert not_a_document.status_code == 422 and "PDF, PNG or JPEG" in not_a_document.get_json()["error"]["message"]
+    assert mine.put(f"{url}/outline", data=OUTLINE, content_type="text/plain").status_code == 415
+    assert commission.put(f"{url}/outline", data=OUTLINE, content_type="application/pdf").status_code == 403
+    assert mine.get(f"{url}/outline").status_code == 404  # nothing attached yet
+    attached = mine.put(f"{url}/outline?filename=Crisis%20outline.pdf", data=OUTLINE, content_type="application/pdf")
+    assert attached.get_json()["outline"] == "Crisisoutline.pdf"
+    download = commission.get(f"{url}/outline")
+    assert download.data == OUTLINE and download.headers["Content-Disposition"].startswith("attachment")
+    assert theirs.get(f"{url}/outline").status_code == 404
+    assert mine.put(f"{url}/package", data=b"PK", content_type="application/zip").status_code == 422  # classroom
     assert mine.post(f"{url}/steps", json={"action": "submit"}).get_json()["state"] == "submitted"
     assert mine.put(url, json=content()).status_code == 409  # submitted: wait for the consultant
     assert commission.post(f"{url}/steps", json={"action": "return"}).status_code == 422  # needs a comment

@@ -26,6 +26,8 @@ def test_a_presenter_its_coordinator_and_a_consultant_set_up_from_the_cli(commit
     assert run(args=["certification", "presenter", "95", "Short"]).exit_code != 0
     assert run(args=["certification", "grant", "coord", "coordinator", "9501"]).exit_code == 0
     assert run(args=["certification", "grant", "consult", "consultant", "CA-POST"]).exit_code == 0
+    again = run(args=["certification", "grant", "consult", "consultant", "CA-POST"])
+    assert again.exit_code == 0 and "already is consultant" in again.output  # and not audited twice
     missing = run(args=["certification", "grant", "coord", "coordinator", "9999"])
     assert missing.exit_code != 0 and "No presenter 9999" in missing.output
     with committed_app.app_context(), session_factory()() as session:

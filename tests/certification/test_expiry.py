@@ -10,12 +10,13 @@ from learning_portal.catalog.queries import get_course
 from learning_portal.certification import services
 from learning_portal.certification.models import Consultant, Coordinator, Presenter, RequestKind
 from learning_portal.credits.models import PostingStatus
+from tests.certification.helpers import draft, files_in
 from tests.credits.helpers import complete_course
 from tests.credits.test_poster import posting_of, records, run
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_jurisdiction, make_person
 
 
-def certify(session, course, *, expires_on):
+def certify(session, course, *, expires_on, files):
     make_jurisdiction(session, "CA-POST")
     presenter = Presenter(number=course.presenter, name="The course's presenter", jurisdiction="CA-POST")
     session.add(presenter)
@@ -25,19 +26,19 @@ def certify(session, course, *, expires_on):
     session.add_all([Coordinator(presenter_id=presenter.id, person_id=coordinator.id),
                      Consultant(person_id=consultant.id, jurisdiction="CA-POST")])
     # The course is already published (imported): its certification comes as a request about that course.
-    req = services.create_request(session, actor=coordinator, presenter_id=presenter.id, now=NOW,
-                                  kind=RequestKind.MODIFICATION, course_id=course.id, data={
+    req = draft(session, files, actor=coordinator, presenter_id=presenter.id, now=NOW,
+                kind=RequestKind.MODIFICATION, course_id=course.id, data={
         "title": "DV update", "delivery": "distance", "total_hours": "2", "topics": [{"topic": "DV", "hours": "2"}],
         "starts_on": "2026-01-01"})
-    services.submit(session, actor=coordinator, req=req, now=NOW)
-    services.certify(session, actor=consultant, req=req, number=course.number, expires_on=expires_on, now=NOW)
+    services.submit(session, files, actor=coordinator, req=req, now=NOW)
+    services.certify(session, files, actor=consultant, req=req, number=course.number, expires_on=expires_on, now=NOW)
     session.flush()
 
 
-def test_completions_after_the_certification_ended_earn_no_cpt(app, db_session):
+def test_completions_after_the_certification_ended_earn_no_cpt(app, db_session, tmp_path, signed_in):
     load_content(db_session, REAL_CONTENT, slugs=("dv-response-update",))
     course, _ = get_course(db_session, "dv-response-update")
-    certify(db_session, course, expires_on=NOW.date() + timedelta(days=10))
+    certify(db_session, course, expires_on=NOW.date() + timedelta(days=10), files=files_in(tmp_path))
     officer = make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST"))
 
     within = complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=5))
@@ -49,6 +50,8 @@ def test_completions_after_the_certification_ended_earn_no_cpt(app, db_session):
     assert posting.status is PostingStatus.POSTED
     assert posting.reason.startswith("Recorded, without CPT hours: the course's certification ended on")
     assert [r.cpt_credited for r in records(db_session, officer)] == [True, False]
+    profile = signed_in(officer).get("/my/profile").get_data(as_text=True)
+    assert "no CPT: the course&#39;s certification ended on" in profile
 
 
 def test_a_course_never_certified_here_keeps_earning_cpt(app, db_session, signed_in):
@@ -61,12 +64,12 @@ def test_a_course_never_certified_here_keeps_earning_cpt(app, db_session, signed
 
 
 def test_the_course_page_and_the_api_say_until_when_it_earns_cpt_and_when_it_stopped(app, db_session, signed_in,
-                                                                                    monkeypatch):
+                                                                                    monkeypatch, tmp_path):
     from learning_portal.credits import terms
 
     load_content(db_session, REAL_CONTENT, slugs=("dv-response-update",))
     course, _ = get_course(db_session, "dv-response-update")
-    certify(db_session, course, expires_on=NOW.date() + timedelta(days=10))
+    certify(db_session, course, expires_on=NOW.date() + timedelta(days=10), files=files_in(tmp_path))
     browser = signed_in(make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST")))
     monkeypatch.setattr(terms, "utcnow", lambda: NOW)
     assert "Certification: certified through" in browser.get("/courses/dv-response-update").get_data(as_text=True)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from learning_portal.certification import services
-from tests.certification.helpers import content
+from tests.certification.helpers import draft
 from tests.factories import NOW
 from tests.notices.test_notices import deliver
 
 
-def test_a_submission_mails_the_consultants_and_a_return_the_coordinators(app, db_session, people, smtp):
+def test_a_submission_mails_the_consultants_and_a_return_the_coordinators(app, db_session, people, smtp, files):
     presenter, coordinator, consultant, _ = people
-    req = services.create_request(db_session, actor=coordinator, presenter_id=presenter.id, data=content(), now=NOW)
-    services.submit(db_session, actor=coordinator, req=req, now=NOW)
+    req = draft(db_session, files, actor=coordinator, presenter_id=presenter.id, now=NOW)
+    services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
     db_session.commit()
     deliver(app, smtp, at=NOW + timedelta(minutes=1))
     (submitted,) = smtp.messages()

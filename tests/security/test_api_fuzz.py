@@ -27,6 +27,7 @@ from learning_portal.sessions.models import SessionKind
 from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_person
 
 EXAMPLES = 12  # per operation, each sent as every actor
+schemathesis.serializer.alias("application/zip", "application/octet-stream")  # a package is sent as its bytes
 
 
 @dataclass

@@ -23,6 +23,7 @@ from learning_portal.certification import services as certification
 from learning_portal.certification.models import Consultant, Coordinator, Presenter
 from learning_portal.compliance import assignment_rules
 from learning_portal.compliance import services as compliance
+from learning_portal.content_import import certified as certified_packages
 from learning_portal.credits import services as credits
 from learning_portal.credits.models import CreditPosting
 from learning_portal.learning import services as learning
@@ -268,6 +269,18 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("certification_api.step", "POST"): CERTIFICATION,
     ("certification_api.by_state", "GET"): only(ADMIN, others=404),
     ("certification_api.expiring", "GET"): CERTIFICATION,
+    ("certification_api.get_outline", "GET"): CERTIFICATION,
+    ("certification_api.get_package", "GET"): only(others=404),  # the world's classroom request has none
+    ("certification.index", "GET"): signed_in(),  # to others it says how one becomes a coordinator
+    ("certification.new", "GET"): only(MANAGER, others=404, admin=403),  # the consultant reads, never writes
+    ("certification.new", "POST"): only(MANAGER, others=404, admin=403),
+    ("certification.edit", "GET"): only(MANAGER, others=404, admin=403),
+    ("certification.edit", "POST"): only(MANAGER, others=404, admin=403),
+    ("certification.files", "POST"): only(MANAGER, others=404, admin=403),
+    ("certification.show", "GET"): CERTIFICATION,
+    ("certification.step", "POST"): CERTIFICATION,
+    ("certification_api.put_outline", "PUT"): only(MANAGER, others=404, admin=403),
+    ("certification_api.put_package", "PUT"): only(MANAGER, others=404, admin=403),
     ("notices.index", "GET"): signed_in(),
     ("notices.read", "POST"): signed_in(),  # one's own notices only (others' ids are ignored)
     ("notices.open_notice", "GET"): only(OFFICER, others=404),  # the officer's notice
@@ -356,11 +369,11 @@ def world(app, db_session) -> World:
                                                             proof_kind="certificate"),
                                    proof=external.Proof("c.pdf", b"%PDF-1.4 c")).id,
         "notice_id": db_session.scalar(select(Notification.id).where(Notification.person_id == officer.id)),
-        **certification_world(db_session, people, a),
+        **certification_world(app, db_session, people, a),
     })
 
 
-def certification_world(db_session, people, agency) -> dict[str, int]:
+def certification_world(app, db_session, people, agency) -> dict[str, int]:
     """Agency A presents courses; its manager coordinates them, the administrator is the consultant."""
     make_jurisdiction(db_session, "CA-POST")
     presenter = Presenter(number="9901", name="Agency A academy", jurisdiction="CA-POST", agency_id=agency.id)
@@ -371,6 +384,8 @@ def certification_world(db_session, people, agency) -> dict[str, int]:
     req = certification.create_request(db_session, actor=people[MANAGER], presenter_id=presenter.id, now=NOW, data={
         "title": "Matrix course", "delivery": "classroom", "total_hours": "4",
         "topics": [{"topic": "All", "hours": "4"}], "starts_on": "2027-01-01"})
+    certification.attach_outline(db_session, certification.Files(app_storage(app), certified_packages),
+                                 actor=people[MANAGER], req=req, data=b"%PDF-1.4 outline", filename="outline.pdf")
     db_session.flush()
     return {"presenter_id": presenter.id, "request_id": req.id}
 
