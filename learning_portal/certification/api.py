@@ -44,7 +44,7 @@ def list_requests():
     """The requests the caller works on: their presenters' (coordinators), their jurisdictions' (consultants)."""
     raw = request.args.get("state")
     if raw is not None and raw not in {s.value for s in RequestState}:
-        raise ValidationError("state: draft, submitted, returned, certified or denied.", details={"state": raw})
+        raise ValidationError(f"state: one of {', '.join(s.value for s in RequestState)}.", details={"state": raw})
     after = min(max(request.args.get("after", 0, type=int) or 0, 0), ID_MAX)
     limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 500)
     rows = services.visible_requests(get_session(), current_actor(), state=RequestState(raw) if raw else None,
@@ -93,7 +93,7 @@ def update(request_id: int):
 @login_required
 def step(request_id: int):
     """``action``: submit (coordinator), return / deny with ``comment``, certify with ``number`` and
-    ``expires_on`` (consultant)."""
+    ``expires_on``, withdraw a certification with ``comment`` and its new last day (consultant)."""
     db, actor = get_session(), current_actor()
     req = services.get_request(db, actor, request_id, for_update=True)
     data = json_body()
@@ -226,14 +226,15 @@ OPENAPI = {
                                   **error_responses(400, 401, 404, 409, 415, 422)}},
         },
         "/certification/requests/{request_id}/steps": {"post": {
-            "summary": "Submit, return with comments, certify or deny",
+            "summary": "Submit, return with comments, certify, deny, or withdraw a certification",
             "parameters": _REQUEST_ID,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["action"], "properties": {
-                    "action": {"type": "string", "enum": ["submit", "return", "certify", "deny"]},
+                    "action": {"type": "string", "enum": ["submit", "return", "certify", "deny", "withdraw"]},
                     "comment": {"type": "string", "maxLength": 4000},
                     "number": {"type": "string", "description": "certify: 1 to 5 digits"},
-                    "expires_on": {"type": "string", "format": "date"}}}}}},
+                    "expires_on": {"type": "string", "format": "date", "description": (
+                        "certify: the last day it covers; withdraw: the new last day (today by default)")}}}}}},
             "responses": {"200": {"description": "Moved on", "content": _REQ},
                           **error_responses(400, 401, 403, 404, 409, 415, 422)}}},
         "/certification/requests/{request_id}/outline": {

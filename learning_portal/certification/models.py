@@ -36,11 +36,12 @@ class RequestState(enum.StrEnum):
     RETURNED = "returned"  # with the consultant's comments; the coordinator edits and resubmits
     CERTIFIED = "certified"
     DENIED = "denied"
+    WITHDRAWN = "withdrawn"  # certified, then withdrawn by the commission: CPT stops after its last day
 
     @property
     def label(self) -> str:
         return {"draft": "Draft", "submitted": "Submitted", "returned": "Returned with comments",
-                "certified": "Certified", "denied": "Denied"}[self.value]
+                "certified": "Certified", "denied": "Denied", "withdrawn": "Certification withdrawn"}[self.value]
 
 
 class Presenter(Base):
@@ -103,7 +104,7 @@ class CertificationRequest(Base):
     state: Mapped[RequestState] = mapped_column(enum_column(RequestState, 16), default=RequestState.DRAFT,
                                                 index=True)
     course_number: Mapped[str | None] = mapped_column(String(10))  # given on certification
-    expires_on: Mapped[date | None]
+    expires_on: Mapped[date | None]  # the last day the certification covers (a withdrawal brings it forward)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     state_since: Mapped[datetime]  # when it entered its state: the consultants' report ages requests by it

@@ -32,10 +32,11 @@ from learning_portal.certification.models import (
     RequestState,
 )
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from learning_portal.formatting import hours
+from learning_portal.formatting import hours, human_date
 from learning_portal.notices import services as notices
 
 EDITABLE = (RequestState.DRAFT, RequestState.RETURNED)
+COVERING = (RequestState.CERTIFIED, RequestState.WITHDRAWN)  # a course number with a last day of CPT
 MAX_HOURS = Decimal("999.75")
 QUARTER = Decimal("0.25")
 MAX_PACKAGE_BYTES = 50 * 1024**2
@@ -293,10 +294,27 @@ def certify(session: Session, files: Files, *, actor: Person, req: Certification
     _move(session, req, actor, RequestState.CERTIFIED, comment, now)
 
 
+def withdraw(session: Session, *, actor: Person, req: CertificationRequest, comment: str, last_day: date,
+             now: datetime) -> None:
+    """The commission withdraws a certification: completions after ``last_day`` (today or later, before the
+    certification would have ended) earn no CPT. Records already posted stand."""
+    _as_consultant(session, actor, req)
+    if not comment.strip():
+        raise ValidationError("A withdrawal needs its reason.", details={"comment": "required"})
+    if req.state is RequestState.CERTIFIED and not now.date() <= last_day < req.expires_on:
+        raise ValidationError(f"The last day it covers is from today to before {human_date(req.expires_on)}, when "
+                              "the certification ends anyway.", details={"expires_on": "out_of_range"})
+    was = req.expires_on
+    _move(session, req, actor, RequestState.WITHDRAWN,
+          f"{comment.strip()} (certified through {human_date(was)}; now through {human_date(last_day)})", now)
+    req.expires_on = last_day
+
+
 ALLOWED = {
     RequestState.DRAFT: {RequestState.SUBMITTED},
     RequestState.RETURNED: {RequestState.SUBMITTED},
     RequestState.SUBMITTED: {RequestState.RETURNED, RequestState.CERTIFIED, RequestState.DENIED},
+    RequestState.CERTIFIED: {RequestState.WITHDRAWN},
 }
 
 
@@ -366,22 +384,35 @@ def requests_by_state(session: Session, jurisdictions: set[str], now: datetime) 
 def expiring(session: Session, presenter_id: int, today: date, days: int = 90) -> list[CertificationRequest]:
     """For presenters: certified courses whose certification ends within ``days``."""
     return list(session.scalars(select(CertificationRequest).where(
-        CertificationRequest.presenter_id == presenter_id, CertificationRequest.state == RequestState.CERTIFIED,
+        CertificationRequest.presenter_id == presenter_id, CertificationRequest.state.in_(COVERING),
         CertificationRequest.expires_on >= today, CertificationRequest.expires_on <= today + timedelta(days=days))
         .order_by(CertificationRequest.expires_on)))
 
 
 def certified_until(session: Session, course_ids: set[int]) -> dict[int, date]:
     """The courses among ``course_ids`` that went through certification here, each with the last day its
-    certification covers. A course not listed was published without a request (its package's word stands)."""
+    certification covers: that of its newest certified request (a modification's, once certified, or a
+    withdrawal's). A course not listed was published without a request (its package's word stands)."""
     if not course_ids:
         return {}
-    rows = session.execute(
-        select(Course.id, func.max(CertificationRequest.expires_on))
-        .join(CertificationRequest, CertificationRequest.course_number == Course.presenter + "-" + Course.number)
-        .where(Course.id.in_(course_ids), CertificationRequest.state == RequestState.CERTIFIED)
-        .group_by(Course.id))
+    rows = session.execute(select(Course.id, CertificationRequest.expires_on)
+                           .join(CertificationRequest, CertificationRequest.id == _newest_certification())
+                           .where(Course.id.in_(course_ids)))
     return {course_id: until for course_id, until in rows}
+
+
+def certified_through(session: Session, course_number: str) -> date | None:
+    """The last day the newest certification of ``course_number`` covers (None: never certified here)."""
+    return session.scalar(select(CertificationRequest.expires_on).where(
+        CertificationRequest.course_number == course_number, CertificationRequest.state.in_(COVERING))
+        .order_by(CertificationRequest.id.desc()).limit(1))
+
+
+def _newest_certification():  # noqa: ANN202 - a correlated scalar subquery on Course
+    return (select(func.max(CertificationRequest.id))
+            .where(CertificationRequest.course_number == Course.presenter + "-" + Course.number,
+                   CertificationRequest.state.in_(COVERING))
+            .correlate(Course).scalar_subquery())
 
 
 def get_request(session: Session, actor: Person, request_id: int, *, for_update: bool = False) -> CertificationRequest:
@@ -434,6 +465,9 @@ def take_step(session: Session, files: Files, *, actor: Person, req: Certificati
         return_with_comments(session, actor=actor, req=req, comment=comment, now=now)
     elif action == "deny":
         deny(session, actor=actor, req=req, comment=comment, now=now)
+    elif action == "withdraw":
+        withdraw(session, actor=actor, req=req, comment=comment, now=now, last_day=_date(
+            data.get("expires_on") or now.date().isoformat(), "expires_on"))
     elif action == "certify":
         number = data.get("number")
         if not isinstance(number, str):
@@ -441,7 +475,7 @@ def take_step(session: Session, files: Files, *, actor: Person, req: Certificati
         certify(session, files, actor=actor, req=req, number=number,
                 expires_on=_date(data.get("expires_on"), "expires_on"), now=now, comment=comment)
     else:
-        raise ValidationError("action: submit, return, certify or deny.", details={"action": "invalid"})
+        raise ValidationError("action: submit, return, certify, deny or withdraw.", details={"action": "invalid"})
 
 
 def add_presenter(session: Session, *, number: str, name: str, jurisdiction: str,
@@ -487,11 +521,12 @@ def grant(session: Session, *, person: Person, role: str, to: str, now: datetime
 
 def course_certification(session: Session, course_id: int, today: date) -> dict | None:
     """What the catalogue's API says of a course certified here (None: published without a request here)."""
-    req = session.scalar(select(CertificationRequest).join(
-        Course, CertificationRequest.course_number == Course.presenter + "-" + Course.number)
-        .where(Course.id == course_id, CertificationRequest.state == RequestState.CERTIFIED)
-        .order_by(CertificationRequest.expires_on.desc()).limit(1))
+    req = session.scalar(select(CertificationRequest).join(Course, CertificationRequest.id == _newest_certification())
+                         .where(Course.id == course_id))
     if req is None:
         return None
-    return {"status": "expired" if today > req.expires_on else "certified", "course_number": req.course_number,
+    status = "expired" if today > req.expires_on else "certified"
+    if req.state is RequestState.WITHDRAWN:
+        status = "withdrawn" if today > req.expires_on else "withdrawn_later"
+    return {"status": status, "course_number": req.course_number,
             "total_hours": str(req.total_hours), "expires_on": req.expires_on.isoformat()}

@@ -157,7 +157,8 @@ def files(request_id: int):
 
 
 DONE = {"submit": "Submitted for certification.", "return": "Returned to the presenter with your comments.",
-        "certify": "Certified.", "deny": "Denied."}
+        "certify": "Certified.", "deny": "Denied.",
+        "withdraw": "Certification withdrawn: completions after its last day earn no CPT."}
 
 
 @bp.post("/requests/<int:request_id>/step")

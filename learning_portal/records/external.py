@@ -23,6 +23,7 @@ from learning_portal.accounts.permissions import can_manage_person, can_view_age
 from learning_portal.audit import services as audit
 from learning_portal.catalog.models import Course, HourCategory
 from learning_portal.catalog.services import get_current_version
+from learning_portal.certification import services as certification
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.formatting import human_date
 from learning_portal.notices import services as notices
@@ -175,10 +176,15 @@ def get(session: Session, actor: Person, item_id: int) -> tuple[ExternalTraining
     return item, person
 
 
-def cpt_rule(jurisdiction: Jurisdiction | None, item: ExternalTraining) -> tuple[bool, str]:
-    """Whether approved, the hours count toward CPT where the person is, and the words that say why."""
+def cpt_rule(jurisdiction: Jurisdiction | None, item: ExternalTraining,
+             certified_through: date | None = None) -> tuple[bool, str]:
+    """Whether approved, the hours count toward CPT where the person is, and the words that say why.
+    ``certified_through``: the last day the course number's certification here covers, when it was."""
     if item.kind is ExternalKind.MISSING:
         return True, "A course taken on this portal."
+    if certified_through is not None and item.completed_on > certified_through:
+        return False, (f"Recorded for the mandates only: the certification of {item.course_number} ended on "
+                       f"{human_date(certified_through)}, before this training.")
     rule = jurisdiction.external_cpt if jurisdiction else "never"
     cite = f" ({jurisdiction.external_citation})" if jurisdiction and jurisdiction.external_citation else ""
     certified = bool(item.course_number)
@@ -208,7 +214,8 @@ def decide(session: Session, *, actor: Person, item: ExternalTraining, approve: 
     item.decided_by_id, item.decided_at, item.comment = actor.id, now, comment
     if approve:
         jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
-        credited, reason = cpt_rule(jurisdiction, item)
+        credited, reason = cpt_rule(jurisdiction, item, certification.certified_through(
+            session, item.course_number) if item.course_number else None)
         course = session.get(Course, item.course_id) if item.course_id else (
             _certified_course(session, item.course_number))
         satisfies = [r.id for r in get_current_version(session, course).requirements] if course else []

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from learning_portal.accounts.models import Role
+import pytest
+from sqlalchemy import select
+
+from learning_portal.accounts.models import Person, Role
 from learning_portal.catalog.queries import get_course
 from learning_portal.certification import services
 from learning_portal.certification.models import Consultant, Coordinator, Presenter, RequestKind
@@ -81,3 +84,33 @@ def test_the_course_page_and_the_api_say_until_when_it_earns_cpt_and_when_it_sto
     # The API's status is for the real today, long after this certification's last day (2026-03-12).
     assert detail["certification"] == {"status": "expired", "course_number": course.course_number,
                                        "total_hours": "2.00", "expires_on": "2026-03-12"}
+
+
+def test_a_withdrawn_certification_stops_cpt_after_its_last_day(app, db_session, tmp_path, signed_in):
+    from learning_portal.certification.models import CertificationRequest, RequestState
+    from learning_portal.errors import PermissionDeniedError, ValidationError
+
+    load_content(db_session, REAL_CONTENT, slugs=("dv-response-update",))
+    course, _ = get_course(db_session, "dv-response-update")
+    certify(db_session, course, expires_on=NOW.date() + timedelta(days=700), files=files_in(tmp_path))
+    req = db_session.scalar(select(CertificationRequest))
+    consultant = db_session.get(Person, req.steps[-1].by_id)
+    with pytest.raises(ValidationError, match="from today"):  # never in the past: posted records stand
+        services.withdraw(db_session, actor=consultant, req=req, comment="Outdated law.",
+                          last_day=NOW.date() - timedelta(days=1), now=NOW)
+    with pytest.raises(PermissionDeniedError):
+        services.withdraw(db_session, actor=make_person(db_session, role=Role.ADMINISTRATOR), req=req,
+                          comment="Outdated law.", last_day=NOW.date(), now=NOW)
+    services.withdraw(db_session, actor=consultant, req=req, comment="The law changed.",
+                      last_day=NOW.date() + timedelta(days=3), now=NOW)
+    db_session.flush()
+    assert req.state is RequestState.WITHDRAWN and "now through" in req.steps[-1].comment
+    officer = make_person(db_session, agency=make_agency(db_session, jurisdiction="CA-POST"))
+    complete_course(db_session, officer, "dv-response-update", now=NOW + timedelta(days=2))
+    other = make_person(db_session, agency=officer.agency)
+    complete_course(db_session, other, "dv-response-update", now=NOW + timedelta(days=5))
+    run(app, now=NOW + timedelta(days=5))
+    assert [r.cpt_credited for r in records(db_session, officer)] == [True]
+    assert [r.cpt_credited for r in records(db_session, other)] == [False]
+    detail = signed_in(officer).get("/api/v1/courses/dv-response-update").get_json()
+    assert detail["certification"]["status"] == "withdrawn"

@@ -64,6 +64,32 @@ def test_cpt_follows_the_jurisdiction_s_rule(app, db_session, world):
     assert colorado.cpt_credited is True and "certified course (4321-00042)" in colorado.cpt_reason
 
 
+def test_a_certified_course_taken_after_its_certification_ended_earns_no_cpt(app, db_session, world):
+    from learning_portal.certification.models import (
+        CertificationRequest,
+        Delivery,
+        Presenter,
+        RequestKind,
+        RequestState,
+    )
+
+    storage, now = app_storage(app), utcnow()
+    presenter = Presenter(number="4322", name="Regional Academy", jurisdiction="CO-POST")
+    db_session.add(presenter)
+    db_session.flush()
+    db_session.add(CertificationRequest(  # certified here, through 40 days ago
+        presenter_id=presenter.id, kind=RequestKind.NEW, title="Tactical Communication", delivery=Delivery.CLASSROOM,
+        total_hours=Decimal(8), topics=[], categories=[], requirements=[], instructors=[],
+        starts_on=(now - timedelta(days=400)).date(), state=RequestState.CERTIFIED, course_number="4322-00042",
+        expires_on=(now - timedelta(days=40)).date(), created_at=now, state_since=now))
+    late = external.submit(db_session, storage, actor=world.cody, person=world.cody,
+                           data=training(course_number="4322-00042"), proof=external.Proof("c.pdf", PDF), now=now)
+    external.decide(db_session, actor=world.admin, item=late, approve=True, comment="", now=now)
+    assert late.cpt_credited is False
+    assert "the certification of 4322-00042 ended on" in late.cpt_reason
+    assert db_session.get(TrainingRecord, late.record_id).cpt_credited is False
+
+
 @pytest.mark.parametrize(("changes", "proof", "field"), [
     ({}, None, "proof"),
     ({}, b"just text", "proof"),
