@@ -56,6 +56,7 @@ ACTIONS = {
     "account.purged": "The personal data of someone who left long ago was removed (retention)",
     "agency.created": "An agency was created",
     "courses.imported": "Course packages were imported from a zip",
+    "courses.published": "A course's draft version was published",
     "scorm.uploaded": "A SCORM package was uploaded",
     "personal_data.viewed": "Someone opened another person's record",
     "compliance.exported": "An agency's compliance was exported",

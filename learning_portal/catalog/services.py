@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from learning_portal.catalog.models import (
@@ -69,11 +69,14 @@ class CourseFields:
 class PublishResult:
     course: Course
     version: CourseVersion
-    status: str  # "created" | "new_version" | "unchanged"
+    status: str  # "created" | "new_version" | "unchanged" | "draft" | "published" (the waiting draft)
 
 
-def publish_course_version(session: Session, *, fields: CourseFields, now: datetime) -> PublishResult:
-    """Make ``fields`` the course's current version, adding a version only when the content changed."""
+def publish_course_version(session: Session, *, fields: CourseFields, now: datetime,
+                           live: bool = True) -> PublishResult:
+    """Make ``fields`` the course's current version, adding a version only when the content changed. Not
+    ``live``: a draft version, which learners see only once it is published (``publish_draft``); a new
+    course has no live version until then (``current_version_number`` 0)."""
     course = session.scalar(select(Course).where(Course.slug == fields.slug))
     if course is None:
         clash = session.scalar(select(Course).where(Course.presenter == fields.presenter,
@@ -82,10 +85,10 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
             raise ConflictError(f"Course number {fields.presenter}-{fields.number} already belongs to "
                                 f"'{clash.slug}'.")
         course = Course(slug=fields.slug, presenter=fields.presenter, number=fields.number,
-                        current_version_number=1, created_at=now)
+                        current_version_number=1 if live else 0, created_at=now)
         session.add(course)
         session.flush()
-        status, number = "created", 1
+        status, number = "created" if live else "draft", 1
     else:
         if (course.presenter, course.number) != (fields.presenter, fields.number):
             raise ConflictError(f"'{fields.slug}' is course {course.course_number}; a different course number "
@@ -93,9 +96,17 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
         current = get_current_version(session, course)
         if current is not None and current.content_hash == fields.content_hash:
             return PublishResult(course, current, "unchanged")
-        status = "new_version"
-        number = (session.scalar(select(CourseVersion.version).where(CourseVersion.course_id == course.id)
-                                 .order_by(CourseVersion.version.desc()).limit(1)) or 0) + 1
+        latest = session.scalar(select(CourseVersion).where(CourseVersion.course_id == course.id)
+                                .order_by(CourseVersion.version.desc()).limit(1))
+        if latest is not None and latest.version > course.current_version_number \
+                and latest.content_hash == fields.content_hash:
+            if live:  # the waiting draft is this very content: publish it rather than add a copy
+                course.current_version_number = latest.version
+                session.flush()
+                return PublishResult(course, latest, "published")
+            return PublishResult(course, latest, "unchanged")
+        status = "new_version" if live else "draft"
+        number = (latest.version if latest else 0) + 1
     version = CourseVersion(
         course_id=course.id, version=number, content_hash=fields.content_hash, title=fields.title,
         summary=fields.summary, description=fields.description, delivery=Delivery(fields.delivery),
@@ -111,9 +122,31 @@ def publish_course_version(session: Session, *, fields: CourseFields, now: datet
     session.flush()
     session.add_all(CourseVersionRequirement(course_version_id=version.id, requirement_id=rid)
                     for rid in fields.satisfies)
-    course.current_version_number = number
+    if live:
+        course.current_version_number = number
     session.flush()
     return PublishResult(course, version, status)
+
+
+def drafts(session: Session) -> list[tuple[Course, CourseVersion]]:
+    """Courses with a version newer than the live one, each with its newest (the draft to publish)."""
+    newest = (select(CourseVersion.course_id, func.max(CourseVersion.version).label("version"))
+              .group_by(CourseVersion.course_id).subquery())
+    return [(c, v) for c, v in session.execute(
+        select(Course, CourseVersion).join(newest, newest.c.course_id == Course.id)
+        .join(CourseVersion, and_(CourseVersion.course_id == Course.id, CourseVersion.version == newest.c.version))
+        .where(newest.c.version > Course.current_version_number).order_by(Course.slug))]
+
+
+def publish_draft(session: Session, *, course: Course, version: int) -> CourseVersion:
+    """Make a draft version the live one; learners who started an earlier version keep it."""
+    draft = session.scalar(select(CourseVersion).where(CourseVersion.course_id == course.id,
+                                                       CourseVersion.version == version))
+    if draft is None or version <= course.current_version_number:
+        raise ConflictError(f"Version {version} of {course.slug} is not a draft waiting to be published.")
+    course.current_version_number = version
+    session.flush()
+    return draft
 
 
 def add_item(session: Session, *, version: CourseVersion, position: int, kind: str, title: str,

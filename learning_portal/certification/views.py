@@ -17,6 +17,7 @@ from learning_portal.certification.models import CertificationRequest, Delivery,
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import ConflictError, PermissionDeniedError, ValidationError
+from learning_portal.formatting import human_date
 from learning_portal.web.auth import current_actor, login_required
 from learning_portal.web.security import accepts_body
 
@@ -180,6 +181,6 @@ def step(request_id: int):
         flash(exc.message, "error")
         return redirect(url_for("certification.show", request_id=request_id))
     db.commit()
-    flash(DONE[action] + (f" Course number {req.course_number}, certified through {req.expires_on:%B %-d, %Y}."
+    flash(DONE[action] + (f" Course number {req.course_number}, certified through {human_date(req.expires_on)}."
                           if action == "certify" else ""), "success")
     return redirect(url_for("certification.show", request_id=req.id))

@@ -26,7 +26,9 @@ class ImportReport:
     courses: list[tuple[str, str, int]] = field(default_factory=list)  # (slug, status, version)
 
 
-def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> ImportReport:
+def import_tree(session: Session, tree: ContentTree, *, now: datetime, live: bool = True) -> ImportReport:
+    """Requirements, categories and jurisdictions take effect at once; courses are published, or (not ``live``)
+    added as draft versions for commission staff to publish."""
     if not tree.ok:
         raise InvalidContentError(tree)
     report = ImportReport()
@@ -45,8 +47,8 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime) -> Import
             summary=req.summary, rule=req.rule.to_dict() if req.rule else None, now=now)
     session.flush()
     for spec in tree.courses:
-        result = catalog.publish_course_version(session, fields=_fields(spec), now=now)
-        if result.status != "unchanged":
+        result = catalog.publish_course_version(session, fields=_fields(spec), now=now, live=live)
+        if result.status in ("created", "new_version", "draft"):  # a version without its items yet
             _add_items(session, result.version, spec)
         report.courses.append((spec.slug, result.status, result.version.version))
     return report

@@ -78,9 +78,10 @@ def read_upload(session: Session, data: bytes, *, filename: str) -> ContentTree:
     return tree
 
 
-def import_upload(session: Session, data: bytes, *, filename: str, now: datetime) -> Upload:
-    """Validate and import the packages in a zip; returns the problems (file:line) or the import report."""
+def import_upload(session: Session, data: bytes, *, filename: str, now: datetime, live: bool = False) -> Upload:
+    """Validate the packages in a zip and add their courses as draft versions (or publish them: ``live``);
+    returns the problems (file:line) or the import report."""
     tree = read_upload(session, data, filename=filename)
     if not tree.ok:
         return Upload(tree, None)
-    return Upload(tree, import_tree(session, tree, now=now))
+    return Upload(tree, import_tree(session, tree, now=now, live=live))

@@ -161,8 +161,10 @@ def test_admin_imports_a_course_and_an_officer_completes_it(page: Page, tmp_path
     checked(page)
     page.get_by_label("Zip file").set_input_files(str(zip_path))
     page.get_by_role("button", name="Check and import").click()
-    expect(page.get_by_role("status")).to_contain_text(f"range-safety-{viewport}: created, version 1")
+    expect(page.get_by_role("status")).to_contain_text(f"range-safety-{viewport}: draft, version 1")
     checked(page)
+    page.get_by_role("button", name=f"Publish version 1 of Range Safety Refresher ({viewport})").click()
+    expect(page.get_by_text(f"range-safety-{viewport}: version 1 is published.")).to_be_visible()
     screenshot(page, "admin-import")
     page.get_by_role("button", name="Sign out").click()
 

@@ -40,7 +40,9 @@ def test_an_uploaded_scorm_package_is_taken_to_completion_and_credited(page: Pag
     page.get_by_role("link", name="Import courses").click()
     page.get_by_label("Zip file").set_input_files(str(course))
     page.get_by_role("button", name="Check and import").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{slug}: created, version 1")
+    expect(page.get_by_role("status")).to_contain_text(f"{slug}: draft, version 1")
+    page.get_by_role("button", name=f"Publish version 1 of {title}").click()
+    expect(page.get_by_text(f"{slug}: version 1 is published.")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, {"phone": "ca-sergeant", "desktop": "ca-lieutenant"}[viewport])

@@ -32,8 +32,8 @@ def draft(session, files, *, actor, presenter_id, now, data=None, **kwargs):
 
 
 PACKAGE_COURSE = '''slug = "{slug}"
-presenter = "9990"
-number = "00001"
+presenter = "{presenter}"
+number = "{number}"
 title = "{title}"
 summary = "Riding, stops and the law on a patrol bicycle."
 description = "The basics of patrolling on a bicycle."
@@ -61,12 +61,12 @@ file = "quizzes/final.toml"
 
 
 def package_zip(*, slug: str = "bicycle-patrol", title: str = "Bicycle Patrol Fundamentals", hours: str = "2",
-                satisfies: str = '["ZZ-CPT"]') -> bytes:
+                satisfies: str = '["ZZ-CPT"]', presenter: str = "9990", number: str = "00001") -> bytes:
     """A one-lesson course with a two-question quiz (every answer True), zipped as a presenter sends it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{slug}/course.toml", PACKAGE_COURSE.format(slug=slug, title=title, hours=hours,
-                                                                      satisfies=satisfies))
+        archive.writestr(f"{slug}/course.toml", PACKAGE_COURSE.format(
+            slug=slug, title=title, hours=hours, satisfies=satisfies, presenter=presenter, number=number))
         archive.writestr(f"{slug}/lessons/01.md", "## Riding on patrol\n\nLook ahead, signal, stop.\n")
         archive.writestr(f"{slug}/quizzes/final.toml", quiz_toml(pools={"*": 2}, draw=None))
     return buffer.getvalue()

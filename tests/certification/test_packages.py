@@ -106,6 +106,26 @@ def test_certifying_publishes_the_package_under_the_certified_number(db_session,
     assert (course.course_number, version.version, version.title) == ("9301-00042", 2, "Bicycle Patrol, revised")
 
 
+def test_staff_do_not_publish_a_new_version_of_a_course_certified_here(db_session, people, files, catalogue,
+                                                                       signed_in):
+    from learning_portal.content_import import upload
+
+    presenter, coordinator, consultant, _ = people
+    req = distance_request(db_session, people)
+    attach(db_session, files, people, req, package_zip())
+    services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
+    services.certify(db_session, files, actor=consultant, req=req, number="42", expires_on=date(2099, 6, 30),
+                     now=NOW)
+    revised = package_zip(title="Bicycle Patrol, edited by hand", presenter="9301", number="00042")
+    assert upload.import_upload(db_session, revised, filename="b.zip", now=NOW).report.courses == [
+        ("bicycle-patrol", "draft", 2)]
+    refused = signed_in(consultant).post("/admin/courses/bicycle-patrol/publish", data={"version": 2},
+                                         follow_redirects=True)
+    assert "9301-00042 is certified through 30 Jun 2099: a change to it is published by certifying" in \
+        refused.get_data(as_text=True)
+    assert get_course(db_session, "bicycle-patrol")[1].title == "Bicycle Patrol Fundamentals"
+
+
 def test_a_package_that_no_longer_fits_the_portal_is_not_certified(db_session, people, files, catalogue,
                                                                    monkeypatch):
     presenter, coordinator, consultant, _ = people

@@ -13,6 +13,7 @@ import pytest
 from learning_portal.accounts.models import Role
 from learning_portal.catalog.queries import get_course
 from learning_portal.content_import import upload
+from learning_portal.errors import NotFoundError
 from tests.factories import TEST_CONTENT, load_content, make_person
 
 PACKAGE = TEST_CONTENT / "basic-course"
@@ -52,13 +53,32 @@ def send(client, data: bytes, name: str = "course.zip"):
                        data={"package": (io.BytesIO(data), name)})
 
 
-def test_a_zipped_package_is_imported_and_again_is_unchanged(admin, db_session):
+def publish(client, slug: str, version: int):
+    return client.post(f"/admin/courses/{slug}/publish", data={"version": version}, follow_redirects=True)
+
+
+def test_a_zipped_package_comes_in_as_a_draft_published_by_staff(admin, db_session, signed_in):
     first = send(admin, zipped(package_files()))
-    assert first.status_code == 200 and b"basic-course</a>: created, version 1" in first.data
-    course, version = get_course(db_session, "basic-course")
-    assert version.title == "Basic Test Course" and len(version.items) == 3 and course.slug == "basic-course"
+    assert first.status_code == 200 and b"basic-course: draft, version 1 (publish it below)" in first.data
+    assert b"not yet in the catalogue" in first.data
+    with pytest.raises(NotFoundError):  # learners do not see a draft
+        get_course(db_session, "basic-course")
     again = send(admin, zipped({f"content/{k}": v for k, v in package_files().items()}))  # nested one level
-    assert b"unchanged, version 1" in again.data
+    assert b"basic-course: unchanged, version 1" in again.data  # the same draft, not a second one
+    published = publish(admin, "basic-course", 1).data
+    assert b"basic-course: version 1 is published." in published and b"Publish version 1" not in published
+    course, version = get_course(db_session, "basic-course")
+    assert version.title == "Basic Test Course" and len(version.items) == 3 and course.current_version_number == 1
+
+    changed = send(admin, zipped(package_files(replace=('title = "Basic Test Course"', 'title = "Basic, revised"'))))
+    assert b"basic-course: draft, version 2" in changed.data and b"learners now get version 1" in changed.data
+    assert get_course(db_session, "basic-course")[1].title == "Basic Test Course"  # learners keep version 1
+    assert b"not a draft waiting" in publish(admin, "basic-course", 1).data  # already live
+    officer = signed_in(make_person(db_session))
+    assert officer.post("/admin/courses/basic-course/publish", data={"version": 2}).status_code == 403
+    assert b"version 2 is published" in publish(admin, "basic-course", 2).data
+    db_session.expire_all()
+    assert get_course(db_session, "basic-course")[1].title == "Basic, revised"
 
 
 def test_problems_are_listed_by_file_and_line_and_nothing_is_imported(admin, db_session):

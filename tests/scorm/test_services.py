@@ -42,7 +42,7 @@ def store(tmp_path):
 def run(db_session, store) -> Run:
     load_content(db_session, REAL_CONTENT, slugs=())  # requirements and categories
     package = scorm.store_package(db_session, store, package_zip(), filename="force.zip", slug="force-quiz", now=NOW)
-    imported = upload.import_upload(db_session, course_zip(), filename="course.zip", now=NOW)
+    imported = upload.import_upload(db_session, course_zip(), filename="course.zip", now=NOW, live=True)
     assert imported.report is not None, [str(p) for p in imported.tree.problems]
     person = make_person(db_session, agency=make_agency(db_session))
     course, version = get_course(db_session, "use-of-force-refresher")

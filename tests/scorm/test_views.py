@@ -59,7 +59,8 @@ def learner(app, db_session, signed_in):
     load_content(db_session, REAL_CONTENT, slugs=())
     package = scorm.store_package(db_session, app_storage(app), package_zip(), filename="force.zip",
                                   slug=f"force-{uuid.uuid4().hex[:8]}", now=NOW)
-    imported = upload.import_upload(db_session, course_zip(package=package.slug), filename="c.zip", now=NOW)
+    imported = upload.import_upload(db_session, course_zip(package=package.slug), filename="c.zip", now=NOW,
+                                    live=True)
     assert imported.report is not None
     client = signed_in(make_person(db_session, agency=make_agency(db_session)))
     client.post("/courses/use-of-force-refresher/enroll")
@@ -121,7 +122,8 @@ def test_launch_parameters_stay_a_query_string(app, db_session, signed_in):
     with_parameters = manifest_xml().replace('identifierref="RES-1"', 'identifierref="RES-1" parameters="?lang=en"')
     package = scorm.store_package(db_session, app_storage(app), package_zip(files={"imsmanifest.xml": with_parameters}),
                                   filename="p.zip", slug=f"force-{uuid.uuid4().hex[:8]}", now=NOW)
-    assert upload.import_upload(db_session, course_zip(package=package.slug), filename="c.zip", now=NOW).report
+    assert upload.import_upload(db_session, course_zip(package=package.slug), filename="c.zip", now=NOW,
+                                live=True).report
     client = signed_in(make_person(db_session, agency=make_agency(db_session)))
     player = client.post("/courses/use-of-force-refresher/enroll", follow_redirects=True).get_data(as_text=True)
     assert f'data-src="/scorm/{package.id}/index.html?lang=en"' in player
