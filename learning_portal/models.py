@@ -48,6 +48,7 @@ from learning_portal.scorm.models import ScormPackage, ScormState
 from learning_portal.sessions.models import (
     Attendance,
     FacilitatorQualification,
+    Registration,
     RosterAmendment,
     TrainingSession,
     session_agencies,
@@ -64,6 +65,7 @@ __all__ = [
     "FacilitatorQualification", "ForwardCursor", "HourCategory", "InboundReceipt", "ItemProgress", "Jurisdiction",
     "MailBounce", "MediaAsset", "NoticeCursor", "NoticeOptOut", "Notification", "OutgoingMail", "Person",
     "PersonEvaluation", "PersonTerm", "Presenter", "Question", "Quiz", "QuizAttempt", "RecordChange", "RecordForward",
-    "RecoveryCode", "Requirement", "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage", "ScormState",
-    "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata", "session_agencies",
+    "RecoveryCode", "Registration", "Requirement", "RequirementStatus", "RosterAmendment", "RuleHit", "ScormPackage",
+    "ScormState", "SignInLink", "TrainingRecord", "TrainingSession", "TwoFactor", "XapiStatement", "metadata",
+    "session_agencies",
 ]

@@ -16,6 +16,7 @@ from learning_portal.learning.models import Completion, Enrollment
 from learning_portal.quizzes.services import stuck_enrollments
 from learning_portal.records.models import TrainingRecord
 from learning_portal.records.services import CycleTotals, totals_by_cycle
+from learning_portal.sessions.models import TrainingSession
 
 DEFAULT_CYCLE = (24, date(2025, 1, 1))  # used only for people without a jurisdiction (commission staff)
 
@@ -38,27 +39,31 @@ class Profile:
     window: RecordsWindow = ALL_RECORDS  # which records are shown (a former agency sees its time only)
     time_spent: dict[int, int] = field(default_factory=dict)  # record id -> seconds the online course took
     no_cpt: dict[int, str] = field(default_factory=dict)  # record id -> why its hours earn no CPT
+    presentations: dict[int, str] = field(default_factory=dict)  # record id -> the roster's session, in words
 
 
 def profile(session: Session, person: Person, window: RecordsWindow = ALL_RECORDS) -> Profile:
     """The person's training profile; with a ``window`` (a former agency's view), only the records completed
     in it, and nothing of what is being posted now."""
-    query = (select(TrainingRecord, Completion.seconds_spent, CreditPosting.reason)
+    query = (select(TrainingRecord, Completion.seconds_spent, CreditPosting.reason, TrainingSession.kind,
+                    TrainingSession.location)
              .outerjoin(CreditPosting, CreditPosting.id == TrainingRecord.posting_id)
              .outerjoin(Completion, Completion.id == CreditPosting.completion_id)
+             .outerjoin(TrainingSession, TrainingSession.id == TrainingRecord.session_id)
              .where(TrainingRecord.person_id == person.id))
     if window.since is not None:
         query = query.where(TrainingRecord.completed_on >= window.since)
     if window.until is not None:
         query = query.where(TrainingRecord.completed_on <= window.until)
     rows = session.execute(query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())).all()
-    records = [record for record, _, _ in rows]
+    records = [record for record, *_ in rows]
     jurisdiction = session.get(Jurisdiction, person.agency.jurisdiction) if person.agency else None
     months, anchor = ((jurisdiction.cycle_months, jurisdiction.cycle_anchor) if jurisdiction else DEFAULT_CYCLE)
     result = Profile(person, records, totals_by_cycle(records, months=months, anchor=anchor), jurisdiction,
-                     window=window, time_spent={r.id: spent for r, spent, _ in rows if spent},
-                     no_cpt={r.id: reason.removeprefix(NO_CPT) for r, _, reason in rows
-                             if not r.cpt_credited and reason})
+                     window=window, time_spent={r.id: spent for r, spent, *_ in rows if spent},
+                     no_cpt={r.id: reason.removeprefix(NO_CPT) for r, _, reason, *_ in rows
+                             if not r.cpt_credited and reason},
+                     presentations={r.id: f"{kind.label}, {place}" for r, *_, kind, place in rows if kind})
     if not window.is_all:
         return result
     # Completions not posted: refused, still being posted, or not yet seen by the poster (no posting), newest first.

@@ -33,6 +33,7 @@ from learning_portal.learning.models import Completion, CompletionSource
 from learning_portal.notices import services as notices
 from learning_portal.records.models import RecordSource, TrainingRecord
 from learning_portal.records.services import RecordInput, new_record
+from learning_portal.sessions.models import Attendance
 from learning_portal.xapi import services as xapi
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,9 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
     """Decide and write the postings' records; each is posted at once, or leased for forwarding (a job)."""
     completions = {p.id: session.get(Completion, p.completion_id) for p in postings}
     facts = Facts.load(session, [completions[p.id] for p in postings if p.record_written_at is None])
+    rostered = [c.id for c in completions.values() if c.source is CompletionSource.ROSTER]
+    presentations = dict(session.execute(select(Attendance.completion_id, Attendance.session_id).where(
+        Attendance.completion_id.in_(rostered))).all()) if rostered else {}
     written: dict[int, tuple[TrainingRecord, Person]] = {}
     to_post, told = [], []
     for posting in postings:
@@ -147,7 +151,8 @@ def _prepare_together(session: Session, postings: list[CreditPosting], *, now: d
             continue
         to_post.append(posting)
         posting.reason = decision.reason  # why a recorded completion earned no CPT hours, if it did not
-        data = replace(_record_input(completion, person, jurisdiction), cpt_credited=decision.cpt)
+        data = replace(_record_input(completion, person, jurisdiction), cpt_credited=decision.cpt,
+                       session_id=presentations.get(completion.id))
         record = new_record(data, posting_id=posting.id, now=now)
         if decision.cpt:
             facts.credit(person.id, completion.course_id, record.completed_on)

@@ -18,8 +18,8 @@ class NavItem:
 
 # Each entry names an endpoint the role is allowed to open.
 _LEARNER = (NavItem("Home", "home.index"), NavItem("Courses", "catalog.courses"),
-            NavItem("My learning", "learning.my_learning"), NavItem("My profile", "credits.my_profile"),
-            NavItem("My compliance", "compliance.mine"))
+            NavItem("My learning", "learning.my_learning"), NavItem("Classes", "sessions.presentations"),
+            NavItem("My profile", "credits.my_profile"), NavItem("My compliance", "compliance.mine"))
 
 _CHECK_IN = NavItem("Check in", "sessions.check_in")
 _SESSIONS = NavItem("Sessions", "sessions.index")

@@ -29,7 +29,7 @@ from learning_portal.notices.models import NoticeOptOut, Notification
 from learning_portal.quizzes.models import Accommodation, QuizAttempt
 from learning_portal.records.models import Dispute, ExternalTraining, RecordChange, TrainingRecord
 from learning_portal.scorm.models import ScormState
-from learning_portal.sessions.models import Attendance, FacilitatorQualification, RosterAmendment
+from learning_portal.sessions.models import Attendance, FacilitatorQualification, Registration, RosterAmendment
 from learning_portal.xapi.models import XapiStatement
 
 SECRET_COLUMNS = {"password_hash", "login_nonce", "token_hash", "secret", "code_hash"}
@@ -46,6 +46,7 @@ SECTIONS = (
     ("completions", Completion, lambda pid: Completion.person_id == pid),
     ("quiz_attempts", QuizAttempt, lambda pid: QuizAttempt.person_id == pid),
     ("attendances", Attendance, lambda pid: Attendance.person_id == pid),
+    ("registrations", Registration, lambda pid: Registration.person_id == pid),
     ("course_assignments", CourseAssignment, lambda pid: CourseAssignment.person_id == pid),
     ("credit_postings", CreditPosting, lambda pid: CreditPosting.person_id == pid),
     ("xapi_statements", XapiStatement, lambda pid: XapiStatement.person_id == pid),

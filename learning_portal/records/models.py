@@ -63,6 +63,8 @@ class TrainingRecord(Base):
     course_number: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    # The presentation whose roster credited it (a classroom session or briefing here), if one did.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="SET NULL"))
     # Whether the hours count toward CPT. Always recorded, a completion may earn no CPT hours again (a repeat
     # in one cycle, where the jurisdiction says so); it still counts for the mandates it satisfies.
     cpt_credited: Mapped[bool] = mapped_column(default=True, server_default=true())

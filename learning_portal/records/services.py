@@ -34,6 +34,7 @@ class RecordInput:
     source: RecordSource
     course_id: int | None = None
     cpt_credited: bool = True  # False: recorded for its mandates, without CPT hours (a repeat not credited)
+    session_id: int | None = None  # the presentation (classroom session, briefing) a roster credited
 
 
 def write_record(session: Session, *, data: RecordInput, now: datetime, posting_id: int | None = None,
@@ -73,7 +74,7 @@ def record_values(data: RecordInput, *, now: datetime, posting_id: int | None = 
         course_number=data.course_number, title=data.title, hours=data.hours,
         categories={k: str(v) for k, v in data.categories.items()}, satisfies=list(data.satisfies),
         completed_on=data.completed_on, source=data.source, cpt_credited=data.cpt_credited,
-        verification_code=new_verification_code(), created_at=now)
+        session_id=data.session_id, verification_code=new_verification_code(), created_at=now)
 
 
 def _by_origin(session: Session, posting_id: int | None, inbound_key: str | None) -> TrainingRecord | None:

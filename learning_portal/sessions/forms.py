@@ -23,6 +23,9 @@ class SessionCreateForm(FlaskForm):
     also_open_to = StringField("Also open to agencies", validators=[Optional(), Length(max=400)],
                                description="Optional: numbers of other agencies whose people may check in, "
                                            "separated by commas.")
+    capacity = IntegerField("Seats", validators=[Optional(), NumberRange(min=1, max=1000)],
+                            description="Classroom only, optional: people of the agencies it is open to register "
+                                        "in advance under Classes, up to this many.")
 
 
 class RosterImportForm(FlaskForm):

@@ -92,6 +92,8 @@ class TrainingSession(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     approved_at: Mapped[datetime | None]  # where rosters are reviewed: when it was approved (and credited)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # A classroom presentation people register for in advance: its seats (None: no registration, walk-in).
+    capacity: Mapped[int | None]
 
     course: Mapped[Course] = relationship(lazy="joined", innerjoin=True)
     course_version: Mapped[CourseVersion] = relationship(lazy="joined", innerjoin=True)
@@ -127,6 +129,20 @@ class Attendance(Base):
 
     session: Mapped[TrainingSession] = relationship(back_populates="attendances")
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined", innerjoin=True)
+
+
+class Registration(Base):
+    """A seat taken in a presentation before it starts; dropped when the person cancels."""
+
+    __tablename__ = "session_registrations"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    registered_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
 
 
 class FacilitatorQualification(Base):

@@ -17,6 +17,7 @@ from learning_portal.audit import services as audit
 from learning_portal.audit.models import AuditEntry
 from learning_portal.catalog.models import Course, CourseVersion, Delivery
 from learning_portal.catalog.services import get_current_version
+from learning_portal.certification import services as certification
 from learning_portal.csvfile import CsvImportError, RowError, read_rows
 from learning_portal.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from learning_portal.formatting import hours as format_hours
@@ -187,9 +188,14 @@ def open_to(host: Agency, also_open_to: Iterable[Agency]) -> list[Agency]:
     return [host, *others]
 
 
+MAX_CAPACITY = 1000
+
+
 def create_session(db: Session, *, actor: Person, course: Course, kind: SessionKind, starts_at: datetime,
                    location: str, agency: Agency, also_open_to: Iterable[Agency] = (),
-                   now: datetime) -> TrainingSession:
+                   now: datetime, capacity: int | None = None) -> TrainingSession:
+    """A briefing or classroom session; a classroom one with a ``capacity`` is a presentation people register
+    for. A course certified here is presented only while its certification covers the day."""
     if not actor.has_role(Role.INSTRUCTOR):
         raise PermissionDeniedError("Only instructors facilitate sessions.")
     if kind is SessionKind.IMPORTED:
@@ -206,10 +212,19 @@ def create_session(db: Session, *, actor: Person, course: Course, kind: SessionK
     location = location.strip()
     if not location:
         raise ValidationError("Say where the session takes place.", details={"location": "Required."})
+    if capacity is not None and (kind is not SessionKind.CLASSROOM or not 1 <= capacity <= MAX_CAPACITY):
+        raise ValidationError(f"Seats are for classroom presentations: 1 to {MAX_CAPACITY}.",
+                              details={"capacity": "Out of range."})
+    day = starts_at.astimezone(zone).date()
+    until = certification.certified_until(db, {course.id}).get(course.id)
+    if until is not None and day > until:
+        raise ValidationError(f"{course.course_number}'s certification ends on {human_date(until)}: a presentation "
+                              "after that earns no CPT. Schedule it by then, or renew the certification first.",
+                              details={"day": "After the certification."})
     ts = TrainingSession(kind=kind, status=SessionStatus.SCHEDULED, course_id=course.id,
                          course_version_id=version.id, instructor_id=actor.id, agency_id=agency.id,
                          starts_at=starts_at, location=location[:200], code_secret=codes.new_secret(),
-                         created_at=now, agencies=open_to(agency, also_open_to))
+                         created_at=now, agencies=open_to(agency, also_open_to), capacity=capacity)
     db.add(ts)
     db.flush()
     return ts

@@ -16,10 +16,10 @@ from learning_portal.catalog.models import Course, ItemKind
 from learning_portal.clock import utcnow
 from learning_portal.csvfile import CsvImportError, RowError, write_rows
 from learning_portal.db import as_id, get_session
-from learning_portal.errors import DomainError, NotFoundError, ValidationError
+from learning_portal.errors import ConflictError, DomainError, NotFoundError, ValidationError
 from learning_portal.learning.services import video_asset
 from learning_portal.media.views import hls_url
-from learning_portal.sessions import services
+from learning_portal.sessions import registration, services
 from learning_portal.sessions.forms import (
     AddAttendeeForm,
     CheckInForm,
@@ -70,7 +70,7 @@ def new():
             ts = services.create_session(
                 db, actor=actor, course=course, kind=SessionKind(form.kind.data),
                 starts_at=services.local_start(db, agency, form.day.data, form.at.data), location=form.location.data,
-                agency=agency, also_open_to=others, now=now)
+                agency=agency, also_open_to=others, now=now, capacity=form.capacity.data)
         except DomainError as exc:
             flash(exc.message, "error")
             status = exc.status
@@ -137,6 +137,7 @@ def detail(session_id: int):
     make_up_form = MakeUpForm()
     make_up_form.due_on.data = (utcnow().astimezone(zone) + timedelta(days=30)).date()
     return render_template("sessions/detail.html", ts=ts, can_manage=services.can_manage(actor, ts),
+                           registered=registration.registrations(db, ts) if ts.capacity else [],
                            add_form=AddAttendeeForm(), mark_form=MarkAttendanceForm(), make_up_form=make_up_form,
                            absentees=absentees, zone=zone, can_approve=services.can_approve(db, actor, ts),
                            review=services.review_of(db, ts), amendments=services.amendments_of(db, ts))
@@ -353,6 +354,41 @@ def make_ups(session_id: int):
             message += f"; {outcome.already} already had this course assigned"
         flash(message + ".", "success")
     return redirect(url_for("sessions.detail", session_id=ts.id, _anchor="makeup-h"))
+
+
+@bp.get("/presentations")
+@login_required
+def presentations():
+    """Classroom presentations open to one's agency, to register for (or give the seat back)."""
+    db, actor, now = get_session(), current_actor(), utcnow()
+    rows = registration.upcoming(db, actor, now)
+    zones = {p.session.agency_id: services.zone_of(db, p.session.agency) for p in rows}
+    return render_template("sessions/presentations.html", rows=rows, zones=zones)
+
+
+@bp.post("/presentations/<int:session_id>/register")
+@login_required
+def register(session_id: int):
+    return _seat(registration.register, session_id, "Registered for")
+
+
+@bp.post("/presentations/<int:session_id>/cancel")
+@login_required
+def cancel_registration(session_id: int):
+    return _seat(registration.cancel, session_id, "Seat given back:")
+
+
+def _seat(step, session_id: int, done: str):  # noqa: ANN001, ANN202
+    db, actor = get_session(), current_actor()
+    try:
+        ts = step(db, person=actor, session_id=session_id, now=utcnow())
+    except ConflictError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("sessions.presentations"))
+    db.commit()
+    flash(f"{done} {ts.course_version.title}, {ts.location}.", "success")
+    return redirect(url_for("sessions.presentations"))
 
 
 @bp.route("/sessions/import", methods=["GET", "POST"])

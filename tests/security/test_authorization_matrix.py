@@ -272,6 +272,10 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("certification_api.get_outline", "GET"): CERTIFICATION,
     ("certification_api.get_package", "GET"): only(others=404),  # the world's classroom request has none
     ("content_admin.publish", "POST"): ADMINS,
+    ("sessions.presentations", "GET"): signed_in(),
+    # The world's session is a briefing, not a presentation with seats: nobody registers for it.
+    ("sessions.register", "POST"): {**dict.fromkeys(ACTORS, 404), ANON: LOGIN},
+    ("sessions.cancel_registration", "POST"): {**dict.fromkeys(ACTORS, 404), ANON: LOGIN},
     ("certification.index", "GET"): signed_in(),  # to others it says how one becomes a coordinator
     ("certification.new", "GET"): only(MANAGER, others=404, admin=403),  # the consultant reads, never writes
     ("certification.new", "POST"): only(MANAGER, others=404, admin=403),
