@@ -136,7 +136,7 @@ def _agency_record(r: TrainingRecord, post_id: str) -> dict:
         "id": r.id, "post_id": post_id, "course_number": r.course_number, "title": r.title, "hours": str(r.hours),
         "categories": r.categories, "satisfies": r.satisfies, "completed_on": r.completed_on.isoformat(),
         "source": r.source.value, "recorded_at": r.created_at.isoformat(), "cpt_credited": r.cpt_credited,
-        "withdrawn": r.withdrawn_at is not None,
+        "withdrawn": r.withdrawn_at is not None, "session_id": r.session_id,
     }
 
 
@@ -172,6 +172,7 @@ def profile_json(profile: queries.Profile) -> dict:
             "categories": {k: float(v) for k, v in r.categories.items()}, "satisfies": r.satisfies,
             "completed_on": r.completed_on.isoformat(), "source": r.source.value,
             "verification_code": r.verification_code, "cpt_credited": r.cpt_credited,
+            "session_id": r.session_id, "no_cpt_reason": profile.no_cpt.get(r.id),
         } for r in profile.records],
         "cycles": [{
             "label": c.cycle.label, "start": c.cycle.start.isoformat(), "end": c.cycle.end.isoformat(),
@@ -377,6 +378,8 @@ OPENAPI = {
                              "source": {"type": "string", "enum": ["online", "roster", "forwarded", "correction"]},
                              "recorded_at": {"type": "string", "format": "date-time"},
                              "cpt_credited": {"type": "boolean"},
-                             "withdrawn": {"type": "boolean"}}},
+                             "withdrawn": {"type": "boolean"},
+                             "session_id": {"type": "integer", "nullable": True,
+                                            "description": "the presentation whose roster credited it"}}},
     },
 }

@@ -11,7 +11,7 @@ from learning_portal.catalog import queries as catalog
 from learning_portal.clock import utcnow
 from learning_portal.db import as_id, get_session
 from learning_portal.errors import DomainError, ValidationError
-from learning_portal.sessions import services
+from learning_portal.sessions import registration, services
 from learning_portal.sessions.models import Attendance, SessionKind, TrainingSession
 from learning_portal.web.api import api_blueprint, json_body, require_fields
 from learning_portal.web.auth import current_actor, login_required, require_role
@@ -47,8 +47,12 @@ def create():
     also = [a for a in (db.get(Agency, _id(i, "also_open_to")) for i in others) if a is not None]
     if len(also) != len(others):
         raise ValidationError("An agency in also_open_to does not exist.", details={"also_open_to": "unknown id"})
+    capacity = data.get("capacity")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)):
+        raise ValidationError("capacity is a number of seats.", details={"capacity": "integer"})
     ts = services.create_session(db, actor=actor, course=course, kind=SessionKind(kind), starts_at=starts_at,
-                                 location=data["location"], agency=agency, also_open_to=also, now=utcnow())
+                                 location=data["location"], agency=agency, also_open_to=also, now=utcnow(),
+                                 capacity=capacity)
     if data.get("open") is True:
         services.start_check_in(ts, now=utcnow())
     db.commit()
@@ -172,6 +176,36 @@ def check_in():
                    checked_in=True, already=not result.created), 201 if result.created else 200
 
 
+@bp.get("/presentations")
+@login_required
+def presentations():
+    """Classroom presentations open to the caller's agency that have not started, with seats left."""
+    rows = registration.upcoming(get_session(), current_actor(), utcnow())
+    return jsonify(presentations=[{
+        "session_id": p.session.id, "course": p.session.course.slug, "course_number": p.session.course.course_number,
+        "title": p.session.course_version.title, "starts_at": p.session.starts_at.isoformat(),
+        "location": p.session.location, "instructor": p.session.instructor.full_name,
+        "capacity": p.session.capacity, "seats_left": p.seats_left, "registered": p.mine} for p in rows])
+
+
+@bp.put("/presentations/<int:session_id>/registration")
+@login_required
+def register(session_id: int):
+    db = get_session()
+    registration.register(db, person=current_actor(), session_id=session_id, now=utcnow())
+    db.commit()
+    return jsonify(session_id=session_id, registered=True)
+
+
+@bp.delete("/presentations/<int:session_id>/registration")
+@login_required
+def unregister(session_id: int):
+    db = get_session()
+    registration.cancel(db, person=current_actor(), session_id=session_id, now=utcnow())
+    db.commit()
+    return "", 204
+
+
 def _id(value: object, field: str) -> int:
     if isinstance(value, str) or (found := as_id(value)) is None:
         raise ValidationError(f"{field} is a positive integer id.", details={field: "integer id"})
@@ -191,6 +225,7 @@ def session_json(ts: TrainingSession, *, manage: bool) -> dict:
         "course_number": ts.course.course_number, "title": ts.course_version.title,
         "cpt_hours": float(ts.course_version.cpt_hours), "starts_at": ts.starts_at.isoformat(),
         "location": ts.location, "agency_id": ts.agency_id, "open_to": [a.id for a in ts.agencies],
+        "capacity": ts.capacity,
         "instructor": _person_ref(ts.instructor),
         "check_in_code": shown.code if shown else None, "code_expires_in_s": shown.expires_in_s if shown else None,
         "attendees": [attendance_json(a) for a in ts.attendances],
@@ -219,10 +254,31 @@ OPENAPI = {
                                                                         "enum": ["briefing", "classroom"]},
                                "agency_id": {"type": "integer"},
                                "also_open_to": {"type": "array", "items": {"type": "integer"}},
+                               "capacity": {"type": "integer", "minimum": 1, "maximum": 1000,
+                                            "description": "classroom: seats people register for"},
                                "open": {"type": "boolean"}}}}}},
             "responses": {"201": {"description": "Created", "content": _SESSION},
                           **error_responses(400, 401, 403, 404, 415, 422)},
         }},
+        "/presentations": {"get": {
+            "summary": "Classroom presentations open to my agency, to register for",
+            "responses": {"200": {"description": "Soonest first", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"presentations": {"type": "array", "items": {
+                    "type": "object", "properties": {
+                        "session_id": {"type": "integer"}, "course": {"type": "string"},
+                        "course_number": {"type": "string"}, "title": {"type": "string"},
+                        "starts_at": {"type": "string", "format": "date-time"}, "location": {"type": "string"},
+                        "instructor": {"type": "string"}, "capacity": {"type": "integer"},
+                        "seats_left": {"type": "integer"}, "registered": {"type": "boolean"}}}}}}}}},
+                **error_responses(401)}}},
+        "/presentations/{session_id}/registration": {
+            "put": {"summary": "Take a seat (409 when full or already registered)", "parameters": _ID,
+                    "responses": {"200": {"description": "Registered", "content": {"application/json": {
+                        "schema": {"type": "object", "properties": {"session_id": {"type": "integer"},
+                                                                    "registered": {"type": "boolean"}}}}}},
+                        **error_responses(401, 404, 409)}},
+            "delete": {"summary": "Give the seat back before the presentation starts", "parameters": _ID,
+                       "responses": {"204": {"description": "Given back"}, **error_responses(401, 404)}}},
         "/sessions/{session_id}": {"get": {
             "summary": "A session and its roster (its instructor, administrators, the host agency's managers)",
             "parameters": _ID,
@@ -327,6 +383,7 @@ OPENAPI = {
                                 "starts_at": {"type": "string", "format": "date-time"},
                                 "location": {"type": "string"}, "agency_id": {"type": "integer"},
                                 "open_to": {"type": "array", "items": {"type": "integer"}},
+                                "capacity": {"type": "integer", "nullable": True},
                                 "instructor": {"type": "object"},
                                 "check_in_code": {"type": "string", "nullable": True},
                                 "code_expires_in_s": {"type": "integer", "nullable": True},

@@ -273,6 +273,9 @@ RULES: dict[tuple[str, str], dict[str, object]] = {
     ("certification_api.get_package", "GET"): only(others=404),  # the world's classroom request has none
     ("content_admin.publish", "POST"): ADMINS,
     ("sessions.presentations", "GET"): signed_in(),
+    ("sessions_api.presentations", "GET"): signed_in(),
+    ("sessions_api.register", "PUT"): {**dict.fromkeys(ACTORS, 404), ANON: LOGIN},
+    ("sessions_api.unregister", "DELETE"): {**dict.fromkeys(ACTORS, 404), ANON: LOGIN},
     # The world's session is a briefing, not a presentation with seats: nobody registers for it.
     ("sessions.register", "POST"): {**dict.fromkeys(ACTORS, 404), ANON: LOGIN},
     ("sessions.cancel_registration", "POST"): {**dict.fromkeys(ACTORS, 404), ANON: LOGIN},

@@ -107,3 +107,21 @@ def test_the_classes_page_registers_and_gives_back(db_session, world, signed_in)
     assert f"1 of 1 seats: {ana.full_name}" in instructor
     back = page.post(f"/presentations/{ts.id}/cancel", follow_redirects=True).get_data(as_text=True)
     assert "Seat given back" in back and "1 of 1 seats left" in back
+
+
+def test_presentations_over_the_api(db_session, world, signed_in):
+    instructor = signed_in(world.instructor)
+    created = instructor.post("/api/v1/sessions", json={
+        "course": SLUG, "kind": "classroom", "capacity": 1, "location": "Training room 2",
+        "starts_at": (utcnow() + timedelta(days=3)).isoformat()})
+    assert created.status_code == 201 and created.get_json()["capacity"] == 1
+    sid = created.get_json()["id"]
+    ana, ben = (signed_in(p) for p in world.officers[:2])
+    (listed,) = ana.get("/api/v1/presentations").get_json()["presentations"]
+    assert (listed["session_id"], listed["seats_left"], listed["registered"]) == (sid, 1, False)
+    assert ana.put(f"/api/v1/presentations/{sid}/registration").get_json() == {"session_id": sid, "registered": True}
+    assert ben.put(f"/api/v1/presentations/{sid}/registration").status_code == 409  # full
+    assert ana.delete(f"/api/v1/presentations/{sid}/registration").status_code == 204
+    assert ana.delete(f"/api/v1/presentations/{sid}/registration").status_code == 404
+    assert ben.put(f"/api/v1/presentations/{sid}/registration").status_code == 200
+    assert signed_in(world.outsider).get("/api/v1/presentations").get_json()["presentations"] == []
