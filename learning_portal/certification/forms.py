@@ -44,8 +44,8 @@ class RequestForm(FlaskForm):
 
 class FilesForm(FlaskForm):
     outline = FileField("Expanded course outline", description="A PDF (or a scanned PNG or JPEG) of at most 5 MB.")
-    package = FileField("Course package", description="For a course taken here: the package folder as a zip, "
-                                                      "published under the course number once certified.")
+    package = FileField("Course package", description="For a course taken or presented here: the package folder "
+                                                      "as a zip, published under the course number once certified.")
 
 
 class StepForm(FlaskForm):

@@ -206,11 +206,9 @@ def attach_outline(session: Session, files: Files, *, actor: Person, req: Certif
 
 def attach_package(session: Session, files: Files, *, actor: Person, req: CertificationRequest, data: bytes,
                    filename: str) -> None:
-    """The course package (a zip) of a course taken here; checked now and published when certified."""
+    """The course package (a zip) of a course taken or presented here (a classroom course's package puts it in
+    the catalogue for its presentations); checked now and published when certified."""
     as_coordinator(session, actor, req)
-    if req.delivery is Delivery.CLASSROOM:
-        raise ValidationError("A classroom course has no course package: attach its outline.",
-                              details={"package": "classroom"})
     if len(data) > MAX_PACKAGE_BYTES:
         raise ValidationError("The package is larger than 50 MB.", details={"package": "too_large"})
     facts = _check_package(session, files, req, data, filename)
@@ -230,13 +228,12 @@ def _check_package(session: Session, files: Files, req: CertificationRequest, da
 
 def submit(session: Session, files: Files, *, actor: Person, req: CertificationRequest, now: datetime,
            comment: str = "") -> None:
-    """Sent to the consultants, with what they need to decide: an outline, or the package of a course taken
-    here, which must say what the request says (the same hours, the same requirements)."""
+    """Sent to the consultants, with what they need to decide: an outline, or the course's package, which must
+    say what the request says (the same hours, the same requirements)."""
     as_coordinator(session, actor, req)
     if req.outline_key is None and req.package_key is None:
-        raise ValidationError("Attach the expanded course outline" + (
-            "" if req.delivery is Delivery.CLASSROOM else " or the course package") + " before submitting.",
-            details={"outline": "missing"})
+        raise ValidationError("Attach the expanded course outline or the course package before submitting.",
+                              details={"outline": "missing"})
     if req.package_key is not None:
         facts = _check_package(session, files, req, files.storage.read(req.package_key), req.package_name)
         if facts.cpt_hours != req.total_hours:

@@ -13,7 +13,7 @@ from learning_portal.catalog.models import HourCategory, Requirement
 from learning_portal.certification import services
 from learning_portal.certification.api import request_files
 from learning_portal.certification.forms import TOPIC_ROWS, FilesForm, RequestForm, StepForm
-from learning_portal.certification.models import CertificationRequest, Delivery, RequestState
+from learning_portal.certification.models import CertificationRequest, RequestState
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -122,7 +122,7 @@ def show(request_id: int):
     return render_template("certification/request.html", req=req, people=people, coordinates=coordinates,
                            decides=decides, editable=coordinates and req.state in services.EDITABLE,
                            files_form=FilesForm(), step_form=StepForm(), requirement_titles=titles,
-                           classroom=req.delivery is Delivery.CLASSROOM, states=RequestState)
+                           states=RequestState)
 
 
 @bp.post("/requests/<int:request_id>/files")

@@ -51,10 +51,8 @@ def test_a_package_that_is_not_right_is_refused_and_nothing_is_kept(db_session, 
     assert req.package_key is None and not list(files.storage.root.rglob("*.zip"))
 
 
-def test_a_classroom_course_has_an_outline_not_a_package(db_session, people, files, catalogue):
+def test_an_outline_is_a_document(db_session, people, files, catalogue):
     req = distance_request(db_session, people, delivery="classroom")
-    with pytest.raises(ValidationError, match="A classroom course has no course package"):
-        attach(db_session, files, people, req, package_zip())
     with pytest.raises(ValidationError, match="Attach a PDF, PNG or JPEG"):
         services.attach_outline(db_session, files, actor=people[1], req=req, data=b"<html>outline</html>",
                                 filename="outline.pdf")
