@@ -108,7 +108,7 @@ OPENAPI = {
         "CourseDetail": {"allOf": [{"$ref": "#/components/schemas/CourseSummary"}, {
             "type": "object", "required": ["items"], "properties": {
                 "certification": {"type": "object", "nullable": True, "properties": {
-                    "status": {"type": "string", "enum": ["certified", "expired"]},
+                    "status": {"type": "string", "enum": ["certified", "expired", "withdrawn"]},
                     "course_number": {"type": "string"}, "total_hours": {"type": "string"},
                     "expires_on": {"type": "string", "format": "date"}}},
                 "description": {"type": "string"}, "hours": {"type": "object",

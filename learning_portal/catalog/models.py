@@ -88,13 +88,18 @@ class Course(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     presenter: Mapped[str] = mapped_column(String(4))
     number: Mapped[str] = mapped_column(String(5))
-    # The version new enrollments get; versions are never edited, only added.
+    # The version new enrollments get; versions are never edited, only added. 0: only a draft so far.
     current_version_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
 
     @property
     def course_number(self) -> str:
         return f"{self.presenter}-{self.number}"
+
+
+# Courses learners and managers may choose: published, not only drafted (the catalogue's joins on the current
+# version leave the others out by themselves).
+PUBLISHED = Course.current_version_number > 0
 
 
 class CourseVersion(Base):

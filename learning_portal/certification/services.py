@@ -15,7 +15,7 @@ from pathlib import PurePath
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from learning_portal import documents
 from learning_portal.accounts.models import Jurisdiction, Person
@@ -243,6 +243,10 @@ def submit(session: Session, files: Files, *, actor: Person, req: CertificationR
             raise ValidationError(
                 f"The package satisfies {', '.join(facts.satisfies) or 'no requirement'}, the request names "
                 f"{', '.join(req.requirements) or 'none'}: make them agree.", details={"package": "requirements"})
+        if set(facts.categories) != set(req.categories):
+            raise ValidationError(
+                f"The package's hours count in {', '.join(facts.categories) or 'no category'}, the request names "
+                f"{', '.join(req.categories) or 'none'}: make them agree.", details={"package": "categories"})
     _move(session, req, actor, RequestState.SUBMITTED, comment, now)
 
 
@@ -269,7 +273,7 @@ def certify(session: Session, files: Files, *, actor: Person, req: Certification
     number = number.strip()
     if not (number.isascii() and number.isdigit() and 1 <= len(number) <= 5):
         raise ValidationError("The course number is 1 to 5 digits.", details={"number": "invalid"})
-    if expires_on <= now.date():
+    if expires_on <= local_today(session, req, now):
         raise ValidationError("The certification must expire after today.", details={"expires_on": "past"})
     course_number = f"{req.presenter.number}-{number.zfill(5)}"
     # A number names one course: another request's, or a published course's, unless it is this very course.
@@ -291,6 +295,17 @@ def certify(session: Session, files: Files, *, actor: Person, req: Certification
     _move(session, req, actor, RequestState.CERTIFIED, comment, now)
 
 
+def local_today(session: Session, req: CertificationRequest, now: datetime) -> date:
+    """Today where the presenter's jurisdiction counts training (a certification's last day is one of its days)."""
+    return session.get(Jurisdiction, req.presenter.jurisdiction).local_date(now)
+
+
+def is_current(session: Session, req: CertificationRequest) -> bool:
+    """Whether this request's certification is the one in force for its course number (the newest)."""
+    return req.state in COVERING and session.scalar(select(func.max(CertificationRequest.id)).where(
+        CertificationRequest.course_number == req.course_number, CertificationRequest.state.in_(COVERING))) == req.id
+
+
 def withdraw(session: Session, *, actor: Person, req: CertificationRequest, comment: str, last_day: date,
              now: datetime) -> None:
     """The commission withdraws a certification: completions after ``last_day`` (today or later, before the
@@ -298,7 +313,10 @@ def withdraw(session: Session, *, actor: Person, req: CertificationRequest, comm
     _as_consultant(session, actor, req)
     if not comment.strip():
         raise ValidationError("A withdrawal needs its reason.", details={"comment": "required"})
-    if req.state is RequestState.CERTIFIED and not now.date() <= last_day < req.expires_on:
+    if req.state is RequestState.CERTIFIED and not is_current(session, req):
+        raise ConflictError("A later certification of this course (a modification) is the one in force: withdraw "
+                            "that one.")
+    if req.state is RequestState.CERTIFIED and not local_today(session, req, now) <= last_day < req.expires_on:
         raise ValidationError(f"The last day it covers is from today to before {human_date(req.expires_on)}, when "
                               "the certification ends anyway.", details={"expires_on": "out_of_range"})
     was = req.expires_on
@@ -379,9 +397,12 @@ def requests_by_state(session: Session, jurisdictions: set[str], now: datetime) 
 
 
 def expiring(session: Session, presenter_id: int, today: date, days: int = 90) -> list[CertificationRequest]:
-    """For presenters: certified courses whose certification ends within ``days``."""
+    """For presenters: certified courses whose certification (the one in force) ends within ``days``."""
+    newer = aliased(CertificationRequest)
+    superseded = select(newer.id).where(newer.course_number == CertificationRequest.course_number,
+                                        newer.state.in_(COVERING), newer.id > CertificationRequest.id).exists()
     return list(session.scalars(select(CertificationRequest).where(
-        CertificationRequest.presenter_id == presenter_id, CertificationRequest.state.in_(COVERING),
+        CertificationRequest.presenter_id == presenter_id, CertificationRequest.state.in_(COVERING), ~superseded,
         CertificationRequest.expires_on >= today, CertificationRequest.expires_on <= today + timedelta(days=days))
         .order_by(CertificationRequest.expires_on)))
 
@@ -435,6 +456,21 @@ def visible_requests(session: Session, actor: Person, *, state: RequestState | N
     return list(session.scalars(query))
 
 
+def requests_of(session: Session, presenter_id: int, limit: int = 200) -> list[CertificationRequest]:
+    """A presenter's requests, newest first."""
+    return list(session.scalars(select(CertificationRequest).where(CertificationRequest.presenter_id == presenter_id)
+                                .order_by(CertificationRequest.id.desc()).limit(limit)))
+
+
+def waiting(session: Session, jurisdictions: set[str], limit: int = 500) -> list[CertificationRequest]:
+    """Submitted requests of the jurisdictions' presenters, the longest waiting first."""
+    if not jurisdictions:
+        return []
+    return list(session.scalars(select(CertificationRequest).join(Presenter).where(
+        Presenter.jurisdiction.in_(jurisdictions), CertificationRequest.state == RequestState.SUBMITTED)
+        .order_by(CertificationRequest.state_since, CertificationRequest.id).limit(limit)))
+
+
 def presenters_of(session: Session, actor: Person) -> list[Presenter]:
     """The presenters the person coordinates courses for."""
     return list(session.scalars(select(Presenter).join(Coordinator).where(Coordinator.person_id == actor.id)
@@ -464,7 +500,7 @@ def take_step(session: Session, files: Files, *, actor: Person, req: Certificati
         deny(session, actor=actor, req=req, comment=comment, now=now)
     elif action == "withdraw":
         withdraw(session, actor=actor, req=req, comment=comment, now=now, last_day=_date(
-            data.get("expires_on") or now.date().isoformat(), "expires_on"))
+            data.get("expires_on") or local_today(session, req, now).isoformat(), "expires_on"))
     elif action == "certify":
         number = data.get("number")
         if not isinstance(number, str):
@@ -523,7 +559,7 @@ def course_certification(session: Session, course_id: int, today: date) -> dict 
     if req is None:
         return None
     status = "expired" if today > req.expires_on else "certified"
-    if req.state is RequestState.WITHDRAWN:
-        status = "withdrawn" if today > req.expires_on else "withdrawn_later"
+    if req.state is RequestState.WITHDRAWN:  # expires_on: its last day, brought forward
+        status = "withdrawn"
     return {"status": status, "course_number": req.course_number,
             "total_hours": str(req.total_hours), "expires_on": req.expires_on.isoformat()}

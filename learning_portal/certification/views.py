@@ -30,14 +30,12 @@ def index():
     db, actor, now = get_session(), current_actor(), utcnow()
     presenters = services.presenters_of(db, actor)
     jurisdictions = services.consultant_jurisdictions(db, actor)
-    requests = services.visible_requests(db, actor, limit=500)
     mine = {p.id for p in presenters}
     return render_template(
         "certification/index.html", presenters=presenters, now=now,
-        own={p.id: [r for r in requests if r.presenter_id == p.id] for p in presenters},
+        own={p.id: services.requests_of(db, p.id) for p in presenters},
         expiring={p.id: services.expiring(db, p.id, now.date()) for p in presenters},
-        queue=[r for r in requests if r.state is RequestState.SUBMITTED and r.presenter_id not in mine
-               and r.presenter.jurisdiction in jurisdictions],
+        queue=[r for r in services.waiting(db, jurisdictions) if r.presenter_id not in mine],
         report=services.requests_by_state(db, jurisdictions, now) if jurisdictions else None)
 
 
@@ -121,7 +119,8 @@ def show(request_id: int):
                              .where(Requirement.id.in_(req.requirements))).all())
     return render_template("certification/request.html", req=req, people=people, coordinates=coordinates,
                            decides=decides, editable=coordinates and req.state in services.EDITABLE,
-                           files_form=FilesForm(), step_form=StepForm(), requirement_titles=titles,
+                           in_force=services.is_current(db, req),
+                           files_form=FilesForm(), requirement_titles=titles,
                            states=RequestState)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Agency, Jurisdiction, Person
-from learning_portal.catalog.models import Course
+from learning_portal.catalog.models import PUBLISHED, Course
 from learning_portal.catalog.services import get_current_version
 from learning_portal.compliance import queries, services
 from learning_portal.credits.eligibility import assignment_credit
@@ -40,7 +40,7 @@ def plan(session: Session, *, agency: Agency, defs: services.Definitions, course
          credit_samples: bool) -> AssignPlan:
     """Whom an assignment would reach: ``person_ids`` (checked to be the agency's), or everyone ``filters``
     selects. The caller has the agency's statuses fresh (``services.fresh_agency``)."""
-    course = session.scalar(select(Course).where(Course.slug == (course_slug or "")))
+    course = session.scalar(select(Course).where(Course.slug == (course_slug or ""), PUBLISHED))
     if course is None:
         raise ValidationError("Choose a course.", details={"course": "Choose a course from the catalogue."})
     if filters is not None:

@@ -22,7 +22,7 @@ from learning_portal.accounts.models import Agency, AgencyMembership, Person, Ro
 from learning_portal.accounts.permissions import can_view_agency
 from learning_portal.accounts.queries import holds_role
 from learning_portal.audit import services as audit
-from learning_portal.catalog.models import Course, Requirement
+from learning_portal.catalog.models import PUBLISHED, Course, Requirement
 from learning_portal.compliance.models import RequirementStatus as RS
 from learning_portal.compliance.status import TRACKED
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
@@ -44,7 +44,7 @@ def create(session: Session, *, actor: Person, agency: Agency, course_slug: str,
     if not can_view_agency(actor, agency.id):
         raise NotFoundError("No such agency.")
     problems: dict[str, str] = {}
-    course = session.scalar(select(Course).where(Course.slug == (course_slug or "")))
+    course = session.scalar(select(Course).where(Course.slug == (course_slug or ""), PUBLISHED))
     if course is None:
         problems["course"] = "Choose a course from the catalogue."
     if trigger not in {t.value for t in RuleTrigger}:

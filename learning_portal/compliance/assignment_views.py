@@ -8,7 +8,7 @@ from sqlalchemy import select
 from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Agency, Person, Role
 from learning_portal.audit import services as audit
-from learning_portal.catalog.models import Course, Requirement
+from learning_portal.catalog.models import PUBLISHED, Course, Requirement
 from learning_portal.clock import utcnow
 from learning_portal.compliance import assignment_rules, services
 from learning_portal.compliance.forms import AssignmentChangeForm, AssignmentRuleForm
@@ -52,7 +52,7 @@ def index(agency_id: int):
 def _rule_form(db, agency: Agency) -> AssignmentRuleForm:
     form = AssignmentRuleForm(formdata=None) if request.method == "GET" else AssignmentRuleForm()
     form.course.choices = [("", "Choose a course"), *((c.slug, f"{c.course_number} {c.slug}") for c in db.scalars(
-        select(Course).order_by(Course.slug)))]
+        select(Course).where(PUBLISHED).order_by(Course.slug)))]
     form.requirement.choices = [("", "Choose a requirement"), *((r.id, f"{r.id}: {r.title}") for r in db.scalars(
         select(Requirement).where(Requirement.jurisdiction == agency.jurisdiction).order_by(Requirement.id)))]
     form.role.choices = [("", "Choose a role"), *((r.value, r.label) for r in Role if r is not Role.ADMINISTRATOR)]

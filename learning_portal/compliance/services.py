@@ -24,7 +24,7 @@ from learning_portal.accounts import localdate
 from learning_portal.accounts.models import Agency, Jurisdiction, Person, Role
 from learning_portal.accounts.permissions import can_manage_person, can_view_agency, can_view_person
 from learning_portal.audit import services as audit
-from learning_portal.catalog.models import Course, Requirement
+from learning_portal.catalog.models import PUBLISHED, Course, Requirement
 from learning_portal.catalog.queries import category_titles
 from learning_portal.catalog.rules import Rule
 from learning_portal.compliance.engine import (
@@ -448,7 +448,7 @@ def assign_course(session: Session, *, actor: Person, agency: Agency, person_ids
     """Assign a course with a due date to the people selected, all of ``agency`` (checked here)."""
     if not can_view_agency(actor, agency.id):
         raise NotFoundError("No such agency.")
-    course = session.scalar(select(Course).where(Course.slug == course_slug))
+    course = session.scalar(select(Course).where(Course.slug == course_slug, PUBLISHED))
     if course is None:
         raise ValidationError("Choose a course.", details={"course": "Choose a course from the catalogue."})
     ids = list(dict.fromkeys(person_ids))

@@ -24,11 +24,15 @@ class PackageFacts:
     title: str
     cpt_hours: Decimal
     satisfies: tuple[str, ...]
+    categories: tuple[str, ...]  # where its hours count
 
 
 def _one_course(session: Session, data: bytes, filename: str, course_slug: str | None) -> tuple[ContentTree,
                                                                                                  CourseSpec]:
     tree = read_upload(session, data, filename=filename)
+    if tree.requirements or tree.categories or tree.jurisdictions:  # the commission's rules are not a presenter's
+        raise PackageError("A course package for certification holds the course only: requirements, hour "
+                           "categories and jurisdictions are the commission's (remove the requirements folder).")
     if not tree.ok:
         shown = [str(p) for p in tree.problems[:5]]
         more = f" (and {len(tree.problems) - 5} more)" if len(tree.problems) > 5 else ""
@@ -48,7 +52,7 @@ def _one_course(session: Session, data: bytes, filename: str, course_slug: str |
 def check(session: Session, data: bytes, *, filename: str, course_slug: str | None) -> PackageFacts:
     """What the package says, or PackageError. ``course_slug``: the course a modification changes."""
     _, spec = _one_course(session, data, filename, course_slug)
-    return PackageFacts(spec.slug, spec.title, spec.cpt_hours, spec.satisfies)
+    return PackageFacts(spec.slug, spec.title, spec.cpt_hours, spec.satisfies, tuple(k for k, _ in spec.hours))
 
 
 def publish(session: Session, data: bytes, *, filename: str, course_slug: str | None, presenter: str, number: str,
@@ -56,5 +60,5 @@ def publish(session: Session, data: bytes, *, filename: str, course_slug: str | 
     """Import the package as a new version of its course under the certified number; returns the course's id."""
     tree, spec = _one_course(session, data, filename, course_slug)
     tree.courses = [replace(spec, presenter=presenter, number=number)]
-    import_tree(session, tree, now=now)
+    import_tree(session, tree, now=now, certified=True)
     return session.scalar(select(Course.id).where(Course.slug == spec.slug))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from learning_portal.accounts import services as accounts
 from learning_portal.catalog import services as catalog
+from learning_portal.certification import services as certification
 from learning_portal.content_import.parser import ContentTree, CourseSpec
 from learning_portal.quizzes import services as quizzes
 
@@ -26,9 +27,11 @@ class ImportReport:
     courses: list[tuple[str, str, int]] = field(default_factory=list)  # (slug, status, version)
 
 
-def import_tree(session: Session, tree: ContentTree, *, now: datetime, live: bool = True) -> ImportReport:
+def import_tree(session: Session, tree: ContentTree, *, now: datetime, live: bool = True,
+                certified: bool = False) -> ImportReport:
     """Requirements, categories and jurisdictions take effect at once; courses are published, or (not ``live``)
-    added as draft versions for commission staff to publish."""
+    added as draft versions for commission staff to publish. A course certified here changes only through a
+    certification (``certified``: this is one); otherwise its new content waits as a draft."""
     if not tree.ok:
         raise InvalidContentError(tree)
     report = ImportReport()
@@ -47,11 +50,17 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime, live: boo
             summary=req.summary, rule=req.rule.to_dict() if req.rule else None, now=now)
     session.flush()
     for spec in tree.courses:
-        result = catalog.publish_course_version(session, fields=_fields(spec), now=now, live=live)
+        keep = not certified and live and _certified_here(session, spec.course_number, now)
+        result = catalog.publish_course_version(session, fields=_fields(spec), now=now, live=live and not keep)
         if result.status in ("created", "new_version", "draft"):  # a version without its items yet
             _add_items(session, result.version, spec)
         report.courses.append((spec.slug, result.status, result.version.version))
     return report
+
+
+def _certified_here(session: Session, course_number: str, now: datetime) -> bool:
+    until = certification.certified_through(session, course_number)
+    return until is not None and until >= now.date()
 
 
 def _fields(spec: CourseSpec) -> catalog.CourseFields:

@@ -21,7 +21,7 @@ from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Jurisdiction, Person
 from learning_portal.accounts.permissions import can_manage_person, can_view_agency
 from learning_portal.audit import services as audit
-from learning_portal.catalog.models import Course, HourCategory
+from learning_portal.catalog.models import PUBLISHED, Course, HourCategory
 from learning_portal.catalog.services import get_current_version
 from learning_portal.certification import services as certification
 from learning_portal.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -92,7 +92,7 @@ def submit(session: Session, storage, *, actor: Person, person: Person, data: Su
     number, course = data.course_number.strip(), None
     hours, categories = None, {}
     if kind == ExternalKind.MISSING:
-        course = session.scalar(select(Course).where(Course.slug == data.course_slug.strip()))
+        course = session.scalar(select(Course).where(Course.slug == data.course_slug.strip(), PUBLISHED))
         if course is None:
             problems["course"] = "Choose the course you took here."
         else:
@@ -251,7 +251,7 @@ def _certified_course(session: Session, number: str) -> Course | None:
     if not COURSE_NUMBER.match(number or ""):
         return None
     presenter, course_no = number.split("-")
-    return session.scalar(select(Course).where(Course.presenter == presenter, Course.number == course_no))
+    return session.scalar(select(Course).where(Course.presenter == presenter, Course.number == course_no, PUBLISHED))
 
 
 def of_person(session: Session, person_id: int) -> list[ExternalTraining]:

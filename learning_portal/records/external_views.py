@@ -9,7 +9,7 @@ from sqlalchemy import select
 from learning_portal import documents
 from learning_portal.accounts.models import Person, Role
 from learning_portal.accounts.permissions import can_manage_person
-from learning_portal.catalog.models import Course, HourCategory
+from learning_portal.catalog.models import PUBLISHED, Course, HourCategory
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import ConflictError, NotFoundError, ValidationError
@@ -25,7 +25,7 @@ bp = Blueprint("external", __name__)
 def _form(db, item=None) -> ExternalForm:  # noqa: ANN001
     form = ExternalForm(obj=None)
     form.course.choices = [("", "Choose a course"), *((c.slug, f"{c.course_number} {c.slug}") for c in db.scalars(
-        select(Course).order_by(Course.slug)))]
+        select(Course).where(PUBLISHED).order_by(Course.slug)))]
     form.category.choices = [("", "Not known"), *((c.id, c.title) for c in db.scalars(
         select(HourCategory).order_by(HourCategory.title)))]
     return form

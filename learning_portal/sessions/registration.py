@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from learning_portal.accounts.models import Person
+from learning_portal.certification import services as certification
 from learning_portal.errors import ConflictError, NotFoundError
 from learning_portal.sessions.models import Registration, SessionKind, SessionStatus, TrainingSession, session_agencies
+from learning_portal.sessions.services import local_day
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,16 @@ def upcoming(db: Session, person: Person, now: datetime, limit: int = 200) -> li
                    & (Registration.person_id == person.id))
         .where(session_agencies.c.agency_id == person.agency_id, *_open(now))
         .order_by(TrainingSession.starts_at, TrainingSession.id).limit(limit))
-    return [Presentation(ts, n, mine is not None) for ts, n, mine in rows]
+    rows = list(rows)
+    until = certification.certified_until(db, {ts.course_id for ts, _, _ in rows})
+    return [Presentation(ts, n, mine is not None) for ts, n, mine in rows if _certified_on_its_day(db, ts, until)]
+
+
+def _certified_on_its_day(db: Session, ts: TrainingSession, until: dict) -> bool:
+    """A course certified here is presented for CPT only on days its certification covers (it may have been
+    withdrawn since the presentation was scheduled)."""
+    last = until.get(ts.course_id)
+    return last is None or local_day(db, ts) <= last
 
 
 def registrations(db: Session, ts: TrainingSession) -> list[Registration]:
@@ -58,6 +69,9 @@ def register(db: Session, *, person: Person, session_id: int, now: datetime) -> 
                    .with_for_update(of=TrainingSession))
     if ts is None or person.agency_id not in {a.id for a in ts.agencies}:
         raise NotFoundError("No such presentation open for registration.")
+    if not _certified_on_its_day(db, ts, certification.certified_until(db, {ts.course_id})):
+        raise ConflictError("The course's certification ends before this presentation: it would earn no CPT. "
+                            "Ask the instructor.")
     if person.id == ts.instructor_id:
         raise ConflictError("You present this session: instructors do not register for their own.")
     if db.get(Registration, (ts.id, person.id)) is not None:

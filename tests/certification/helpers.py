@@ -46,7 +46,7 @@ satisfies = {satisfies}
 sample = false
 
 [hours]
-general = {hours}
+{category} = {hours}
 
 [[items]]
 kind = "lesson"
@@ -61,12 +61,16 @@ file = "quizzes/final.toml"
 
 
 def package_zip(*, slug: str = "bicycle-patrol", title: str = "Bicycle Patrol Fundamentals", hours: str = "2",
-                satisfies: str = '["ZZ-CPT"]', presenter: str = "9990", number: str = "00001") -> bytes:
+                satisfies: str = '["ZZ-CPT"]', presenter: str = "9990", number: str = "00001",
+                category: str = "general", extra: dict[str, str] | None = None) -> bytes:
     """A one-lesson course with a two-question quiz (every answer True), zipped as a presenter sends it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(f"{slug}/course.toml", PACKAGE_COURSE.format(
-            slug=slug, title=title, hours=hours, satisfies=satisfies, presenter=presenter, number=number))
+            slug=slug, title=title, hours=hours, satisfies=satisfies, presenter=presenter, number=number,
+            category=category))
+        for name, text in (extra or {}).items():
+            archive.writestr(name, text)
         archive.writestr(f"{slug}/lessons/01.md", "## Riding on patrol\n\nLook ahead, signal, stop.\n")
         archive.writestr(f"{slug}/quizzes/final.toml", quiz_toml(pools={"*": 2}, draw=None))
     return buffer.getvalue()

@@ -4,7 +4,7 @@ new package leaves learners on the certified version until the change is certifi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from tests.factories import NOW, TEST_CONTENT, load_content
 
 DISTANCE = content(title="Bicycle Patrol Fundamentals", delivery="distance", total_hours="2",
                    topics=[{"topic": "Riding", "hours": "1.5"}, {"topic": "The law", "hours": "0.5"}],
-                   requirements=["ZZ-CPT"])
+                   requirements=["ZZ-CPT"], categories=["general"])
 
 
 @pytest.fixture
@@ -41,6 +41,8 @@ def attach(db_session, files, people, req, data, name="package.zip"):
     (b"not a zip at all", "Zip the course package folder"),
     (package_zip(satisfies='["ZZ-NOPE"]'), "course.toml:12: unknown requirement id 'ZZ-NOPE'"),
     (package_zip(slug="basic-course"), "already in the catalogue: a change to it is a modification request"),
+    (package_zip(extra={"requirements/test.toml": (TEST_CONTENT / "requirements" / "test.toml").read_text()}),
+     "requirements, hour categories and jurisdictions are the commission's"),
 ])
 def test_a_package_that_is_not_right_is_refused_and_nothing_is_kept(db_session, people, files, catalogue, data,
                                                                     message):
@@ -67,6 +69,9 @@ def test_the_package_must_say_what_the_request_says(db_session, people, files, c
         services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
     attach(db_session, files, people, req, package_zip(satisfies='["ZZ-FIRE"]'))
     with pytest.raises(ValidationError, match="The package satisfies ZZ-FIRE, the request names ZZ-CPT"):
+        services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
+    attach(db_session, files, people, req, package_zip(category="firearms"))
+    with pytest.raises(ValidationError, match="hours count in firearms, the request names general"):
         services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
     assert req.state is RequestState.DRAFT
 
@@ -122,6 +127,12 @@ def test_staff_do_not_publish_a_new_version_of_a_course_certified_here(db_sessio
     assert "9301-00042 is certified through 30 Jun 2099: a change to it is published by certifying" in \
         refused.get_data(as_text=True)
     assert get_course(db_session, "bicycle-patrol")[1].title == "Bicycle Patrol Fundamentals"
+    # Nor from the command line: there the change waits as a draft too.
+    from learning_portal.content_import.importer import import_tree
+    tree = upload.read_upload(db_session, package_zip(title="Edited again", presenter="9301", number="00042"),
+                              filename="c.zip")
+    assert import_tree(db_session, tree, now=NOW).courses == [("bicycle-patrol", "draft", 3)]
+    assert get_course(db_session, "bicycle-patrol")[1].title == "Bicycle Patrol Fundamentals"
 
 
 def test_a_package_that_no_longer_fits_the_portal_is_not_certified(db_session, people, files, catalogue,
@@ -138,6 +149,28 @@ def test_a_package_that_no_longer_fits_the_portal_is_not_certified(db_session, p
 
 
 def test_outline_is_kept_and_read_back(db_session, people, files):
-    req = distance_request(db_session, people, requirements=[])
+    req = distance_request(db_session, people, requirements=[], categories=[])
     services.attach_outline(db_session, files, actor=people[1], req=req, data=OUTLINE, filename="../../etc/x.pdf")
     assert req.outline_name == "x.pdf" and files.storage.read(req.outline_key) == OUTLINE
+
+
+def test_only_the_certification_in_force_is_withdrawn_or_reported(db_session, people, files, catalogue):
+    presenter, coordinator, consultant, _ = people
+    req = distance_request(db_session, people)
+    attach(db_session, files, people, req, package_zip())
+    services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
+    services.certify(db_session, files, actor=consultant, req=req, number="42", expires_on=NOW.date() + timedelta(30),
+                     now=NOW)
+    change = services.create_request(db_session, actor=coordinator, presenter_id=presenter.id, now=NOW,
+                                     kind=RequestKind.MODIFICATION, course_id=req.course_id,
+                                     data=DISTANCE | {"title": "Bicycle Patrol, revised"})
+    services.attach_outline(db_session, files, actor=coordinator, req=change, data=OUTLINE, filename="o.pdf")
+    services.submit(db_session, files, actor=coordinator, req=change, now=NOW)
+    services.certify(db_session, files, actor=consultant, req=change, number="42",
+                     expires_on=NOW.date() + timedelta(400), now=NOW)
+    db_session.flush()
+    assert [r.id for r in services.expiring(db_session, presenter.id, NOW.date())] == []  # the old one is superseded
+    with pytest.raises(ConflictError, match="A later certification of this course"):
+        services.withdraw(db_session, actor=consultant, req=req, comment="Outdated.", last_day=NOW.date(), now=NOW)
+    services.withdraw(db_session, actor=consultant, req=change, comment="Outdated.", last_day=NOW.date(), now=NOW)
+    assert services.certified_until(db_session, {req.course_id}) == {req.course_id: NOW.date()}

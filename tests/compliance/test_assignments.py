@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from learning_portal.accounts.localdate import today_for
 from learning_portal.audit.models import AuditEntry
 from learning_portal.catalog.queries import get_course
 from learning_portal.clock import utcnow
@@ -83,8 +84,8 @@ def test_nobody_changes_their_own_or_another_agencys_assignments(world, db_sessi
     with pytest.raises(NotFoundError):
         assignments.get_for(db_session, world.harbor_manager, ana.id)
     with pytest.raises(ValidationError):
-        assignments.change(db_session, actor=world.manager, assignment=ana, now=utcnow(),
-                           due_on=utcnow().date() - timedelta(days=1))
+        assignments.change(db_session, actor=world.manager, assignment=ana, now=utcnow(),  # yesterday, locally
+                           due_on=today_for(db_session, world.ana, utcnow()) - timedelta(days=1))
     with pytest.raises(ValidationError):
         assignments.change(db_session, actor=world.manager, assignment=ana, now=utcnow())
 

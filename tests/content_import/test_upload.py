@@ -12,9 +12,10 @@ import pytest
 
 from learning_portal.accounts.models import Role
 from learning_portal.catalog.queries import get_course
+from learning_portal.compliance import services as compliance
 from learning_portal.content_import import upload
-from learning_portal.errors import NotFoundError
-from tests.factories import TEST_CONTENT, load_content, make_person
+from learning_portal.errors import NotFoundError, ValidationError
+from tests.factories import NOW, TEST_CONTENT, load_content, make_agency, make_person
 
 PACKAGE = TEST_CONTENT / "basic-course"
 
@@ -63,6 +64,10 @@ def test_a_zipped_package_comes_in_as_a_draft_published_by_staff(admin, db_sessi
     assert b"not yet in the catalogue" in first.data
     with pytest.raises(NotFoundError):  # learners do not see a draft
         get_course(db_session, "basic-course")
+    manager = make_person(db_session, role=Role.TRAINING_MANAGER, agency=make_agency(db_session))
+    with pytest.raises(ValidationError, match="Choose a course"):  # nor do managers assign it
+        compliance.assign_course(db_session, actor=manager, agency=manager.agency, person_ids=[manager.id],
+                                 course_slug="basic-course", due_on=NOW.date(), note="", now=NOW)
     again = send(admin, zipped({f"content/{k}": v for k, v in package_files().items()}))  # nested one level
     assert b"basic-course: unchanged, version 1" in again.data  # the same draft, not a second one
     published = publish(admin, "basic-course", 1).data

@@ -90,3 +90,42 @@ def test_racing_check_ins_of_one_person_record_one_attendance(seeded):
     assert sorted(race(check_in)) == [False] * (RACERS - 1) + [True]
     with factory() as db:
         assert db.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+def test_racing_registrations_take_the_last_seat_once(request, backend, tmp_path):
+    from learning_portal.errors import ConflictError
+    from learning_portal.sessions import registration
+
+    engine = make_engine(fresh_database_url(request, backend, tmp_path))
+    migrate.upgrade(engine)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as db:
+        load_content(db, REAL_CONTENT, slugs=("vehicle-pursuit-policy-update",))
+        agency = make_agency(db, jurisdiction="CA-POST")
+        instructor = make_person(db, role=Role.INSTRUCTOR, agency=agency)
+        officer_ids = [make_person(db, agency=agency).id for _ in range(RACERS)]
+        ts = services.create_session(db, actor=instructor, course=get_course(db, "vehicle-pursuit-policy-update")[0],
+                                     kind=SessionKind.CLASSROOM, starts_at=NOW + timedelta(days=3),
+                                     location="Room 1", agency=agency, now=NOW, capacity=1)
+        db.commit()
+        session_id = ts.id
+    people = iter(officer_ids)
+    lock = threading.Lock()
+
+    def take():
+        with lock:
+            person_id = next(people)
+        with factory() as db:
+            try:
+                registration.register(db, person=db.get(Person, person_id), session_id=session_id, now=NOW)
+            except ConflictError:
+                return False
+            db.commit()
+            return True
+
+    try:
+        assert sorted(race(take)) == [False] * (RACERS - 1) + [True]
+        with factory() as db:
+            assert len(registration.registrations(db, db.get(TrainingSession, session_id))) == 1
+    finally:
+        engine.dispose()

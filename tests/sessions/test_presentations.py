@@ -125,3 +125,21 @@ def test_presentations_over_the_api(db_session, world, signed_in):
     assert ana.delete(f"/api/v1/presentations/{sid}/registration").status_code == 404
     assert ben.put(f"/api/v1/presentations/{sid}/registration").status_code == 200
     assert signed_in(world.outsider).get("/api/v1/presentations").get_json()["presentations"] == []
+
+
+def test_a_withdrawn_certification_closes_registration_for_later_presentations(db_session, world):
+    ts = presentation(db_session, world, starts_at=NOW + timedelta(days=20))
+    course = world.course(db_session, SLUG)
+    make_jurisdiction(db_session, "CA-POST")
+    presenter = Presenter(number=course.presenter, name="The presenter", jurisdiction="CA-POST")
+    db_session.add(presenter)
+    db_session.flush()
+    db_session.add(CertificationRequest(  # withdrawn after the presentation was scheduled: its last day is before
+        presenter_id=presenter.id, kind=RequestKind.MODIFICATION, course_id=course.id, title="Pursuit",
+        delivery=Delivery.CLASSROOM, total_hours=1, topics=[], categories=[], requirements=[], instructors=[],
+        starts_on=date(2026, 1, 1), state=RequestState.WITHDRAWN, course_number=course.course_number,
+        expires_on=(NOW + timedelta(days=10)).date(), created_at=NOW, state_since=NOW))
+    db_session.flush()
+    assert registration.upcoming(db_session, world.officers[0], NOW) == []
+    with pytest.raises(ConflictError, match="certification ends before this presentation"):
+        registration.register(db_session, person=world.officers[0], session_id=ts.id, now=NOW)
