@@ -42,6 +42,7 @@ class Config:
     CREDIT_ALERT_AFTER_MINUTES = 60  # a posting not done by then is shown and logged as late
     CREDIT_SAMPLE_COURSES = None  # sample (made-up) courses earn credit: None follows DEMO
     CREDIT_FORWARD_TIMEOUT = 10
+    CREDIT_FORWARD_LEASE_SECONDS = 60  # a dead poster's postings in flight are resent after this (>= 3 timeouts)
     # xAPI: statements about learning go to an LRS only where PORTAL_XAPI_LRS_URL is set.
     XAPI_LRS_URL: str | None = None  # the LRS endpoint; statements go to <url>/statements
     XAPI_LRS_USERNAME = ""  # HTTP Basic credentials the LRS issued (its key and secret)

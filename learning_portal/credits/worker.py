@@ -27,6 +27,13 @@ ENQUEUE_BATCH = 2000
 DERIVE_BATCH = 1000
 
 
+def forward_lease(config: dict) -> timedelta:
+    """How long a posting being forwarded stays reserved: after a poster dies, its postings wait this long
+    before another sends them. At least three forwarding timeouts; one minute unless set."""
+    timeout = float(config.get("CREDIT_FORWARD_TIMEOUT", 10))
+    return timedelta(seconds=max(float(config.get("CREDIT_FORWARD_LEASE_SECONDS") or 60), 3 * timeout))
+
+
 def settings_from_config(config: dict) -> services.PosterSettings:
     forwarder = None
     if config.get("RECORDS_FORWARD_URL"):
@@ -36,7 +43,7 @@ def settings_from_config(config: dict) -> services.PosterSettings:
     return services.PosterSettings(
         # SQLite posters hold the write lock for a whole batch, so they keep batches short.
         batch_size=int(config.get("CREDIT_BATCH_SIZE", 10 if sqlite else 50)),
-        forward_lease=timedelta(seconds=max(60.0, 3 * float(config.get("CREDIT_FORWARD_TIMEOUT", 10)))),
+        forward_lease=forward_lease(config),
         max_attempts=int(config.get("CREDIT_MAX_ATTEMPTS", 8)),
         retry_base=timedelta(seconds=float(config.get("CREDIT_RETRY_BASE_SECONDS", 15))),
         retry_cap=timedelta(seconds=float(config.get("CREDIT_RETRY_CAP_SECONDS", 3600))),

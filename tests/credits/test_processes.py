@@ -69,7 +69,9 @@ def test_receiver_killed_and_restarted_while_forwarding(pg_url, tmp_path):
 
 def test_poster_killed_mid_batch_and_restarted(pg_url, tmp_path):
     n = 400
-    pair = forwarding_pair(pg_url, tmp_path, n)
+    # The killed poster's batch in flight is resent once its lease runs out (6 s here, one minute by default).
+    pair = forwarding_pair(pg_url, tmp_path, n, PORTAL_CREDIT_FORWARD_TIMEOUT="2",
+                           PORTAL_CREDIT_FORWARD_LEASE_SECONDS="6")
     with receiver_process(pair.receiver_env, pair.port):
         poster = start_worker(pair.sender_env, "--interval", "0.2", log=tmp_path / "poster.log")
         wait_for(lambda: posted(pair.sender_db) >= 60, timeout=120, what="the first postings")
