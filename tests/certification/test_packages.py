@@ -37,6 +37,15 @@ def attach(db_session, files, people, req, data, name="package.zip"):
     services.attach_package(db_session, files, actor=people[1], req=req, data=data, filename=name)
 
 
+def certified(db_session, files, people, *, expires_on):
+    """A distance request with its package, submitted and certified as 9301-00042."""
+    req = distance_request(db_session, people)
+    attach(db_session, files, people, req, package_zip())
+    services.submit(db_session, files, actor=people[1], req=req, now=NOW)
+    services.certify(db_session, files, actor=people[2], req=req, number="42", expires_on=expires_on, now=NOW)
+    return req
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (b"not a zip at all", "Zip the course package folder"),
     (package_zip(satisfies='["ZZ-NOPE"]'), "course.toml:12: unknown requirement id 'ZZ-NOPE'"),
@@ -113,12 +122,8 @@ def test_staff_do_not_publish_a_new_version_of_a_course_certified_here(db_sessio
                                                                        signed_in):
     from learning_portal.content_import import upload
 
-    presenter, coordinator, consultant, _ = people
-    req = distance_request(db_session, people)
-    attach(db_session, files, people, req, package_zip())
-    services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
-    services.certify(db_session, files, actor=consultant, req=req, number="42", expires_on=date(2099, 6, 30),
-                     now=NOW)
+    consultant = people[2]
+    certified(db_session, files, people, expires_on=date(2099, 6, 30))
     revised = package_zip(title="Bicycle Patrol, edited by hand", presenter="9301", number="00042")
     assert upload.import_upload(db_session, revised, filename="b.zip", now=NOW).report.courses == [
         ("bicycle-patrol", "draft", 2)]
@@ -135,8 +140,7 @@ def test_staff_do_not_publish_a_new_version_of_a_course_certified_here(db_sessio
     assert get_course(db_session, "bicycle-patrol")[1].title == "Bicycle Patrol Fundamentals"
 
 
-def test_a_package_that_no_longer_fits_the_portal_is_not_certified(db_session, people, files, catalogue,
-                                                                   monkeypatch):
+def test_a_package_that_no_longer_fits_the_portal_is_not_certified(db_session, people, files, catalogue):
     presenter, coordinator, consultant, _ = people
     req = distance_request(db_session, people)
     attach(db_session, files, people, req, package_zip())
@@ -156,11 +160,7 @@ def test_outline_is_kept_and_read_back(db_session, people, files):
 
 def test_only_the_certification_in_force_is_withdrawn_or_reported(db_session, people, files, catalogue):
     presenter, coordinator, consultant, _ = people
-    req = distance_request(db_session, people)
-    attach(db_session, files, people, req, package_zip())
-    services.submit(db_session, files, actor=coordinator, req=req, now=NOW)
-    services.certify(db_session, files, actor=consultant, req=req, number="42", expires_on=NOW.date() + timedelta(30),
-                     now=NOW)
+    req = certified(db_session, files, people, expires_on=NOW.date() + timedelta(30))
     change = services.create_request(db_session, actor=coordinator, presenter_id=presenter.id, now=NOW,
                                      kind=RequestKind.MODIFICATION, course_id=req.course_id,
                                      data=DISTANCE | {"title": "Bicycle Patrol, revised"})

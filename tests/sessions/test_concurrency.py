@@ -23,11 +23,15 @@ from tests.factories import NOW, REAL_CONTENT, load_content, make_agency, make_p
 RACERS = 4
 
 
-@pytest.fixture
-def seeded(request, backend, tmp_path):
+def fresh(request, backend, tmp_path):
     engine = make_engine(fresh_database_url(request, backend, tmp_path))
     migrate.upgrade(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
+    return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+@pytest.fixture
+def seeded(request, backend, tmp_path):
+    engine, factory = fresh(request, backend, tmp_path)
     with factory() as db:
         load_content(db, REAL_CONTENT, slugs=("vehicle-pursuit-policy-update",))
         agency = make_agency(db, jurisdiction="CA-POST")
@@ -96,9 +100,7 @@ def test_racing_registrations_take_the_last_seat_once(request, backend, tmp_path
     from learning_portal.errors import ConflictError
     from learning_portal.sessions import registration
 
-    engine = make_engine(fresh_database_url(request, backend, tmp_path))
-    migrate.upgrade(engine)
-    factory = sessionmaker(engine, expire_on_commit=False)
+    engine, factory = fresh(request, backend, tmp_path)
     with factory() as db:
         load_content(db, REAL_CONTENT, slugs=("vehicle-pursuit-policy-update",))
         agency = make_agency(db, jurisdiction="CA-POST")
