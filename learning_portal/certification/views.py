@@ -17,7 +17,7 @@ from learning_portal.certification.models import CertificationRequest, RequestSt
 from learning_portal.clock import utcnow
 from learning_portal.db import get_session
 from learning_portal.errors import ConflictError, PermissionDeniedError, ValidationError
-from learning_portal.formatting import human_date
+from learning_portal.formatting import hours, human_date
 from learning_portal.web.auth import current_actor, login_required
 from learning_portal.web.security import accepts_body
 
@@ -46,12 +46,12 @@ def _request_form(db, obj: CertificationRequest | None = None) -> RequestForm:  
     form.requirements.choices = [SelectChoice(r.id, f"{r.title} ({r.id})") for r in db.scalars(
         select(Requirement).order_by(Requirement.jurisdiction, Requirement.title))]
     if obj is not None and request.method == "GET":
-        form.title.data, form.delivery.data, form.total_hours.data = obj.title, obj.delivery.value, str(
-            obj.total_hours.normalize())
+        form.title.data, form.delivery.data = obj.title, obj.delivery.value
+        form.total_hours.data = hours(obj.total_hours)
+        while len(form.topics) < len(obj.topics):  # a long distribution gets rows enough
+            form.topics.append_entry()
         for row, topic in zip(form.topics, obj.topics, strict=False):
-            row.topic.data, row.hours.data = topic["topic"], topic["hours"]
-        while len(form.topics) < len(obj.topics):
-            form.topics.append_entry(obj.topics[len(form.topics)])
+            row.topic.data, row.hours.data = topic["topic"], hours(topic["hours"])
         form.categories.data, form.requirements.data = obj.categories, obj.requirements
         form.instructors.data, form.plan.data = "\n".join(obj.instructors), obj.plan
         form.starts_on.data = obj.starts_on.isoformat()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from learning_portal.certification.models import CertificationRequest, RequestState
 from tests.certification.helpers import OUTLINE
-from tests.factories import make_agency, make_person
+from tests.factories import NOW, make_agency, make_person
 
 FORM = {"title": "Night Driving", "delivery": "classroom", "total_hours": "4", "topics-0-topic": "Lights",
         "topics-0-hours": "2.5", "topics-1-topic": "Fatigue", "topics-1-hours": "1", "instructors": "Ofc. B. Lane",
@@ -59,3 +59,17 @@ def test_a_coordinator_drafts_attaches_and_submits_and_the_consultant_decides(db
     db_session.expire_all()
     assert (req.state, req.course_number) == (RequestState.CERTIFIED, "9301-00088")
     assert "Certified as <strong>9301-00088</strong>" in mine.get(url).get_data(as_text=True)
+
+
+def test_the_edit_form_shows_every_topic_and_the_hours_as_typed(db_session, people, signed_in):
+    from learning_portal.certification import services
+    from tests.certification.helpers import content
+
+    presenter, coordinator, *_ = people
+    topics = [{"topic": f"Topic {n}", "hours": "1"} for n in range(10)]
+    req = services.create_request(db_session, actor=coordinator, presenter_id=presenter.id, now=NOW,
+                                  data=content(total_hours="10", topics=topics))
+    db_session.flush()
+    page = signed_in(coordinator).get(f"/certification/requests/{req.id}/edit").get_data(as_text=True)
+    assert 'id="total_hours" maxlength="8" name="total_hours" type="text" value="10"' in page
+    assert 'value="Topic 9"' in page and "1E+1" not in page
