@@ -34,9 +34,14 @@ def accept(data: bytes, filename: str, *, folder: str, fallback: str, max_bytes:
         raise DocumentError(f"The document is larger than {max_bytes // 1024**2} MB.")
     if (kind := kind_of(data)) is None:
         raise DocumentError("Attach a PDF, PNG or JPEG document.")
-    stem = "".join(c for c in PurePath(filename or fallback).stem if c.isalnum() or c in "-_")
-    name = f"{stem[:80] or fallback}{kind[1]}"
+    name = f"{clean_stem(filename, fallback)}{kind[1]}"
     return Document(f"{folder}/{uuid.uuid4().hex}/{name}", name)
+
+
+def clean_stem(filename: str, fallback: str) -> str:
+    """The name a file was sent under, without its folders and extension, in letters, digits, - and _."""
+    stem = "".join(c for c in PurePath(filename or fallback).stem if c.isalnum() or c in "-_")
+    return stem[:80] or fallback
 
 
 def download(data: bytes, name: str) -> Response:

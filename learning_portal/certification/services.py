@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -212,16 +211,20 @@ def attach_package(session: Session, files: Files, *, actor: Person, req: Certif
     if len(data) > MAX_PACKAGE_BYTES:
         raise ValidationError("The package is larger than 50 MB.", details={"package": "too_large"})
     facts = _check_package(session, files, req, data, filename)
-    stem = "".join(c for c in PurePath(filename or "package").stem if c.isalnum() or c in "-_")[:80] or "package"
+    stem = documents.clean_stem(filename, "package")
     key = f"certification/{uuid.uuid4().hex}/{stem}.zip"
     files.storage.put_bytes(key, data)
     req.package_key, req.package_name, req.package_course = key, f"{stem}.zip", facts.slug
 
 
+def _modified_slug(session: Session, req: CertificationRequest) -> str | None:
+    """The slug of the course a modification changes (its package must be that course); None for a new one."""
+    return session.get(Course, req.course_id).slug if req.kind is RequestKind.MODIFICATION else None
+
+
 def _check_package(session: Session, files: Files, req: CertificationRequest, data: bytes, filename: str) -> Any:
-    course_slug = session.get(Course, req.course_id).slug if req.kind is RequestKind.MODIFICATION else None
     try:
-        return files.packages.check(session, data, filename=filename, course_slug=course_slug)
+        return files.packages.check(session, data, filename=filename, course_slug=_modified_slug(session, req))
     except ValueError as exc:  # content_import's PackageError: the zip, or what it holds, is wrong
         raise ValidationError(f"The package was not attached: {exc}", details={"package": str(exc)}) from None
 
@@ -283,10 +286,9 @@ def certify(session: Session, files: Files, *, actor: Person, req: Certification
     if any(c is None or c != req.course_id for c in session.scalars(others.union_all(published))):
         raise ConflictError(f"Course number {course_number} is already another course's.")
     if req.package_key is not None:
-        course_slug = session.get(Course, req.course_id).slug if req.kind is RequestKind.MODIFICATION else None
         try:
             req.course_id = files.packages.publish(session, files.storage.read(req.package_key),
-                                                   filename=req.package_name, course_slug=course_slug,
+                                                   filename=req.package_name, course_slug=_modified_slug(session, req),
                                                    presenter=req.presenter.number, number=number.zfill(5), now=now)
         except ValueError as exc:  # the portal changed since submission (a video it uses was removed, ...)
             raise ConflictError(f"The package cannot be published: {exc} Return the request to the presenter.") \
@@ -302,8 +304,7 @@ def local_today(session: Session, req: CertificationRequest, now: datetime) -> d
 
 def is_current(session: Session, req: CertificationRequest) -> bool:
     """Whether this request's certification is the one in force for its course number (the newest)."""
-    return req.state in COVERING and session.scalar(select(func.max(CertificationRequest.id)).where(
-        CertificationRequest.course_number == req.course_number, CertificationRequest.state.in_(COVERING))) == req.id
+    return req.state in COVERING and session.scalar(select(_newest_of(req.course_number))) == req.id
 
 
 def withdraw(session: Session, *, actor: Person, req: CertificationRequest, comment: str, last_day: date,
@@ -398,11 +399,9 @@ def requests_by_state(session: Session, jurisdictions: set[str], now: datetime) 
 
 def expiring(session: Session, presenter_id: int, today: date, days: int = 90) -> list[CertificationRequest]:
     """For presenters: certified courses whose certification (the one in force) ends within ``days``."""
-    newer = aliased(CertificationRequest)
-    superseded = select(newer.id).where(newer.course_number == CertificationRequest.course_number,
-                                        newer.state.in_(COVERING), newer.id > CertificationRequest.id).exists()
     return list(session.scalars(select(CertificationRequest).where(
-        CertificationRequest.presenter_id == presenter_id, CertificationRequest.state.in_(COVERING), ~superseded,
+        CertificationRequest.presenter_id == presenter_id,
+        CertificationRequest.id == _newest_of(CertificationRequest.course_number),
         CertificationRequest.expires_on >= today, CertificationRequest.expires_on <= today + timedelta(days=days))
         .order_by(CertificationRequest.expires_on)))
 
@@ -414,7 +413,7 @@ def certified_until(session: Session, course_ids: set[int]) -> dict[int, date]:
     if not course_ids:
         return {}
     rows = session.execute(select(Course.id, CertificationRequest.expires_on)
-                           .join(CertificationRequest, CertificationRequest.id == _newest_certification())
+                           .join(CertificationRequest, CertificationRequest.id == _newest_of(COURSE_NUMBER))
                            .where(Course.id.in_(course_ids)))
     return {course_id: until for course_id, until in rows}
 
@@ -422,15 +421,25 @@ def certified_until(session: Session, course_ids: set[int]) -> dict[int, date]:
 def certified_through(session: Session, course_number: str) -> date | None:
     """The last day the newest certification of ``course_number`` covers (None: never certified here)."""
     return session.scalar(select(CertificationRequest.expires_on).where(
-        CertificationRequest.course_number == course_number, CertificationRequest.state.in_(COVERING))
-        .order_by(CertificationRequest.id.desc()).limit(1))
+        CertificationRequest.id == _newest_of(course_number)))
 
 
-def _newest_certification():  # noqa: ANN202 - a correlated scalar subquery on Course
-    return (select(func.max(CertificationRequest.id))
-            .where(CertificationRequest.course_number == Course.presenter + "-" + Course.number,
-                   CertificationRequest.state.in_(COVERING))
-            .correlate(Course).scalar_subquery())
+def in_force_until(session: Session, course_number: str, now: datetime) -> date | None:
+    """The last day of ``course_number``'s certification if it still covers today where it was certified:
+    such a course changes only by certifying a modification."""
+    req = session.scalar(select(CertificationRequest).where(CertificationRequest.id == _newest_of(course_number)))
+    return req.expires_on if req is not None and req.expires_on >= local_today(session, req, now) else None
+
+
+COURSE_NUMBER = Course.presenter + "-" + Course.number  # as a certification request names a catalogue course
+
+
+def _newest_of(course_number: Any):  # noqa: ANN202 - a scalar subquery, correlated where the number is a column
+    """The id of the certification in force for a course number: its newest certified (or withdrawn) request.
+    One home for that rule: the poster, the course page, reports, withdrawal and publishing all use it."""
+    newer = aliased(CertificationRequest)
+    return (select(func.max(newer.id)).where(newer.course_number == course_number, newer.state.in_(COVERING))
+            .correlate_except(newer).scalar_subquery())
 
 
 def get_request(session: Session, actor: Person, request_id: int, *, for_update: bool = False) -> CertificationRequest:
@@ -554,7 +563,7 @@ def grant(session: Session, *, person: Person, role: str, to: str, now: datetime
 
 def course_certification(session: Session, course_id: int, today: date) -> dict | None:
     """What the catalogue's API says of a course certified here (None: published without a request here)."""
-    req = session.scalar(select(CertificationRequest).join(Course, CertificationRequest.id == _newest_certification())
+    req = session.scalar(select(CertificationRequest).join(Course, CertificationRequest.id == _newest_of(COURSE_NUMBER))
                          .where(Course.id == course_id))
     if req is None:
         return None

@@ -50,17 +50,12 @@ def import_tree(session: Session, tree: ContentTree, *, now: datetime, live: boo
             summary=req.summary, rule=req.rule.to_dict() if req.rule else None, now=now)
     session.flush()
     for spec in tree.courses:
-        keep = not certified and live and _certified_here(session, spec.course_number, now)
+        keep = not certified and live and certification.in_force_until(session, spec.course_number, now) is not None
         result = catalog.publish_course_version(session, fields=_fields(spec), now=now, live=live and not keep)
         if result.status in ("created", "new_version", "draft"):  # a version without its items yet
             _add_items(session, result.version, spec)
         report.courses.append((spec.slug, result.status, result.version.version))
     return report
-
-
-def _certified_here(session: Session, course_number: str, now: datetime) -> bool:
-    until = certification.certified_through(session, course_number)
-    return until is not None and until >= now.date()
 
 
 def _fields(spec: CourseSpec) -> catalog.CourseFields:

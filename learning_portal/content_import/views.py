@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from learning_portal.accounts.localdate import today_for
 from learning_portal.accounts.models import Role
 from learning_portal.audit import services as audit
 from learning_portal.catalog import services as catalog
@@ -60,8 +59,8 @@ def publish(slug: str):
     if course is None:
         raise NotFoundError("No such course.")
     version = request.form.get("version", type=int) or 0
-    until = certification.certified_through(db, course.course_number)
-    if until is not None and until >= today_for(db, actor, now):
+    until = certification.in_force_until(db, course.course_number, now)
+    if until is not None:
         flash(f"{course.course_number} is certified through {human_date(until)}: a change to it is published by "
               "certifying its modification request (Certification), not here.", "error")
         return redirect(url_for("content_admin.import_package"))
